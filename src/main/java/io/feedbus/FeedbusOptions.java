@@ -1,0 +1,296 @@
+package io.feedbus;
+
+import com.fasterxml.jackson.annotation.JsonAutoDetect;
+import com.fasterxml.jackson.annotation.PropertyAccessor;
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.DeserializationFeature;
+import com.fasterxml.jackson.databind.JsonMappingException;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import com.fasterxml.jackson.databind.exc.InvalidFormatException;
+import com.fasterxml.jackson.databind.exc.UnrecognizedPropertyException;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.feedbus.store.rethinkdb.RethinkDbOptions;
+import io.vertx.core.json.JsonObject;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.stream.Collectors;
+
+/**
+ * The whole feedbus configuration as one typed object. Read from JSON ({@code conf/feedbus.json}),
+ * then environment overrides, then command-line overrides; {@link #validate()} names the field and
+ * value of anything wrong. Plain data: it round-trips through {@link #toJson()} / {@link #fromJson}.
+ */
+public final class FeedbusOptions {
+
+  /** Environment variables and the config path each one sets. */
+  public static final Map<String, String> ENVIRONMENT = envTable();
+
+  private String nodeId;
+  private Http http = new Http();
+  private Store store = new Store();
+  private Publish publish = new Publish();
+  private History history = new History();
+  private Retention retention = new Retention();
+  private Cluster cluster = new Cluster();
+
+  /** The HTTP server: REST API, web page, SockJS. */
+  public static final class Http {
+    public String host = "127.0.0.1";
+    public int port = 8080;
+  }
+
+  /** Which engine stores the timeline, and its settings. */
+  public static final class Store {
+    public StoreType type = StoreType.embedded;
+    public Embedded embedded = new Embedded();
+    public RethinkDbOptions rethinkdb = new RethinkDbOptions();
+  }
+
+  /** The engines feedbus ships. */
+  public enum StoreType { embedded, rethinkdb }
+
+  /** The embedded engine: one directory, no server. */
+  public static final class Embedded {
+    public String dataDir = "./data";
+    /** fsync each group commit, so acknowledged events also survive power loss, not just a crash. */
+    public boolean fsync = true;
+  }
+
+  /** Publishing limits and group commit. */
+  public static final class Publish {
+    public int maxPayloadBytes = 1024 * 1024;
+    public int maxBatchSize = 512;
+    public int maxPending = 20_000;
+  }
+
+  /** History reads. */
+  public static final class History {
+    public int defaultLimit = 100;
+    public int maxLimit = 1000;
+  }
+
+  /** Age-based trimming of the timeline; 0 keeps everything. */
+  public static final class Retention {
+    public long maxAgeMillis = 0;
+    public long intervalMillis = 60_000;
+  }
+
+  /** Vert.x clustering through Hazelcast. */
+  public static final class Cluster {
+    public boolean enabled = false;
+    public String configFile = "conf/cluster.xml";
+  }
+
+  public String nodeId() {
+    return nodeId;
+  }
+
+  public FeedbusOptions nodeId(String nodeId) {
+    this.nodeId = nodeId;
+    return this;
+  }
+
+  public Http http() {
+    return http;
+  }
+
+  public Store store() {
+    return store;
+  }
+
+  public Publish publish() {
+    return publish;
+  }
+
+  public History history() {
+    return history;
+  }
+
+  public Retention retention() {
+    return retention;
+  }
+
+  public Cluster cluster() {
+    return cluster;
+  }
+
+  // ---------------------------------------------------------------- reading
+
+  private static final ObjectMapper MAPPER = new ObjectMapper()
+      .setVisibility(PropertyAccessor.ALL, JsonAutoDetect.Visibility.NONE)
+      .setVisibility(PropertyAccessor.FIELD, JsonAutoDetect.Visibility.ANY)
+      .enable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES)
+      .enable(DeserializationFeature.FAIL_ON_NULL_FOR_PRIMITIVES)
+      .disable(SerializationFeature.FAIL_ON_EMPTY_BEANS);
+
+  /** Defaults, as {@code conf/feedbus.json} ships them. */
+  public static FeedbusOptions defaults() {
+    return new FeedbusOptions();
+  }
+
+  /** Reads options from JSON on top of the defaults; fails with a message naming a bad field. */
+  public static FeedbusOptions fromJson(JsonObject json) {
+    return load(json, Map.of(), Map.of());
+  }
+
+  /**
+   * Layers the sources: {@code json} over the defaults, then {@code environment} (see
+   * {@link #ENVIRONMENT}), then {@code overrides} (dotted paths, e.g. {@code http.port}), then validates.
+   */
+  public static FeedbusOptions load(JsonObject json, Map<String, String> environment, Map<String, String> overrides) {
+    ObjectNode tree = MAPPER.valueToTree(new FeedbusOptions());
+    try {
+      if (json != null) {
+        merge(tree, (ObjectNode) MAPPER.readTree(json.encode()));
+      }
+    } catch (JsonProcessingException e) {
+      throw new ConfigException("config is not valid JSON: " + e.getOriginalMessage());
+    }
+    for (Map.Entry<String, String> e : ENVIRONMENT.entrySet()) {
+      String value = environment.get(e.getKey());
+      if (value != null && !value.isEmpty()) {
+        set(tree, e.getValue(), value, "environment variable " + e.getKey());
+      }
+    }
+    overrides.forEach((path, value) -> set(tree, path, value, "option " + path));
+    FeedbusOptions options;
+    try {
+      options = MAPPER.treeToValue(tree, FeedbusOptions.class);
+    } catch (JsonProcessingException e) {
+      throw translate(e);
+    }
+    options.validate();
+    return options;
+  }
+
+  /** Reads a config file (JSON) and layers environment and overrides on it. */
+  public static FeedbusOptions load(Path file, Map<String, String> environment, Map<String, String> overrides) {
+    JsonObject json = null;
+    if (file != null) {
+      try {
+        json = new JsonObject(Files.readString(file));
+      } catch (IOException e) {
+        throw new ConfigException("cannot read config file " + file + ": " + e.getMessage());
+      } catch (io.vertx.core.json.DecodeException e) {
+        throw new ConfigException("config file " + file + " is not valid JSON: " + e.getMessage());
+      }
+    }
+    return load(json, environment, overrides);
+  }
+
+  public JsonObject toJson() {
+    try {
+      return new JsonObject(MAPPER.writeValueAsString(this));
+    } catch (JsonProcessingException e) {
+      throw new IllegalStateException(e);
+    }
+  }
+
+  /** Checks ranges and combinations; throws {@link ConfigException} naming the first bad fields. */
+  public FeedbusOptions validate() {
+    List<String> problems = new ArrayList<>();
+    range(problems, "http.port", http.port, 0, 65535);
+    if (http.host == null || http.host.isBlank()) {
+      problems.add("http.host = '" + http.host + "': must be a host name or address");
+    }
+    if (store.type == null) {
+      problems.add("store.type = null: must be one of embedded, rethinkdb");
+    }
+    if (store.type == StoreType.embedded && (store.embedded.dataDir == null || store.embedded.dataDir.isBlank())) {
+      problems.add("store.embedded.dataDir = '" + store.embedded.dataDir + "': must be a directory path");
+    }
+    if (store.type == StoreType.rethinkdb) {
+      store.rethinkdb.validate("store.rethinkdb", problems);
+    }
+    range(problems, "publish.maxPayloadBytes", publish.maxPayloadBytes, 1, 64 * 1024 * 1024);
+    range(problems, "publish.maxBatchSize", publish.maxBatchSize, 1, 10_000);
+    range(problems, "publish.maxPending", publish.maxPending, 1, 10_000_000);
+    range(problems, "history.defaultLimit", history.defaultLimit, 1, history.maxLimit);
+    range(problems, "history.maxLimit", history.maxLimit, 1, 100_000);
+    range(problems, "retention.maxAgeMillis", retention.maxAgeMillis, 0, Long.MAX_VALUE);
+    range(problems, "retention.intervalMillis", retention.intervalMillis, 100, Long.MAX_VALUE);
+    if (nodeId != null && !nodeId.matches("[A-Za-z0-9_.:\\-]{1,64}")) {
+      problems.add("nodeId = '" + nodeId + "': must be 1 to 64 letters, digits, '_', '.', ':' or '-'");
+    }
+    if (!problems.isEmpty()) {
+      throw new ConfigException("invalid config: " + String.join("; ", problems));
+    }
+    return this;
+  }
+
+  public static void range(List<String> problems, String field, long value, long min, long max) {
+    if (value < min || value > max) {
+      problems.add(field + " = " + value + ": must be between " + min + " and " + max);
+    }
+  }
+
+  private static void merge(ObjectNode target, ObjectNode source) {
+    source.fields().forEachRemaining(e -> {
+      if (e.getValue().isObject() && target.get(e.getKey()) instanceof ObjectNode) {
+        merge((ObjectNode) target.get(e.getKey()), (ObjectNode) e.getValue());
+      } else {
+        target.set(e.getKey(), e.getValue());
+      }
+    });
+  }
+
+  private static void set(ObjectNode tree, String path, String value, String source) {
+    String[] parts = path.split("\\.");
+    ObjectNode node = tree;
+    for (int i = 0; i < parts.length - 1; i++) {
+      if (!(node.get(parts[i]) instanceof ObjectNode)) {
+        throw new ConfigException("invalid config: " + source + " names unknown field '" + path + "'");
+      }
+      node = (ObjectNode) node.get(parts[i]);
+    }
+    String leaf = parts[parts.length - 1];
+    if (!node.has(leaf)) {
+      throw new ConfigException("invalid config: " + source + " names unknown field '" + path + "'");
+    }
+    node.put(leaf, value);
+  }
+
+  private static ConfigException translate(JsonProcessingException e) {
+    String path = e instanceof JsonMappingException
+        ? ((JsonMappingException) e).getPath().stream()
+            .map(r -> r.getFieldName() != null ? r.getFieldName() : "[" + r.getIndex() + "]")
+            .collect(Collectors.joining(".")).replace(".[", "[")
+        : "?";
+    if (e instanceof UnrecognizedPropertyException) {
+      return new ConfigException("invalid config: unknown field '" + path + "'");
+    }
+    if (e instanceof InvalidFormatException) {
+      InvalidFormatException ife = (InvalidFormatException) e;
+      String expected = ife.getTargetType().isEnum()
+          ? "one of " + java.util.Arrays.toString(ife.getTargetType().getEnumConstants())
+          : "a value of type " + ife.getTargetType().getSimpleName();
+      return new ConfigException("invalid config: " + path + " = '" + ife.getValue() + "': must be " + expected);
+    }
+    return new ConfigException("invalid config: " + path + ": " + e.getOriginalMessage());
+  }
+
+  private static Map<String, String> envTable() {
+    Map<String, String> env = new LinkedHashMap<>();
+    env.put("FEEDBUS_NODE_ID", "nodeId");
+    env.put("FEEDBUS_HTTP_HOST", "http.host");
+    env.put("FEEDBUS_HTTP_PORT", "http.port");
+    env.put("FEEDBUS_STORE", "store.type");
+    env.put("FEEDBUS_DATA_DIR", "store.embedded.dataDir");
+    env.put("FEEDBUS_MAX_PAYLOAD_BYTES", "publish.maxPayloadBytes");
+    env.put("FEEDBUS_RETENTION_MAX_AGE_MILLIS", "retention.maxAgeMillis");
+    env.put("FEEDBUS_CLUSTER", "cluster.enabled");
+    env.put("FEEDBUS_CLUSTER_CONFIG", "cluster.configFile");
+    env.put("RETHINKDB_HOST", "store.rethinkdb.host");
+    env.put("RETHINKDB_PORT", "store.rethinkdb.port");
+    env.put("RETHINKDB_DB", "store.rethinkdb.database");
+    env.put("RETHINKDB_USER", "store.rethinkdb.user");
+    env.put("RETHINKDB_PASSWORD", "store.rethinkdb.password");
+    return Map.copyOf(env);
+  }
+}

@@ -1,0 +1,39 @@
+package io.feedbus.event;
+
+import java.util.regex.Pattern;
+
+/** Topic name rules: what a topic may be called, and the event bus address it is delivered on. */
+public final class Topic {
+
+  public static final String ADDRESS_PREFIX = "feedbus.topic.";
+  public static final int MAX_LENGTH = 128;
+  private static final Pattern NAME = Pattern.compile("[A-Za-z0-9][A-Za-z0-9_.:\\-]{0," + (MAX_LENGTH - 1) + "}");
+
+  private Topic() {
+  }
+
+  /** Returns the name when it is a valid topic, else fails with a {@code invalid_topic} error. */
+  public static String validate(Object name) {
+    if (name == null) {
+      throw FeedbusException.badRequest("invalid_topic", "topic is missing");
+    }
+    if (!(name instanceof String)) {
+      throw FeedbusException.badRequest("invalid_topic", "topic must be a string");
+    }
+    String topic = (String) name;
+    if (!NAME.matcher(topic).matches()) {
+      throw FeedbusException.badRequest("invalid_topic",
+          "topic '" + abbreviate(topic) + "' must be 1 to " + MAX_LENGTH
+              + " characters of letters, digits, '_', '.', ':' or '-', starting with a letter or digit");
+    }
+    return topic;
+  }
+
+  public static String address(String topic) {
+    return ADDRESS_PREFIX + topic;
+  }
+
+  private static String abbreviate(String s) {
+    return s.length() <= 40 ? s : s.substring(0, 40) + "...";
+  }
+}

@@ -1,0 +1,348 @@
+package io.feedbus.store.embedded;
+
+import io.feedbus.event.Cursor;
+import io.feedbus.event.Event;
+import io.feedbus.store.ChangeListener;
+import io.feedbus.store.ChangeStream;
+import io.feedbus.store.EventLog;
+import io.feedbus.store.StoreStatus;
+import io.vertx.core.Context;
+import io.vertx.core.Future;
+import io.vertx.core.Promise;
+import io.vertx.core.Vertx;
+import io.vertx.core.WorkerExecutor;
+import io.vertx.core.json.JsonObject;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Iterator;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CopyOnWriteArrayList;
+import org.h2.mvstore.MVMap;
+import org.h2.mvstore.MVStore;
+
+/**
+ * The embedded engine: one H2 MVStore file in a data directory, no server.
+ *
+ * <p>Two maps: {@code topics} holds each event's JSON under {@code topic NUL cursor} (history reads
+ * are a range scan of one topic), {@code timeline} maps {@code cursor -> topic} (the global order
+ * the change stream, gap reads and trims walk). Writes run one at a time on a dedicated worker and
+ * are committed (and fsynced, unless configured off) before their future completes; live listeners
+ * hear of them only after that.
+ */
+public final class EmbeddedEventLog implements EventLog {
+
+  private static final char SEPARATOR = '\u0000';
+  private static final int CATCH_UP_PAGE = 1000;
+
+  private final Vertx vertx;
+  private final MVStore store;
+  private final MVMap<String, String> topics;
+  private final MVMap<String, String> timeline;
+  private final WorkerExecutor writer;
+  private final boolean fsync;
+  private final List<Stream> streams = new CopyOnWriteArrayList<>();
+  private volatile boolean closed;
+
+  private EmbeddedEventLog(Vertx vertx, MVStore store, boolean fsync) {
+    this.vertx = vertx;
+    this.store = store;
+    this.fsync = fsync;
+    this.topics = store.openMap("topics");
+    this.timeline = store.openMap("timeline");
+    this.writer = vertx.createSharedWorkerExecutor("feedbus-embedded-writer-" + System.identityHashCode(this), 1);
+  }
+
+  /** Opens (creating when missing) the log in {@code dataDir}. */
+  public static Future<EmbeddedEventLog> open(Vertx vertx, Path dataDir, boolean fsync) {
+    return vertx.executeBlocking(() -> {
+      Files.createDirectories(dataDir);
+      MVStore store = new MVStore.Builder()
+          .fileName(dataDir.resolve("events.mv.db").toString())
+          .autoCommitDisabled()
+          .open();
+      return new EmbeddedEventLog(vertx, store, fsync);
+    });
+  }
+
+  @Override
+  public Future<Void> append(List<Event> events) {
+    if (events.isEmpty()) {
+      return Future.succeededFuture();
+    }
+    return write(() -> {
+      for (Event event : events) {
+        topics.put(topicKey(event.topic(), event.cursor()), event.toJson().encode());
+        timeline.put(event.id(), event.topic());
+      }
+      commit(fsync);
+      // Listeners hear of a batch only once it is durable, and in commit order.
+      for (Stream stream : streams) {
+        stream.offer(events);
+      }
+      return null;
+    });
+  }
+
+  @Override
+  public Future<List<Event>> readAfter(String topic, Cursor after, int limit) {
+    return read(() -> {
+      String prefix = topic + SEPARATOR;
+      String from = after == null ? prefix : topicKey(topic, after);
+      List<Event> page = new ArrayList<>(Math.min(limit, 1024));
+      org.h2.mvstore.Cursor<String, String> it = topics.cursor(from);
+      while (it.hasNext() && page.size() < limit) {
+        String key = it.next();
+        if (!key.startsWith(prefix)) {
+          break;
+        }
+        if (after != null && key.equals(from)) {
+          continue; // strictly after
+        }
+        page.add(Event.fromJson(new JsonObject(it.getValue())));
+      }
+      return page;
+    });
+  }
+
+  @Override
+  public Future<List<Event>> readAllAfter(Cursor after, int limit) {
+    return read(() -> readAllAfterNow(after, limit));
+  }
+
+  private List<Event> readAllAfterNow(Cursor after, int limit) {
+    List<Event> page = new ArrayList<>(Math.min(limit, 1024));
+    String from = after == null ? null : timeline.higherKey(after.value());
+    if (after != null && from == null) {
+      return page;
+    }
+    org.h2.mvstore.Cursor<String, String> it = timeline.cursor(from);
+    while (it.hasNext() && page.size() < limit) {
+      String cursor = it.next();
+      String json = topics.get(it.getValue() + SEPARATOR + cursor);
+      if (json != null) {
+        page.add(Event.fromJson(new JsonObject(json)));
+      }
+    }
+    return page;
+  }
+
+  @Override
+  public Future<Cursor> latest() {
+    return read(() -> {
+      String last = timeline.lastKey();
+      return last == null ? null : Cursor.parse(last);
+    });
+  }
+
+  @Override
+  public Future<ChangeStream> changes(Cursor from, ChangeListener listener) {
+    Context context = vertx.getOrCreateContext();
+    Stream stream = new Stream(context, listener);
+    // Register before reading, so nothing committed meanwhile can fall between catch-up and live.
+    streams.add(stream);
+    Future<Cursor> start = from != null ? Future.succeededFuture(from) : latest();
+    Promise<ChangeStream> opened = Promise.promise();
+    start.onComplete(ar -> context.runOnContext(v -> {
+      if (ar.failed()) {
+        streams.remove(stream);
+        opened.fail(ar.cause());
+        return;
+      }
+      stream.position = ar.result() == null ? Cursor.origin() : ar.result();
+      listener.onStatus(StoreStatus.of(StoreStatus.State.CONNECTED, "embedded", null));
+      opened.complete(stream);
+      stream.catchUp();
+    }));
+    return opened.future();
+  }
+
+  @Override
+  public Future<Void> delete(List<Event> events) {
+    if (events.isEmpty()) {
+      return Future.succeededFuture();
+    }
+    return write(() -> {
+      for (Event event : events) {
+        topics.remove(topicKey(event.topic(), event.cursor()));
+        timeline.remove(event.id());
+      }
+      commit(false);
+      return null;
+    });
+  }
+
+  @Override
+  public Future<Long> purge(String topic) {
+    return write(() -> {
+      String prefix = topic + SEPARATOR;
+      List<String> keys = new ArrayList<>();
+      Iterator<String> it = topics.keyIterator(prefix);
+      while (it.hasNext()) {
+        String key = it.next();
+        if (!key.startsWith(prefix)) {
+          break;
+        }
+        keys.add(key);
+      }
+      for (String key : keys) {
+        topics.remove(key);
+        timeline.remove(key.substring(prefix.length()));
+      }
+      commit(fsync);
+      return (long) keys.size();
+    });
+  }
+
+  @Override
+  public Future<Long> trim(long olderThanTs) {
+    return write(() -> {
+      String bound = Cursor.beforeTimestamp(olderThanTs).value();
+      List<Map.Entry<String, String>> old = new ArrayList<>();
+      org.h2.mvstore.Cursor<String, String> it = timeline.cursor(null);
+      while (it.hasNext()) {
+        String cursor = it.next();
+        if (cursor.compareTo(bound) >= 0) {
+          break;
+        }
+        old.add(Map.entry(cursor, it.getValue()));
+      }
+      for (Map.Entry<String, String> e : old) {
+        timeline.remove(e.getKey());
+        topics.remove(e.getValue() + SEPARATOR + e.getKey());
+      }
+      commit(fsync);
+      return (long) old.size();
+    });
+  }
+
+  @Override
+  public boolean sharedAcrossNodes() {
+    return false;
+  }
+
+  @Override
+  public Future<Void> close() {
+    if (closed) {
+      return Future.succeededFuture();
+    }
+    closed = true;
+    streams.clear();
+    return writer.<Void>executeBlocking(() -> {
+      store.close();
+      return null;
+    }).eventually(writer::close);
+  }
+
+  /**
+   * Drops the store without a final commit, as a crash would (tests use it to prove that what was
+   * acknowledged is on disk already).
+   */
+  public Future<Void> closeAbruptly() {
+    closed = true;
+    streams.clear();
+    return writer.<Void>executeBlocking(() -> {
+      store.closeImmediately();
+      return null;
+    }).eventually(writer::close);
+  }
+
+  private void commit(boolean sync) {
+    store.commit();
+    if (sync) {
+      store.sync();
+    }
+  }
+
+  private <T> Future<T> write(Callable<T> work) {
+    if (closed) {
+      return Future.failedFuture(io.feedbus.event.FeedbusException.storeUnavailable("the embedded store is closed", null));
+    }
+    return writer.executeBlocking(work, true);
+  }
+
+  private <T> Future<T> read(Callable<T> work) {
+    if (closed) {
+      return Future.failedFuture(io.feedbus.event.FeedbusException.storeUnavailable("the embedded store is closed", null));
+    }
+    return vertx.executeBlocking(work, false);
+  }
+
+  private static String topicKey(String topic, Cursor cursor) {
+    return topic + SEPARATOR + cursor.value();
+  }
+
+  /** One change stream: catches up from the log, then takes committed batches as they come. */
+  private final class Stream implements ChangeStream {
+    private final Context context;
+    private final ChangeListener listener;
+    private final ArrayDeque<Event> pending = new ArrayDeque<>();
+    private boolean live;
+    private boolean stopped;
+    Cursor position;
+
+    Stream(Context context, ChangeListener listener) {
+      this.context = context;
+      this.listener = listener;
+    }
+
+    /** Called on the writer thread after a commit. */
+    void offer(List<Event> batch) {
+      context.runOnContext(v -> {
+        if (stopped) {
+          return;
+        }
+        if (live) {
+          batch.forEach(this::deliver);
+        } else {
+          pending.addAll(batch);
+        }
+      });
+    }
+
+    void catchUp() {
+      readAllAfter(position, CATCH_UP_PAGE).onComplete(ar -> {
+        if (stopped) {
+          return;
+        }
+        if (ar.failed()) {
+          listener.onStatus(StoreStatus.of(StoreStatus.State.ERROR, "embedded", ar.cause().getMessage()));
+          return;
+        }
+        ar.result().forEach(this::deliver);
+        if (ar.result().size() == CATCH_UP_PAGE) {
+          catchUp();
+          return;
+        }
+        while (!pending.isEmpty()) {
+          deliver(pending.poll());
+        }
+        live = true;
+      });
+    }
+
+    private void deliver(Event event) {
+      // Commits are cursor-ordered on this node, so anything not after the position was seen.
+      if (stopped || !event.cursor().isAfter(position)) {
+        return;
+      }
+      position = event.cursor();
+      listener.onEvent(event);
+    }
+
+    @Override
+    public Cursor position() {
+      return position;
+    }
+
+    @Override
+    public Future<Void> close() {
+      stopped = true;
+      streams.remove(this);
+      return Future.succeededFuture();
+    }
+  }
+}
