@@ -1,0 +1,261 @@
+package io.feedbus.store;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.feedbus.event.Cursor;
+import io.feedbus.event.CursorClock;
+import io.feedbus.event.Event;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import io.vertx.core.json.JsonObject;
+import io.vertx.junit5.VertxExtension;
+import io.vertx.junit5.VertxTestContext;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.stream.Collectors;
+import java.util.stream.IntStream;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+
+/**
+ * The behaviour every {@link EventLog} engine must have. Each engine's test extends this class and
+ * says how to open a fresh, empty log.
+ */
+@ExtendWith(VertxExtension.class)
+public abstract class EventLogContract {
+
+  protected EventLog log;
+  private final AtomicLong fakeTime = new AtomicLong(1_700_000_000_000L);
+  /** A clock the tests move by hand, so "same millisecond" and "older than" are exact. */
+  protected final CursorClock clock = new CursorClock("contract-node", fakeTime::get);
+
+  /** Opens a fresh, empty log for one test. */
+  protected abstract Future<EventLog> openLog(Vertx vertx);
+
+  @BeforeEach
+  void open(Vertx vertx) throws Exception {
+    log = openLog(vertx).toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
+  }
+
+  @AfterEach
+  void close() throws Exception {
+    if (log != null) {
+      log.close().toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
+    }
+  }
+
+  protected Event event(String topic, Object payload) {
+    return new Event(clock.next(), topic, payload, Map.of(), "contract-node", true);
+  }
+
+  protected void tick(long millis) {
+    fakeTime.addAndGet(millis);
+  }
+
+  protected static <T> T await(Future<T> future) throws Exception {
+    return future.toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
+  }
+
+  private static List<Object> payloads(List<Event> events) {
+    return events.stream().map(Event::payload).collect(Collectors.toList());
+  }
+
+  @Test
+  void appendedEventsReadBackInCursorOrder() throws Exception {
+    List<Event> batch = new ArrayList<>();
+    for (int i = 0; i < 5; i++) {
+      tick(1);
+      batch.add(event("orders", i));
+    }
+    await(log.append(batch));
+    List<Event> read = await(log.readAfter("orders", null, 100));
+    assertThat(payloads(read)).containsExactly(0, 1, 2, 3, 4);
+    assertThat(read.get(0).toJson()).isEqualTo(batch.get(0).toJson());
+  }
+
+  @Test
+  void readAfterIsStrictlyAfterTheCursor() throws Exception {
+    List<Event> batch = List.of(event("t", "a"), event("t", "b"), event("t", "c"));
+    await(log.append(batch));
+    assertThat(payloads(await(log.readAfter("t", batch.get(0).cursor(), 100)))).containsExactly("b", "c");
+    assertThat(await(log.readAfter("t", batch.get(2).cursor(), 100))).isEmpty();
+  }
+
+  @Test
+  void readAfterHonoursTheLimitAndPagesOnWithoutGaps() throws Exception {
+    List<Event> batch = IntStream.range(0, 25).mapToObj(i -> event("paged", i)).collect(Collectors.toList());
+    await(log.append(batch));
+    List<Object> seen = new ArrayList<>();
+    Cursor after = null;
+    while (true) {
+      List<Event> page = await(log.readAfter("paged", after, 10));
+      assertThat(page.size()).isLessThanOrEqualTo(10);
+      if (page.isEmpty()) {
+        break;
+      }
+      seen.addAll(payloads(page));
+      after = page.get(page.size() - 1).cursor();
+    }
+    assertThat(seen).containsExactlyElementsOf(IntStream.range(0, 25).boxed().collect(Collectors.toList()));
+  }
+
+  @Test
+  void eventsInTheSameMillisecondKeepDistinctOrderedCursors() throws Exception {
+    List<Event> batch = IntStream.range(0, 50).mapToObj(i -> event("burst", i)).collect(Collectors.toList());
+    assertThat(batch.stream().map(Event::ts).distinct()).hasSize(1);
+    await(log.append(batch));
+    List<Event> read = await(log.readAfter("burst", null, 100));
+    assertThat(payloads(read)).containsExactlyElementsOf(IntStream.range(0, 50).boxed().collect(Collectors.toList()));
+    assertThat(read.stream().map(Event::id).distinct()).hasSize(50);
+  }
+
+  @Test
+  void topicsDoNotLeakIntoEachOther() throws Exception {
+    await(log.append(List.of(event("a", 1), event("a.b", 2), event("ab", 3), event("a", 4))));
+    assertThat(payloads(await(log.readAfter("a", null, 100)))).containsExactly(1, 4);
+    assertThat(payloads(await(log.readAfter("a.b", null, 100)))).containsExactly(2);
+    assertThat(payloads(await(log.readAfter("missing", null, 100)))).isEmpty();
+  }
+
+  @Test
+  void readSinceReturnsEventsAtOrAfterTheTimestamp() throws Exception {
+    Event early = event("s", "early");
+    tick(1000);
+    Event atBoundary = event("s", "boundary");
+    Event sameMs = event("s", "same-ms");
+    tick(5);
+    Event late = event("s", "late");
+    await(log.append(List.of(early, atBoundary, sameMs, late)));
+    assertThat(payloads(await(log.readSince("s", atBoundary.ts(), 100)))).containsExactly("boundary", "same-ms", "late");
+    assertThat(payloads(await(log.readSince("s", late.ts() + 1, 100)))).isEmpty();
+  }
+
+  @Test
+  void readAllAfterSpansTopicsInCursorOrder() throws Exception {
+    Event first = event("x", 1);
+    await(log.append(List.of(first, event("y", 2), event("x", 3))));
+    assertThat(payloads(await(log.readAllAfter(null, 100)))).containsExactly(1, 2, 3);
+    assertThat(payloads(await(log.readAllAfter(first.cursor(), 100)))).containsExactly(2, 3);
+    assertThat(payloads(await(log.readAllAfter(first.cursor(), 1)))).containsExactly(2);
+  }
+
+  @Test
+  void latestIsNullWhenEmptyThenTheNewestCursor() throws Exception {
+    assertThat(await(log.latest())).isNull();
+    Event first = event("l", 1);
+    Event last = event("l", 2);
+    await(log.append(List.of(first, last)));
+    assertThat(await(log.latest())).isEqualTo(last.cursor());
+  }
+
+  @Test
+  void payloadsOfEveryJsonKindAndHeadersRoundTrip() throws Exception {
+    Event object = new Event(clock.next(), "kinds", new JsonObject().put("n", 1).put("nested", new JsonObject().put("ok", true)),
+        Map.of("trace", "abc"), "contract-node", true);
+    Event array = event("kinds", new io.vertx.core.json.JsonArray().add(1).add("two"));
+    Event string = event("kinds", "text \u00e9\u4e2d");
+    Event number = event("kinds", 3.5);
+    Event nul = event("kinds", null);
+    await(log.append(List.of(object, array, string, number, nul)));
+    List<Event> read = await(log.readAfter("kinds", null, 10));
+    assertThat(read.stream().map(Event::toJson)).containsExactly(object.toJson(), array.toJson(), string.toJson(), number.toJson(), nul.toJson());
+    assertThat(read.get(0).headers()).containsEntry("trace", "abc");
+  }
+
+  @Test
+  void deleteRemovesOnlyTheGivenEvents() throws Exception {
+    Event keep = event("d", "keep");
+    Event transientEvent = new Event(clock.next(), "d", "gone", Map.of(), "contract-node", false);
+    await(log.append(List.of(keep, transientEvent)));
+    await(log.delete(List.of(transientEvent)));
+    assertThat(payloads(await(log.readAfter("d", null, 10)))).containsExactly("keep");
+    assertThat(payloads(await(log.readAllAfter(null, 10)))).containsExactly("keep");
+  }
+
+  @Test
+  void purgeEmptiesOneTopicAndCountsWhatItRemoved() throws Exception {
+    await(log.append(List.of(event("p", 1), event("other", 2), event("p", 3))));
+    assertThat(await(log.purge("p"))).isEqualTo(2L);
+    assertThat(await(log.readAfter("p", null, 10))).isEmpty();
+    assertThat(payloads(await(log.readAfter("other", null, 10)))).containsExactly(2);
+    assertThat(await(log.purge("p"))).isEqualTo(0L);
+  }
+
+  @Test
+  void trimRemovesEventsOlderThanTheTimestampAcrossTopics() throws Exception {
+    Event old1 = event("r", "old");
+    Event old2 = event("q", "old");
+    tick(60_000);
+    Event fresh = event("r", "fresh");
+    await(log.append(List.of(old1, old2, fresh)));
+    assertThat(await(log.trim(fresh.ts()))).isEqualTo(2L);
+    assertThat(payloads(await(log.readAllAfter(null, 10)))).containsExactly("fresh");
+  }
+
+  @Test
+  void changeStreamFromACursorDeliversStoredThenLiveEventsOnceInOrder(Vertx vertx, VertxTestContext test) throws Exception {
+    Event before = event("c", 0);
+    List<Event> stored = List.of(event("c", 1), event("c", 2));
+    await(log.append(List.of(before)));
+    await(log.append(stored));
+    List<Event> live = IntStream.range(3, 103).mapToObj(i -> event("c", i)).collect(Collectors.toList());
+    List<Object> received = new ArrayList<>();
+    log.changes(before.cursor(), received(test, received, 102))
+        .compose(stream -> appendOneByOne(live))
+        .onFailure(test::failNow);
+    assertThat(test.awaitCompletion(30, TimeUnit.SECONDS)).isTrue();
+    assertThat(received).containsExactlyElementsOf(IntStream.range(1, 103).boxed().collect(Collectors.toList()));
+    if (test.failed()) {
+      throw new AssertionError(test.causeOfFailure());
+    }
+  }
+
+  @Test
+  void changeStreamWithoutCursorStartsAfterTheNewestEvent(Vertx vertx, VertxTestContext test) throws Exception {
+    await(log.append(List.of(event("n", "old"))));
+    List<Object> received = new ArrayList<>();
+    log.changes(null, received(test, received, 1))
+        .compose(stream -> log.append(List.of(event("n", "new"))))
+        .onFailure(test::failNow);
+    assertThat(test.awaitCompletion(30, TimeUnit.SECONDS)).isTrue();
+    assertThat(received).containsExactly("new");
+  }
+
+  @Test
+  void closedChangeStreamStopsDelivering(Vertx vertx, VertxTestContext test) throws Exception {
+    List<Object> received = new ArrayList<>();
+    ChangeStream stream = await(log.changes(null, e -> received.add(e.payload())));
+    await(stream.close());
+    await(log.append(List.of(event("z", 1))));
+    // Give a (wrongly) still-open stream the time to deliver before asserting it did not.
+    vertx.setTimer(300, id -> test.verify(() -> {
+      assertThat(received).isEmpty();
+      test.completeNow();
+    }));
+    assertThat(test.awaitCompletion(10, TimeUnit.SECONDS)).isTrue();
+  }
+
+  private Future<Void> appendOneByOne(List<Event> events) {
+    Future<Void> chain = Future.succeededFuture();
+    for (Event e : events) {
+      chain = chain.compose(v -> log.append(List.of(e)));
+    }
+    return chain;
+  }
+
+  private static ChangeListener received(VertxTestContext test, List<Object> sink, int expected) {
+    return event -> {
+      sink.add(event.payload());
+      if (sink.size() == expected) {
+        test.completeNow();
+      } else if (sink.size() > expected) {
+        test.failNow("more events than expected: " + sink);
+      }
+    };
+  }
+}

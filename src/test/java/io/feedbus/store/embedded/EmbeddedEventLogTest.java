@@ -1,0 +1,49 @@
+package io.feedbus.store.embedded;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.feedbus.event.Event;
+import io.feedbus.store.EventLog;
+import io.feedbus.store.EventLogContract;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.stream.Collectors;
+import java.util.stream.IntStream;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The engine contract on the embedded engine, plus what only a local file can show. */
+class EmbeddedEventLogTest extends EventLogContract {
+
+  @TempDir
+  Path dir;
+
+  @Override
+  protected Future<EventLog> openLog(Vertx vertx) {
+    return EmbeddedEventLog.open(vertx, dir, true).map(log -> log);
+  }
+
+  @Test
+  void acknowledgedEventsSurviveAnAbruptCloseAndReopen(Vertx vertx) throws Exception {
+    List<Event> batch = IntStream.range(0, 200).mapToObj(i -> event("durable", i)).collect(Collectors.toList());
+    for (int i = 0; i < batch.size(); i += 20) {
+      await(log.append(batch.subList(i, i + 20)));
+    }
+    await(((EmbeddedEventLog) log).closeAbruptly());
+    log = await(EmbeddedEventLog.open(vertx, dir, true));
+    List<Event> read = await(log.readAfter("durable", null, 1000));
+    assertThat(read.stream().map(Event::id)).containsExactlyElementsOf(batch.stream().map(Event::id).collect(Collectors.toList()));
+    assertThat(await(log.latest())).isEqualTo(batch.get(199).cursor());
+  }
+
+  @Test
+  void aClosedLogRefusesWritesWithStoreUnavailable() throws Exception {
+    await(log.close());
+    Throwable failure = log.append(List.of(event("x", 1))).toCompletionStage().toCompletableFuture()
+        .handle((v, t) -> t).get();
+    assertThat(failure).hasMessageContaining("closed");
+    log = null;
+  }
+}
