@@ -1,5 +1,10 @@
 package io.feedbus;
 
+import io.feedbus.bridge.BridgeObserver;
+import io.feedbus.bridge.BridgeSockets;
+import io.feedbus.bridge.BrowserAuth;
+import io.feedbus.bridge.BrowserBridge;
+import io.feedbus.bridge.BrowserRoutes;
 import io.feedbus.feed.FeedVerticle;
 import io.feedbus.http.HttpErrors;
 import io.feedbus.http.HttpVerticle;
@@ -37,6 +42,8 @@ public final class Feedbus {
   private EventLog log;
   private HttpVerticle http;
   private FeedVerticle feed;
+  private BrowserAuth browserAuth;
+  private BrowserBridge browserBridge;
   private boolean closed;
 
   private Feedbus(Vertx vertx, boolean ownsVertx, FeedbusOptions options, String nodeId) {
@@ -82,10 +89,12 @@ public final class Feedbus {
           return deploy(feed);
         })
         .compose(v -> deploy(new PublishVerticle(log, nodeId, options.publish(), GroupCommitter.Observer.NONE)))
+        .compose(v -> BrowserAuth.create(vertx, options.auth()).onSuccess(a -> browserAuth = a).mapEmpty())
         .compose(v -> {
           http = new HttpVerticle(options.http(), router -> {
             HttpErrors.install(router);
             TimelineRoutes.mount(router, vertx, options.publish().maxPayloadBytes);
+            browserBridge = BrowserRoutes.mount(router, vertx, browserAuth, options.bridge(), BridgeObserver.NONE, BridgeSockets.Listener.NONE);
           });
           return deploy(http);
         })
@@ -141,6 +150,11 @@ public final class Feedbus {
 
   public EventLog eventLog() {
     return log;
+  }
+
+  /** The SockJS bridge for browsers: its open sockets and its drop / disconnect / refusal counters. */
+  public BrowserBridge browserBridge() {
+    return browserBridge;
   }
 
   /** The HTTP port this node listens on. */

@@ -10,6 +10,8 @@ import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.databind.exc.InvalidFormatException;
 import com.fasterxml.jackson.databind.exc.UnrecognizedPropertyException;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.feedbus.bridge.AuthOptions;
+import io.feedbus.bridge.BridgeOptions;
 import io.feedbus.store.rethinkdb.RethinkDbOptions;
 import io.vertx.core.json.JsonObject;
 import java.io.IOException;
@@ -38,6 +40,8 @@ public final class FeedbusOptions {
   private History history = new History();
   private Retention retention = new Retention();
   private Cluster cluster = new Cluster();
+  private AuthOptions auth = new AuthOptions();
+  private BridgeOptions bridge = new BridgeOptions();
 
   /** The HTTP server: REST API, web page, SockJS. */
   public static final class Http {
@@ -118,6 +122,14 @@ public final class FeedbusOptions {
 
   public Cluster cluster() {
     return cluster;
+  }
+
+  public AuthOptions auth() {
+    return auth;
+  }
+
+  public BridgeOptions bridge() {
+    return bridge;
   }
 
   // ---------------------------------------------------------------- reading
@@ -215,6 +227,8 @@ public final class FeedbusOptions {
     range(problems, "history.maxLimit", history.maxLimit, 1, 100_000);
     range(problems, "retention.maxAgeMillis", retention.maxAgeMillis, 0, Long.MAX_VALUE);
     range(problems, "retention.intervalMillis", retention.intervalMillis, 100, Long.MAX_VALUE);
+    auth.validate("auth", problems);
+    bridge.validate("bridge", problems);
     if (nodeId != null && !nodeId.matches("[A-Za-z0-9_.:\\-]{1,64}")) {
       problems.add("nodeId = '" + nodeId + "': must be 1 to 64 letters, digits, '_', '.', ':' or '-'");
     }

@@ -1,0 +1,71 @@
+package io.feedbus.bridge;
+
+import io.feedbus.event.FeedbusException;
+import io.feedbus.event.Topic;
+import io.feedbus.feed.HistoryRequest;
+import io.feedbus.publish.PublishRequest;
+import io.vertx.core.json.JsonObject;
+import io.vertx.ext.bridge.BridgeEventType;
+
+/**
+ * Which frames a browser may send: listen on {@code feedbus.topic.<topic>} with the subscribe right,
+ * send to {@code feedbus.history} with the subscribe right on the body's topic, and to
+ * {@code feedbus.publish} with the publish right on it. Everything else is refused with a reason.
+ */
+public final class BridgePermissions {
+
+  /** Address regex of what browsers may listen on (the bridge's outbound permission). */
+  public static final String TOPIC_ADDRESS_REGEX = "feedbus\\.topic\\..+";
+
+  private BridgePermissions() {
+  }
+
+  /** Null when {@code user} may do it, else the refusal as a coded error. */
+  public static FeedbusException check(BridgeEventType type, String address, Object body, BrowserUser user) {
+    switch (type) {
+      case REGISTER:
+        if (address == null || !address.startsWith(Topic.ADDRESS_PREFIX)) {
+          return notOpen(address, "listen on");
+        }
+        return topicRight(address.substring(Topic.ADDRESS_PREFIX.length()), user, false);
+      case UNREGISTER:
+        return null;
+      case SEND:
+      case PUBLISH:
+        if (PublishRequest.ADDRESS.equals(address) || HistoryRequest.ADDRESS.equals(address)) {
+          if (!(body instanceof JsonObject)) {
+            return FeedbusException.badRequest("bad_request", "the body sent to " + address + " must be a JSON object with a topic");
+          }
+          return topicRight(((JsonObject) body).getValue("topic"), user, PublishRequest.ADDRESS.equals(address));
+        }
+        return notOpen(address, "send to");
+      default:
+        return null;
+    }
+  }
+
+  private static FeedbusException topicRight(Object topicValue, BrowserUser user, boolean publish) {
+    String topic;
+    try {
+      topic = Topic.validate(topicValue);
+    } catch (FeedbusException e) {
+      return e;
+    }
+    if (!user.authenticated()) {
+      return new FeedbusException(401, "not_authenticated",
+          "sign in first: anonymous access is off, connect with ?access_token=<JWT>");
+    }
+    boolean allowed = publish ? user.rights().mayPublish(topic) : user.rights().maySubscribe(topic);
+    if (!allowed) {
+      return FeedbusException.forbidden(user.uid() + " may not " + (publish ? "publish on" : "subscribe to")
+          + " topic '" + topic + "' (" + (publish ? "publish" : "subscribe") + " rights: "
+          + (publish ? user.rights().toJson().getJsonArray("publish") : user.rights().toJson().getJsonArray("subscribe")) + ")");
+    }
+    return null;
+  }
+
+  private static FeedbusException notOpen(String address, String what) {
+    return FeedbusException.forbidden("browsers may not " + what + " '" + address
+        + "': they may send to feedbus.publish and feedbus.history and listen on feedbus.topic.<topic>");
+  }
+}

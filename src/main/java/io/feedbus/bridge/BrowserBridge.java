@@ -1,0 +1,238 @@
+package io.feedbus.bridge;
+
+import io.feedbus.event.FeedbusException;
+import io.feedbus.event.Topic;
+import io.netty.handler.codec.http.QueryStringDecoder;
+import io.vertx.core.Handler;
+import io.vertx.core.Vertx;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import io.vertx.ext.web.handler.sockjs.BridgeEvent;
+import io.vertx.ext.web.handler.sockjs.SockJSSocket;
+import java.util.List;
+import java.util.UUID;
+import java.util.concurrent.atomic.LongAdder;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The bridge's event handler: authenticates a socket when it opens, checks every frame a browser
+ * sends against its rights (refusing with a coded reason), and writes outbound events through a
+ * bounded queue, dropping or disconnecting a browser that cannot keep up.
+ */
+public final class BrowserBridge implements Handler<BridgeEvent> {
+
+  /** Where the bridge tells a browser that events were dropped: {@code {dropped, topics, message}}. */
+  public static final String DROPPED_ADDRESS = "feedbus.bridge.dropped";
+  /** Where the bridge tells a browser why it is about to close the connection: {@code {code, reason}}. */
+  public static final String CLOSING_ADDRESS = "feedbus.bridge.closing";
+  /** The query parameter carrying a browser's JWT: {@code /eventbus?access_token=...}. */
+  public static final String TOKEN_PARAM = "access_token";
+
+  private static final Logger LOG = LoggerFactory.getLogger(BrowserBridge.class);
+
+  private final Vertx vertx;
+  private final BrowserAuth auth;
+  private final BridgeOptions options;
+  private final BridgeObserver observer;
+  private final BridgeSockets sockets;
+  private final LongAdder dropped = new LongAdder();
+  private final LongAdder disconnected = new LongAdder();
+  private final LongAdder refused = new LongAdder();
+
+  public BrowserBridge(Vertx vertx, BrowserAuth auth, BridgeOptions options, BridgeObserver observer, BridgeSockets.Listener listener) {
+    this.vertx = vertx;
+    this.auth = auth;
+    this.options = options;
+    this.observer = observer;
+    this.sockets = new BridgeSockets(listener);
+  }
+
+  @Override
+  public void handle(BridgeEvent event) {
+    try {
+      switch (event.type()) {
+        case SOCKET_CREATED:
+          onCreated(event);
+          break;
+        case SOCKET_CLOSED:
+          onClosed(event.socket());
+          event.complete(true);
+          break;
+        case SEND:
+        case PUBLISH:
+        case REGISTER:
+        case UNREGISTER:
+          onInbound(event);
+          break;
+        case RECEIVE:
+          onReceive(event);
+          break;
+        default:
+          event.complete(true);
+      }
+    } catch (RuntimeException e) {
+      LOG.warn("bridge event {} failed: {}", event.type(), e.toString(), e);
+      event.tryComplete(false);
+    }
+  }
+
+  private void onCreated(BridgeEvent event) {
+    SockJSSocket socket = event.socket();
+    // Frames that arrive while the token is checked wait for the bridge to take the socket over.
+    socket.pause();
+    auth.authenticate(token(socket))
+        .compose(user -> {
+          BrowserSocket browser = new BrowserSocket(socket,
+              new BrowserConnection(UUID.randomUUID().toString(), user.uid(), String.valueOf(socket.remoteAddress()), System.currentTimeMillis()),
+              user, options.maxQueuedMessages, options.maxWriteQueueBytes);
+          return sockets.admit(browser).map(browser);
+        })
+        .onComplete(ar -> {
+          if (ar.succeeded()) {
+            watchExpiry(ar.result());
+            event.complete(true);
+          } else {
+            String reason = ar.cause().getMessage();
+            LOG.info("refused browser {}: {}", socket.remoteAddress(), reason);
+            writeClosing(socket, 4401, reason);
+            event.complete(false);
+          }
+          socket.resume();
+        });
+  }
+
+  private static String token(SockJSSocket socket) {
+    String header = socket.headers() == null ? null : socket.headers().get("Authorization");
+    if (header != null && header.regionMatches(true, 0, "Bearer ", 0, 7)) {
+      return header.substring(7).trim();
+    }
+    List<String> values = socket.uri() == null ? null : new QueryStringDecoder(socket.uri()).parameters().get(TOKEN_PARAM);
+    return values == null || values.isEmpty() ? null : values.get(0);
+  }
+
+  private void watchExpiry(BrowserSocket browser) {
+    if (browser.user.expiresAtMillis() > 0) {
+      long delay = Math.max(1, browser.user.expiresAtMillis() - System.currentTimeMillis());
+      browser.expiryTimer = vertx.setTimer(delay, id -> disconnect(browser, 4401, "token_expired",
+          "the access token expired; reconnect with a fresh one"));
+    }
+  }
+
+  private void onClosed(SockJSSocket socket) {
+    BrowserSocket browser = sockets.get(socket);
+    if (browser != null && browser.expiryTimer >= 0) {
+      vertx.cancelTimer(browser.expiryTimer);
+    }
+    sockets.remove(socket);
+  }
+
+  private void onInbound(BridgeEvent event) {
+    BrowserSocket browser = sockets.get(event.socket());
+    JsonObject frame = event.getRawMessage();
+    if (browser == null) {
+      event.complete(false);
+      return;
+    }
+    String address = frame.getString("address");
+    FeedbusException refusal = BridgePermissions.check(event.type(), address, frame.getValue("body"), browser.user);
+    if (refusal != null) {
+      refused.increment();
+      observer.refused(browser.connection, refusal.code());
+      LOG.debug("refused {} {} from {}: {}", event.type(), address, browser.connection.uid(), refusal.getMessage());
+      // The bridge itself would only say "rejected": tell the browser why, on the reply address when
+      // it waits for one, else on the address it used (its error handler for that address or onerror).
+      String replyAddress = frame.getString("replyAddress");
+      JsonObject error = new JsonObject().put("type", "err")
+          .put("address", replyAddress != null && replyAddress.length() <= 36 ? replyAddress : address)
+          .put("failureCode", refusal.status())
+          .put("failureType", "RECIPIENT_FAILURE")
+          .put("message", refusal.code() + ": " + refusal.getMessage());
+      event.socket().write(Buffer.buffer(error.encode()));
+      event.complete(false);
+      return;
+    }
+    // Frame headers are the browser's business; they are not forwarded onto the bus.
+    frame.remove("headers");
+    event.setRawMessage(frame);
+    event.complete(true);
+  }
+
+  private void onReceive(BridgeEvent event) {
+    BrowserSocket browser = sockets.get(event.socket());
+    // The frame is written here, through the bounded queue, so the bridge must not write it again.
+    event.complete(false);
+    if (browser == null || browser.closed) {
+      return;
+    }
+    JsonObject frame = event.getRawMessage();
+    String address = frame.getString("address", "");
+    boolean isEvent = address.startsWith(Topic.ADDRESS_PREFIX);
+    // Replies to a browser's own requests are few (bounded by its pending requests) and never dropped.
+    if (isEvent && browser.full()) {
+      if (options.slowConsumerPolicy == BridgeOptions.SlowConsumerPolicy.disconnect) {
+        disconnect(browser, 4408, "slow_consumer", "the browser reads slower than its events arrive: "
+            + browser.queuedMessages() + " messages / " + browser.queuedBytes() + " bytes not yet delivered");
+      } else {
+        browser.dropped(address.substring(Topic.ADDRESS_PREFIX.length()));
+        dropped.increment();
+        observer.dropped(browser.connection, 1);
+      }
+      return;
+    }
+    browser.write(Buffer.buffer(frame.encode()), () -> afterFlush(browser));
+  }
+
+  private void afterFlush(BrowserSocket browser) {
+    if (browser.recovered() && !browser.closed) {
+      JsonObject notice = new JsonObject()
+          .put("dropped", browser.droppedInEpisode())
+          .put("topics", new JsonArray(List.copyOf(browser.droppedTopics())))
+          .put("message", browser.droppedInEpisode() + " events were not sent because this connection was too slow;"
+              + " read history after your last cursor to catch up");
+      LOG.info("browser {} ({}) missed {} events on {} while slow", browser.connection.connectionId(), browser.connection.uid(),
+          browser.droppedInEpisode(), browser.droppedTopics());
+      browser.endEpisode();
+      browser.socket.write(Buffer.buffer(new JsonObject().put("type", "rec").put("address", DROPPED_ADDRESS).put("body", notice).encode()));
+    }
+  }
+
+  private void disconnect(BrowserSocket browser, int code, String reason, String message) {
+    if (browser.closed) {
+      return;
+    }
+    disconnected.increment();
+    observer.disconnected(browser.connection, reason);
+    LOG.info("disconnecting browser {} ({}): {}: {}", browser.connection.connectionId(), browser.connection.uid(), reason, message);
+    writeClosing(browser.socket, code, reason + ": " + message);
+    browser.closed = true;
+    browser.socket.close(code, reason);
+  }
+
+  private static void writeClosing(SockJSSocket socket, int code, String reason) {
+    JsonObject frame = new JsonObject().put("type", "rec").put("address", CLOSING_ADDRESS)
+        .put("body", new JsonObject().put("code", code).put("reason", reason));
+    socket.write(Buffer.buffer(frame.encode()));
+  }
+
+  /** The open bridge sockets (the seam for the connection registry). */
+  public BridgeSockets sockets() {
+    return sockets;
+  }
+
+  /** Events not written to slow browsers since start. */
+  public long droppedCount() {
+    return dropped.sum();
+  }
+
+  /** Browsers the bridge disconnected (slow, token expired) since start. */
+  public long disconnectedCount() {
+    return disconnected.sum();
+  }
+
+  /** Frames refused for want of rights since start. */
+  public long refusedCount() {
+    return refused.sum();
+  }
+}

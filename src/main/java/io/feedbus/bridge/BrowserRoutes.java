@@ -1,0 +1,40 @@
+package io.feedbus.bridge;
+
+import io.feedbus.feed.HistoryRequest;
+import io.feedbus.publish.PublishRequest;
+import io.vertx.core.Vertx;
+import io.vertx.core.http.HttpMethod;
+import io.vertx.ext.bridge.PermittedOptions;
+import io.vertx.ext.web.Router;
+import io.vertx.ext.web.handler.StaticHandler;
+import io.vertx.ext.web.handler.sockjs.SockJSBridgeOptions;
+import io.vertx.ext.web.handler.sockjs.SockJSHandler;
+import io.vertx.ext.web.handler.sockjs.SockJSHandlerOptions;
+
+/** Mounts the browser side: the SockJS event bus bridge at {@code /eventbus} and the web page at {@code /}. */
+public final class BrowserRoutes {
+
+  /** The page's files, served from the jar: the page, its scripts and the vendored event bus client. */
+  private static final String PAGE_PATHS = "/(|[A-Za-z0-9_-]+\\.(?:html|js|css|ico|svg)|vendor/[A-Za-z0-9_.-]+\\.js(?:\\.map)?)";
+
+  private BrowserRoutes() {
+  }
+
+  /** Mounts both and returns the bridge (for its counters and open sockets). */
+  public static BrowserBridge mount(Router router, Vertx vertx, BrowserAuth auth, BridgeOptions options,
+                                    BridgeObserver observer, BridgeSockets.Listener listener) {
+    BrowserBridge bridge = new BrowserBridge(vertx, auth, options, observer, listener);
+    SockJSBridgeOptions bridgeOptions = new SockJSBridgeOptions()
+        .addOutboundPermitted(new PermittedOptions().setAddressRegex(BridgePermissions.TOPIC_ADDRESS_REGEX))
+        .addInboundPermitted(new PermittedOptions().setAddress(PublishRequest.ADDRESS))
+        .addInboundPermitted(new PermittedOptions().setAddress(HistoryRequest.ADDRESS))
+        .setPingTimeout(options.pingTimeoutMillis)
+        .setMaxHandlersPerSocket(options.maxSubscriptionsPerSocket);
+    SockJSHandler sockJs = SockJSHandler.create(vertx, new SockJSHandlerOptions());
+    router.route("/eventbus/*").subRouter(sockJs.bridge(bridgeOptions, bridge));
+    StaticHandler page = StaticHandler.create("webroot").setIndexPage("index.html");
+    router.routeWithRegex(HttpMethod.GET, PAGE_PATHS).handler(page);
+    router.routeWithRegex(HttpMethod.HEAD, PAGE_PATHS).handler(page);
+    return bridge;
+  }
+}
