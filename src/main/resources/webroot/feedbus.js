@@ -1,0 +1,269 @@
+/*
+ * feedbus for browsers: a thin layer over the Vert.x event bus bridge client.
+ *
+ *   var bus = new Feedbus({ token: jwtOrNull });          // connects to /eventbus
+ *   bus.publish('orders', { order: 42 }).then(ack => ...); // {id, cursor, ts}
+ *   var sub = bus.subscribe('orders', lastCursor, event => ..., err => ...);
+ *
+ * subscribe() replays every event after the cursor, then goes live, with no gap and no duplicate
+ * (the same algorithm as the Java client's ReplayingSubscription): it listens live first and buffers,
+ * pages through feedbus.history until it is exhausted, then hands over the buffered live events that
+ * history did not already contain. The last cursor is kept in localStorage, so a reload or a
+ * reconnect resumes where it left off. Needs sockjs.min.js and vertx-eventbus.js loaded first.
+ */
+(function (global) {
+  'use strict';
+
+  var TOPIC_PREFIX = 'feedbus.topic.';
+  var DROPPED_ADDRESS = 'feedbus.bridge.dropped';
+  var CLOSING_ADDRESS = 'feedbus.bridge.closing';
+  var REPLAY_PAGE = 500;
+  // Events older than this before the live listener opened cannot reach it (feed lag, clock skew).
+  var OVERLAP_WINDOW_MILLIS = 60000;
+
+  function cursorKey(topic) {
+    return 'feedbus.cursor.' + topic;
+  }
+
+  /** A failure from the bridge or a service: code ("forbidden", ...), status (403, ...), message. */
+  function FeedbusError(failure) {
+    var text = (failure && failure.message) || String(failure && failure.body || 'failed');
+    var colon = text.indexOf(': ');
+    this.status = failure && failure.failureCode;
+    this.code = colon > 0 && /^[a-z_]+$/.test(text.substring(0, colon)) ? text.substring(0, colon) : 'error';
+    this.message = colon > 0 && this.code !== 'error' ? text.substring(colon + 2) : text;
+  }
+  FeedbusError.prototype.toString = function () {
+    return this.code + ': ' + this.message;
+  };
+
+  function Feedbus(options) {
+    var self = this;
+    options = options || {};
+    var url = options.url || '/eventbus';
+    if (options.token) {
+      url += (url.indexOf('?') < 0 ? '?' : '&') + 'access_token=' + encodeURIComponent(options.token);
+    }
+    this.subscriptions = {};
+    this.closeReason = null;
+    this.onstate = options.onstate || function () {};
+    this.onerror = options.onerror || function (e) { console.error('feedbus: ' + e); };
+    this.persistCursors = options.persistCursors !== false;
+    this.eb = new EventBus(url);
+    this.eb.enableReconnect(options.reconnect !== false);
+    this._ready = new Promise(function (resolve, reject) {
+      self.eb.onopen = function () {
+        self.onstate('open');
+        resolve(self);
+      };
+      self.eb.onclose = function (e) {
+        self.onstate('closed', self.closeReason || (e && e.reason) || 'connection closed');
+        reject(new FeedbusError({ message: 'closed: ' + (self.closeReason || 'connection closed') }));
+      };
+    });
+    this._ready.catch(function () {});
+    this.eb.onreconnect = function () {
+      self.closeReason = null;
+      self.onstate('open');
+      // The new connection has no registrations: resume each subscription from its last cursor.
+      Object.keys(self.subscriptions).forEach(function (topic) {
+        self.subscriptions[topic]._start(self.subscriptions[topic].lastCursor);
+      });
+    };
+    this.eb.onunhandled = function (json) {
+      if (json.address === DROPPED_ADDRESS) {
+        // Events were skipped while this browser was slow: read them from history.
+        (json.body.topics || []).forEach(function (topic) {
+          var sub = self.subscriptions[topic];
+          if (sub) sub._resync();
+        });
+      } else if (json.address === CLOSING_ADDRESS) {
+        self.closeReason = json.body.reason;
+        if (json.body.code === 4401) self.eb.enableReconnect(false);
+      } else if (json.type === 'err' && json.body !== 'rejected') {
+        // "rejected" follows a refusal already reported with its reason.
+        self.onerror(new FeedbusError(json));
+      }
+    };
+  }
+
+  /** Resolves once the connection is open. */
+  Feedbus.prototype.ready = function () {
+    return this._ready;
+  };
+
+  /** Request/reply on the bridge; resolves with the reply body, rejects with a FeedbusError. */
+  Feedbus.prototype.request = function (address, body) {
+    var eb = this.eb;
+    return this._ready.then(function () {
+      return new Promise(function (resolve, reject) {
+        try {
+          eb.send(address, body, {}, function (err, reply) {
+            if (err) reject(new FeedbusError(err)); else resolve(reply.body);
+          });
+        } catch (e) {
+          reject(new FeedbusError({ message: 'closed: ' + e.message }));
+        }
+      });
+    });
+  };
+
+  /** Publishes; resolves with the ack {id, cursor, ts} once the event is stored. */
+  Feedbus.prototype.publish = function (topic, payload, headers, persist) {
+    var body = { topic: topic, payload: payload };
+    if (headers) body.headers = headers;
+    if (persist === false) body.persist = false;
+    return this.request('feedbus.publish', body);
+  };
+
+  /** One page of history after a cursor (null: from the start): {events, next?}. */
+  Feedbus.prototype.history = function (topic, after, limit) {
+    var body = { topic: topic, limit: limit || 100 };
+    if (after) body.after = after;
+    return this.request('feedbus.history', body);
+  };
+
+  /** The cursor the last subscription to topic saw on this browser (localStorage), or null. */
+  Feedbus.storedCursor = function (topic) {
+    try {
+      return global.localStorage.getItem(cursorKey(topic));
+    } catch (e) {
+      return null;
+    }
+  };
+
+  /**
+   * Delivers every event of topic after fromCursor (null: only new events; undefined: the stored
+   * cursor) to onEvent, in order, replay then live. onError gets refusals and failures.
+   */
+  Feedbus.prototype.subscribe = function (topic, fromCursor, onEvent, onError) {
+    if (this.subscriptions[topic]) this.subscriptions[topic].cancel();
+    var sub = new Subscription(this, topic, onEvent, onError || this.onerror);
+    this.subscriptions[topic] = sub;
+    var from = fromCursor === undefined ? Feedbus.storedCursor(topic) : fromCursor;
+    this._ready.then(function () { sub._start(from); }, function () {});
+    return sub;
+  };
+
+  /** Closes the connection for good (no reconnect). */
+  Feedbus.prototype.close = function () {
+    this.subscriptions = {};
+    try {
+      this.eb.close();
+    } catch (e) {
+      // already closed
+    }
+  };
+
+  function Subscription(bus, topic, onEvent, onError) {
+    var self = this;
+    this.bus = bus;
+    this.topic = topic;
+    this.onEvent = onEvent;
+    this.onError = onError;
+    this.lastCursor = null;
+    this.live = false;
+    this.cancelled = false;
+    this._generation = 0;
+    this._handler = function (err, message) {
+      if (err) {
+        self.cancel();
+        self.onError(new FeedbusError(err));
+        return;
+      }
+      self._onLive(message.body);
+    };
+  }
+
+  Subscription.prototype._start = function (from) {
+    this.lastCursor = from || null;
+    this._handlerRegistered = false;
+    this._register();
+    this._replayFrom(from);
+  };
+
+  Subscription.prototype._register = function () {
+    try {
+      this.bus.eb.registerHandler(TOPIC_PREFIX + this.topic, this._handler);
+      this._handlerRegistered = true;
+    } catch (e) {
+      this.onError(new FeedbusError({ message: 'closed: ' + e.message }));
+    }
+  };
+
+  // Listens live (buffering) while history is read after `from`, then switches to live.
+  Subscription.prototype._replayFrom = function (from) {
+    var self = this;
+    var generation = ++this._generation;
+    this.live = false;
+    this._from = from || null;
+    this._buffer = [];
+    this._replayedIds = {};
+    this._listeningSince = Date.now();
+    if (!from) {
+      this._goLive();
+      return;
+    }
+    var page = function (after) {
+      return self.bus.history(self.topic, after, REPLAY_PAGE).then(function (result) {
+        if (generation !== self._generation || self.cancelled) return;
+        result.events.forEach(function (event) {
+          if (event.ts >= self._listeningSince - OVERLAP_WINDOW_MILLIS) self._replayedIds[event.id] = true;
+          self._deliver(event);
+        });
+        if (result.events.length === REPLAY_PAGE) return page(result.events[result.events.length - 1].cursor);
+      });
+    };
+    page(from).then(function () {
+      if (generation === self._generation) self._goLive();
+    }, function (err) {
+      if (generation === self._generation) self.onError(err);
+    });
+  };
+
+  Subscription.prototype._goLive = function () {
+    var buffered = this._buffer;
+    this._buffer = [];
+    for (var i = 0; i < buffered.length; i++) {
+      var event = buffered[i];
+      if (!this._replayedIds[event.id] && (this._from === null || event.cursor > this._from)) this._deliver(event);
+    }
+    this._replayedIds = {};
+    this.live = true;
+  };
+
+  // After the bridge dropped events for this slow browser: replay them from history, keep listening.
+  Subscription.prototype._resync = function () {
+    if (!this.cancelled) this._replayFrom(this.lastCursor);
+  };
+
+  Subscription.prototype._onLive = function (event) {
+    if (this.live) this._deliver(event); else this._buffer.push(event);
+  };
+
+  Subscription.prototype._deliver = function (event) {
+    if (this.cancelled) return;
+    this.lastCursor = event.cursor;
+    if (this.bus.persistCursors) {
+      try {
+        global.localStorage.setItem(cursorKey(this.topic), event.cursor);
+      } catch (e) {
+        // storage full or disabled: resuming after a reload starts from live
+      }
+    }
+    this.onEvent(event);
+  };
+
+  Subscription.prototype.cancel = function () {
+    this.cancelled = true;
+    if (this.bus.subscriptions[this.topic] === this) delete this.bus.subscriptions[this.topic];
+    try {
+      if (this._handlerRegistered) this.bus.eb.unregisterHandler(TOPIC_PREFIX + this.topic, this._handler);
+    } catch (e) {
+      // connection already closed
+    }
+  };
+
+  global.Feedbus = Feedbus;
+  global.FeedbusError = FeedbusError;
+})(this);
