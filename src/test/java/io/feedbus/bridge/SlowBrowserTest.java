@@ -1,0 +1,151 @@
+package io.feedbus.bridge;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import io.vertx.core.http.HttpServer;
+import io.vertx.core.http.WebSocket;
+import io.vertx.core.http.WebSocketClient;
+import io.vertx.core.json.JsonObject;
+import io.vertx.ext.web.Router;
+import io.vertx.junit5.Timeout;
+import io.vertx.junit5.VertxExtension;
+import io.vertx.junit5.VertxTestContext;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+
+/**
+ * A browser that stops reading (a raw bridge WebSocket, paused) while events pour in: the bridge's
+ * per-socket queue stays bounded, and it drops (counted, told) or disconnects (with a reason).
+ */
+@ExtendWith(VertxExtension.class)
+@Timeout(value = 60, timeUnit = TimeUnit.SECONDS)
+class SlowBrowserTest {
+
+  static final int EVENTS = 2000;
+  static final String PAD = "x".repeat(4000);
+  static WebSocketClient client;
+
+  @Test
+  void aSlowBrowserHasEventsDroppedCountedAndIsToldHowManyToReplay(Vertx vertx, VertxTestContext ctx) {
+    AtomicInteger dropped = new AtomicInteger();
+    BridgeObserver observer = new BridgeObserver() {
+      @Override
+      public void dropped(BrowserConnection connection, int count) {
+        dropped.addAndGet(count);
+      }
+    };
+    List<Integer> received = new ArrayList<>();
+    AtomicInteger toldDropped = new AtomicInteger();
+    server(vertx, options(BridgeOptions.SlowConsumerPolicy.drop), observer, BridgeSockets.Listener.NONE)
+        .compose(server -> subscribeAndStall(vertx, server, "slow.drop"))
+        .onComplete(ctx.succeeding(ws -> {
+          ws.binaryMessageHandler(data -> {
+            JsonObject frame = data.toJsonObject();
+            if (BrowserBridge.DROPPED_ADDRESS.equals(frame.getString("address"))) {
+              ctx.verify(() -> assertThat(frame.getJsonObject("body").getJsonArray("topics").getList()).containsExactly("slow.drop"));
+              toldDropped.addAndGet(frame.getJsonObject("body").getInteger("dropped"));
+            } else if (frame.getJsonObject("body").containsKey("n")) {
+              received.add(frame.getJsonObject("body").getInteger("n"));
+            }
+            if (received.size() + dropped.get() == EVENTS && toldDropped.get() == dropped.get()) {
+              ctx.verify(() -> {
+                assertThat(dropped.get()).as("some events were dropped").isPositive();
+                assertThat(received).as("the rest arrive in order").isSorted().doesNotHaveDuplicates();
+              });
+              ws.close().onComplete(ctx.succeedingThenComplete());
+            }
+          });
+          flood(vertx, "slow.drop");
+          // Read again once the flood has been handed to the bridge: what it kept arrives, then the notice.
+          vertx.setTimer(200, t -> ws.resume());
+        }));
+  }
+
+  @Test
+  void aSlowBrowserIsDisconnectedWithTheReasonWhenThePolicySaysSo(Vertx vertx, VertxTestContext ctx) {
+    List<String> reasons = new ArrayList<>();
+    AtomicInteger open = new AtomicInteger();
+    var closed = ctx.checkpoint();
+    BridgeObserver observer = new BridgeObserver() {
+      @Override
+      public void disconnected(BrowserConnection connection, String reason) {
+        reasons.add(reason);
+      }
+    };
+    BridgeSockets.Listener listener = new BridgeSockets.Listener() {
+      @Override
+      public Future<Void> opened(BrowserConnection connection) {
+        open.incrementAndGet();
+        return Future.succeededFuture();
+      }
+
+      @Override
+      public void closed(BrowserConnection connection) {
+        open.decrementAndGet();
+        closed.flag();
+      }
+    };
+    var clientClosed = ctx.checkpoint();
+    server(vertx, options(BridgeOptions.SlowConsumerPolicy.disconnect), observer, listener)
+        .compose(server -> subscribeAndStall(vertx, server, "slow.disconnect"))
+        .onComplete(ctx.succeeding(ws -> {
+          ws.closeHandler(v -> {
+            ctx.verify(() -> {
+              assertThat(ws.closeStatusCode()).isEqualTo((short) 4408);
+              assertThat(ws.closeReason()).isEqualTo("slow_consumer");
+              assertThat(reasons).containsExactly("slow_consumer");
+            });
+            clientClosed.flag();
+          });
+          ws.binaryMessageHandler(data -> { });
+          flood(vertx, "slow.disconnect");
+          vertx.setTimer(200, t -> ws.resume());
+        }));
+  }
+
+  static BridgeOptions options(BridgeOptions.SlowConsumerPolicy policy) {
+    BridgeOptions options = new BridgeOptions();
+    options.maxQueuedMessages = 8;
+    options.maxWriteQueueBytes = 64 * 1024;
+    options.slowConsumerPolicy = policy;
+    return options;
+  }
+
+  static Future<HttpServer> server(Vertx vertx, BridgeOptions options, BridgeObserver observer, BridgeSockets.Listener listener) {
+    return BrowserAuth.create(vertx, new AuthOptions()).compose(auth -> {
+      Router router = Router.router(vertx);
+      BrowserRoutes.mount(router, vertx, auth, options, observer, listener);
+      return vertx.createHttpServer().requestHandler(router).listen(0, "127.0.0.1");
+    });
+  }
+
+  /** Connects the raw bridge WebSocket, registers on the topic, waits for a first event, then stops reading. */
+  static Future<WebSocket> subscribeAndStall(Vertx vertx, HttpServer server, String topic) {
+    // Kept in a field: Vert.x closes a client that is no longer referenced.
+    client = vertx.createWebSocketClient();
+    return client.connect(server.actualPort(), "127.0.0.1", "/eventbus/websocket").compose(ws -> {
+      io.vertx.core.Promise<WebSocket> registered = io.vertx.core.Promise.promise();
+      // The raw transport sends every frame as a binary WebSocket message holding the JSON.
+      ws.binaryMessageHandler(data -> registered.tryComplete(ws));
+      ws.writeTextMessage(new JsonObject().put("type", "register").put("address", "feedbus.topic." + topic).encode());
+      // Probe until the registration is in place: the first probe that arrives proves it.
+      long probe = vertx.setPeriodic(20, id -> vertx.eventBus().publish("feedbus.topic." + topic, new JsonObject().put("probe", true)));
+      return registered.future().onComplete(ar -> {
+        vertx.cancelTimer(probe);
+        ws.pause();
+      });
+    });
+  }
+
+  static void flood(Vertx vertx, String topic) {
+    for (int i = 0; i < EVENTS; i++) {
+      vertx.eventBus().publish("feedbus.topic." + topic, new JsonObject().put("n", i).put("pad", PAD));
+    }
+  }
+}
