@@ -143,6 +143,11 @@ public final class Feedbus {
     return log;
   }
 
+  /** The last notice the engine's change stream gave (connected, disconnected, ...), or null. */
+  public io.feedbus.store.StoreStatus feedStatus() {
+    return feed == null ? null : feed.lastStatus();
+  }
+
   /** The HTTP port this node listens on. */
   public int httpPort() {
     return http == null ? -1 : http.actualPort();
