@@ -1,6 +1,7 @@
 package io.feedbus;
 
 import io.feedbus.feed.FeedVerticle;
+import io.feedbus.feed.RetentionVerticle;
 import io.feedbus.http.HttpErrors;
 import io.feedbus.http.HttpVerticle;
 import io.feedbus.http.TimelineRoutes;
@@ -81,6 +82,7 @@ public final class Feedbus {
           feed = new FeedVerticle(log, nodeId, options.history(), FeedVerticle.Observer.NONE);
           return deploy(feed);
         })
+        .compose(v -> deploy(new RetentionVerticle(log, options.retention())))
         .compose(v -> deploy(new PublishVerticle(log, nodeId, options.publish(), GroupCommitter.Observer.NONE)))
         .compose(v -> {
           http = new HttpVerticle(options.http(), router -> {
