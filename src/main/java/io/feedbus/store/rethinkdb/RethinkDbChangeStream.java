@@ -74,6 +74,7 @@ final class RethinkDbChangeStream implements ChangeStream {
   private Connection generationConnection;
   private boolean everReady;
   private boolean connected;
+  private volatile long overflows;
 
   RethinkDbChangeStream(RethinkDbEventLog log, Context context, Cursor from, ChangeListener listener) {
     this.log = log;
@@ -96,6 +97,11 @@ final class RethinkDbChangeStream implements ChangeStream {
   public Cursor position() {
     DeliveryTracker t = tracker;
     return t != null ? t.position() : from != null ? from : Cursor.origin();
+  }
+
+  /** How many times the server reported that this feed fell behind (each repaired by a re-read). */
+  long overflows() {
+    return overflows;
   }
 
   @Override
@@ -304,6 +310,7 @@ final class RethinkDbChangeStream implements ChangeStream {
     if (closed || g != generation) {
       return;
     }
+    overflows++;
     LOG.info("change stream fell behind ({}); re-reading the gap from the table", element.detail());
     // Before the start is fixed the first gap read covers what was skipped.
     if (tracker != null && tracker.gap()) {
