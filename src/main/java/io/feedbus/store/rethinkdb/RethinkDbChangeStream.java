@@ -16,6 +16,7 @@ import io.vertx.core.Promise;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.NoSuchElementException;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
@@ -68,7 +69,7 @@ final class RethinkDbChangeStream implements ChangeStream {
   private volatile Connection feedConnection;
 
   // Confined to the context.
-  private DeliveryTracker tracker;
+  private volatile DeliveryTracker tracker;
   private final List<Event> beforeStart = new ArrayList<>();
   private int generation;
   private Connection generationConnection;
@@ -137,7 +138,14 @@ final class RethinkDbChangeStream implements ChangeStream {
         Throwable failure = null;
         boolean ready = false;
         try {
-          connection = log.connector().connect().get(options.connectTimeoutMillis + 1000, TimeUnit.MILLISECONDS);
+          CompletableFuture<Connection> connecting = log.connector().connect();
+          try {
+            connection = connecting.get(options.connectTimeoutMillis + 1000, TimeUnit.MILLISECONDS);
+          } catch (InterruptedException | TimeoutException abandoned) {
+            // Do not leak a connection that completes after we stopped waiting for it.
+            connecting.thenAccept(RethinkDbConnector::closeQuietly);
+            throw abandoned;
+          }
           feedConnection = connection;
           if (closed) {
             break;
