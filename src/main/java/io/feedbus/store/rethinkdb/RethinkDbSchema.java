@@ -75,7 +75,9 @@ public final class RethinkDbSchema {
   }
 
   private CompletableFuture<Object> ensureTable(String name) {
-    return ignoreExisting(() -> r.db(options.database).tableCreate(name))
+    return repairing(name, () -> r.db(options.database).tableCreate(name))
+        .exceptionallyCompose(t -> RethinkDbErrors.isAlreadyExists(t)
+            ? CompletableFuture.completedFuture(null) : CompletableFuture.failedFuture(t))
         // wait_() both waits for the table to be ready and probes for a duplicate name.
         .thenCompose(v -> repairing(name, () -> table(name).wait_()));
   }
