@@ -3,6 +3,7 @@ package io.feedbus.store.rethinkdb;
 import io.feedbus.event.Cursor;
 import io.feedbus.event.Event;
 import java.util.ArrayDeque;
+import java.util.HashSet;
 import java.util.TreeSet;
 import java.util.function.Consumer;
 
@@ -29,6 +30,11 @@ final class DeliveryTracker {
   private final int maxBuffered;
   private final TreeSet<String> delivered = new TreeSet<>();
   private final ArrayDeque<Event> buffer = new ArrayDeque<>();
+  /**
+   * Ids in {@link #buffer} not delivered yet. A gap read that delivers a held event removes it here,
+   * so the drain skips it even when a long catch-up has moved the dedupe window past its id.
+   */
+  private final HashSet<String> held = new HashSet<>();
   private Cursor position;
   private long prunedAtTs = -1;
   private boolean catchingUp;
@@ -87,10 +93,13 @@ final class DeliveryTracker {
     }
     if (buffer.size() >= maxBuffered) {
       buffer.clear();
+      held.clear();
       anotherPass = true;
       return;
     }
-    buffer.add(event);
+    if (held.add(event.id())) {
+      buffer.add(event);
+    }
   }
 
   /** Events read from the table during a gap read, in cursor order. */
@@ -108,6 +117,7 @@ final class DeliveryTracker {
     if (catchingUp) {
       anotherPass = true;
       buffer.clear();
+      held.clear();
       return false;
     }
     return true;
@@ -122,8 +132,12 @@ final class DeliveryTracker {
       return beginCatchUp(true);
     }
     while (!buffer.isEmpty()) {
-      deliver(buffer.poll(), sink);
+      Event event = buffer.poll();
+      if (held.contains(event.id())) {
+        deliver(event, sink);
+      }
     }
+    held.clear();
     catchingUp = false;
     return null;
   }
@@ -149,6 +163,7 @@ final class DeliveryTracker {
     if (!event.cursor().isAfter(startBound)) {
       return;
     }
+    held.remove(event.id());
     if (!delivered.add(event.id())) {
       duplicatesDropped++;
       return;

@@ -49,7 +49,20 @@ class DeliveryTrackerTest {
     tracker.offerLive(e3, delivered::add); // never twice, even if offered again
     assertThat(payloads()).containsExactly("1", "2", "3");
     assertThat(tracker.position()).isEqualTo(e3.cursor());
-    assertThat(tracker.duplicatesDropped()).isEqualTo(2);
+    assertThat(tracker.duplicatesDropped()).isEqualTo(1);
+  }
+
+  @Test
+  void aHeldEventTheGapReadDeliveredIsNotRepeatedAfterALongCatchUp() {
+    DeliveryTracker tracker = new DeliveryTracker(null, 2000, 100);
+    tracker.beginCatchUp(false);
+    Event held = a("held");
+    tracker.offerLive(held, delivered::add);
+    timeA.addAndGet(10_000); // the gap read goes on far past the dedupe window of the held event
+    Event later = a("later");
+    tracker.acceptStored(List.of(held, later), delivered::add);
+    assertThat(tracker.finishCatchUp(delivered::add)).isNull();
+    assertThat(payloads()).containsExactly("held", "later");
   }
 
   @Test
