@@ -1,0 +1,162 @@
+package io.feedbus;
+
+import io.feedbus.feed.FeedVerticle;
+import io.feedbus.http.HttpErrors;
+import io.feedbus.http.HttpVerticle;
+import io.feedbus.http.TimelineRoutes;
+import io.feedbus.publish.GroupCommitter;
+import io.feedbus.publish.PublishVerticle;
+import io.feedbus.store.EventLog;
+import io.feedbus.store.embedded.EmbeddedEventLog;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import io.vertx.core.VertxOptions;
+import io.vertx.spi.cluster.hazelcast.ConfigUtil;
+import io.vertx.spi.cluster.hazelcast.HazelcastClusterManager;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayDeque;
+import java.util.Deque;
+import java.util.UUID;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * A running feedbus node: starts (clustered) Vert.x when asked to, opens the configured engine,
+ * deploys the feed, publish and HTTP verticles, and closes them again in reverse order.
+ */
+public final class Feedbus {
+
+  private static final Logger LOG = LoggerFactory.getLogger(Feedbus.class);
+
+  private final Vertx vertx;
+  private final boolean ownsVertx;
+  private final FeedbusOptions options;
+  private final String nodeId;
+  private final Deque<String> deployments = new ArrayDeque<>();
+  private EventLog log;
+  private HttpVerticle http;
+  private FeedVerticle feed;
+  private boolean closed;
+
+  private Feedbus(Vertx vertx, boolean ownsVertx, FeedbusOptions options, String nodeId) {
+    this.vertx = vertx;
+    this.ownsVertx = ownsVertx;
+    this.options = options;
+    this.nodeId = nodeId;
+  }
+
+  /** Starts a node on its own Vert.x instance (clustered when the options say so). */
+  public static Future<Feedbus> start(FeedbusOptions options) {
+    options.validate();
+    Future<Vertx> vertx;
+    if (options.cluster().enabled) {
+      vertx = clusterManager(options.cluster()).compose(cm -> Vertx.builder().with(new VertxOptions()).withClusterManager(cm).buildClustered());
+    } else {
+      vertx = Future.succeededFuture(Vertx.vertx());
+    }
+    return vertx.compose(v -> start(v, true, options).recover(e -> v.close().transform(x -> Future.failedFuture(e))));
+  }
+
+  /** Starts a node on a Vert.x instance the caller owns (and closes). */
+  public static Future<Feedbus> start(Vertx vertx, FeedbusOptions options) {
+    return start(vertx, false, options);
+  }
+
+  private static Future<Feedbus> start(Vertx vertx, boolean ownsVertx, FeedbusOptions options) {
+    options.validate();
+    String nodeId = options.nodeId() != null ? options.nodeId()
+        : vertx.isClustered() ? ((io.vertx.core.internal.VertxInternal) vertx).clusterManager().getNodeId()
+        : "node-" + UUID.randomUUID().toString().substring(0, 8);
+    Feedbus node = new Feedbus(vertx, ownsVertx, options, nodeId);
+    return node.deploy().map(node).recover(e -> node.close().transform(x -> Future.failedFuture(e)));
+  }
+
+  private Future<Void> deploy() {
+    LOG.info("feedbus node {} starting: store={} http={}:{} cluster={}", nodeId, options.store().type,
+        options.http().host, options.http().port, options.cluster().enabled);
+    return openEventLog()
+        .compose(l -> {
+          log = l;
+          feed = new FeedVerticle(log, nodeId, options.history(), FeedVerticle.Observer.NONE);
+          return deploy(feed);
+        })
+        .compose(v -> deploy(new PublishVerticle(log, nodeId, options.publish(), GroupCommitter.Observer.NONE)))
+        .compose(v -> {
+          http = new HttpVerticle(options.http(), router -> {
+            HttpErrors.install(router);
+            TimelineRoutes.mount(router, vertx, options.publish().maxPayloadBytes);
+          });
+          return deploy(http);
+        })
+        .onSuccess(v -> LOG.info("feedbus node {} ready on http://{}:{}", nodeId, options.http().host, http.actualPort()))
+        .mapEmpty();
+  }
+
+  private Future<EventLog> openEventLog() {
+    switch (options.store().type) {
+      case embedded:
+        return EmbeddedEventLog.open(vertx, Path.of(options.store().embedded.dataDir), options.store().embedded.fsync).map(l -> l);
+      default:
+        return Future.failedFuture(new ConfigException("store.type = " + options.store().type + ": this engine is not available in this build"));
+    }
+  }
+
+  private Future<Void> deploy(io.vertx.core.Deployable verticle) {
+    return vertx.deployVerticle(verticle).onSuccess(deployments::push).mapEmpty();
+  }
+
+  /**
+   * Stops in reverse order: HTTP first (no new requests), then publishing (every accepted publish is
+   * written or failed), then the feed, then the engine; closes Vert.x when this node created it.
+   */
+  public Future<Void> close() {
+    if (closed) {
+      return Future.succeededFuture();
+    }
+    closed = true;
+    Future<Void> chain = Future.succeededFuture();
+    while (!deployments.isEmpty()) {
+      String id = deployments.pop();
+      chain = chain.eventually(() -> vertx.undeploy(id));
+    }
+    chain = chain.eventually(() -> log == null ? Future.succeededFuture() : log.close());
+    if (ownsVertx) {
+      chain = chain.eventually(vertx::close);
+    }
+    return chain.onComplete(ar -> LOG.info("feedbus node {} stopped", nodeId));
+  }
+
+  public Vertx vertx() {
+    return vertx;
+  }
+
+  public String nodeId() {
+    return nodeId;
+  }
+
+  public FeedbusOptions options() {
+    return options;
+  }
+
+  public EventLog eventLog() {
+    return log;
+  }
+
+  /** The HTTP port this node listens on. */
+  public int httpPort() {
+    return http == null ? -1 : http.actualPort();
+  }
+
+  private static Future<HazelcastClusterManager> clusterManager(FeedbusOptions.Cluster cluster) {
+    Path file = Path.of(cluster.configFile);
+    try {
+      com.hazelcast.config.Config config = Files.exists(file)
+          ? new com.hazelcast.config.FileSystemXmlConfig(file.toFile())
+          : ConfigUtil.loadConfig();
+      return Future.succeededFuture(new HazelcastClusterManager(config));
+    } catch (Exception e) {
+      return Future.failedFuture(new ConfigException("cluster.configFile = '" + file + "': " + e.getMessage()));
+    }
+  }
+}

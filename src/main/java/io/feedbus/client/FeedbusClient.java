@@ -1,0 +1,83 @@
+package io.feedbus.client;
+
+import io.feedbus.event.Ack;
+import io.feedbus.event.Event;
+import io.feedbus.event.FeedbusException;
+import io.feedbus.feed.HistoryRequest;
+import io.feedbus.publish.PublishRequest;
+import io.vertx.core.Future;
+import io.vertx.core.Handler;
+import io.vertx.core.Vertx;
+import io.vertx.core.eventbus.DeliveryOptions;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import java.util.List;
+import java.util.Map;
+import java.util.stream.Collectors;
+
+/**
+ * The Java API of feedbus for JVM services on the same (possibly clustered) Vert.x: publish, read
+ * history, and subscribe with replay from a cursor. Every call goes over the event bus.
+ */
+public final class FeedbusClient {
+
+  /** How many events a subscription asks for per history page while replaying. */
+  static final int REPLAY_PAGE = 500;
+
+  private final Vertx vertx;
+  private final DeliveryOptions requestOptions;
+
+  private FeedbusClient(Vertx vertx, long timeoutMillis) {
+    this.vertx = vertx;
+    this.requestOptions = new DeliveryOptions().setSendTimeout(timeoutMillis);
+  }
+
+  public static FeedbusClient create(Vertx vertx) {
+    return new FeedbusClient(vertx, 30_000);
+  }
+
+  public static FeedbusClient create(Vertx vertx, long timeoutMillis) {
+    return new FeedbusClient(vertx, timeoutMillis);
+  }
+
+  /** Publishes a durable event; completes with its ack once it is stored. */
+  public Future<Ack> publish(String topic, Object payload) {
+    return publish(topic, payload, Map.of(), true);
+  }
+
+  /** Publishes with headers; {@code persist == false} makes the event transient (delivered, then removed). */
+  public Future<Ack> publish(String topic, Object payload, Map<String, String> headers, boolean persist) {
+    return publish(new PublishRequest(topic, payload, headers, persist).toJson());
+  }
+
+  /** Publishes a raw request body ({@code {topic, payload, headers?, persist?}}). */
+  public Future<Ack> publish(JsonObject request) {
+    return vertx.eventBus().<JsonObject>request(PublishRequest.ADDRESS, request, requestOptions)
+        .map(m -> Ack.fromJson(m.body()))
+        .recover(e -> Future.failedFuture(FeedbusException.from(e)));
+  }
+
+  /** One page of a topic's events strictly after {@code after} (null: from the start). */
+  public Future<List<Event>> history(String topic, String after, int limit) {
+    JsonObject request = new JsonObject().put("topic", topic).put("limit", limit);
+    if (after != null) {
+      request.put("after", after);
+    }
+    return vertx.eventBus().<JsonObject>request(HistoryRequest.ADDRESS, request, requestOptions)
+        .map(m -> events(m.body().getJsonArray("events")))
+        .recover(e -> Future.failedFuture(FeedbusException.from(e)));
+  }
+
+  /**
+   * Delivers every event of {@code topic} after {@code fromCursor} (null: only new events) to
+   * {@code handler}, in order: first the stored ones, then live ones, with no gap and no duplicate
+   * at the switch.
+   */
+  public Future<Subscription> subscribe(String topic, String fromCursor, Handler<Event> handler) {
+    return new ReplayingSubscription(vertx, this, topic, fromCursor, handler).start();
+  }
+
+  static List<Event> events(JsonArray array) {
+    return array.stream().map(o -> Event.fromJson((JsonObject) o)).collect(Collectors.toList());
+  }
+}

@@ -1,0 +1,138 @@
+package io.feedbus.client;
+
+import io.feedbus.event.Cursor;
+import io.feedbus.event.Event;
+import io.feedbus.event.Topic;
+import io.vertx.core.Context;
+import io.vertx.core.Future;
+import io.vertx.core.Handler;
+import io.vertx.core.Promise;
+import io.vertx.core.Vertx;
+import io.vertx.core.eventbus.MessageConsumer;
+import io.vertx.core.json.JsonObject;
+import java.util.ArrayDeque;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+
+/**
+ * Replay-then-live without gap or duplicate: listen live first (buffering), then page through
+ * history until it is exhausted, then hand over the buffered live events that history did not
+ * already contain, then pass live events straight through.
+ *
+ * <p>History and the buffer overlap for events committed while both were open; those are dropped by
+ * id. Only ids recent enough to be in the buffer are remembered (see {@link #OVERLAP_WINDOW_MILLIS}),
+ * so a replay of millions of events keeps a small set.
+ */
+final class ReplayingSubscription implements Subscription {
+
+  /** Events older than this before the live listener opened cannot reach it (feed lag plus clock skew). */
+  static final long OVERLAP_WINDOW_MILLIS = 60_000;
+
+  private final Vertx vertx;
+  private final FeedbusClient client;
+  private final String topic;
+  private final Cursor from;
+  private final Handler<Event> handler;
+  private final ArrayDeque<Event> buffered = new ArrayDeque<>();
+  private final Set<String> replayedIds = new HashSet<>();
+  private Context context;
+  private MessageConsumer<JsonObject> consumer;
+  private long listeningSince;
+  private volatile String lastCursor;
+  private volatile boolean live;
+  private boolean cancelled;
+
+  ReplayingSubscription(Vertx vertx, FeedbusClient client, String topic, String fromCursor, Handler<Event> handler) {
+    this.vertx = vertx;
+    this.client = client;
+    this.topic = Topic.validate(topic);
+    this.from = Cursor.parseNullable(fromCursor);
+    this.handler = handler;
+    this.lastCursor = fromCursor;
+  }
+
+  Future<Subscription> start() {
+    context = vertx.getOrCreateContext();
+    Promise<Subscription> started = Promise.promise();
+    context.runOnContext(v -> {
+      listeningSince = System.currentTimeMillis();
+      consumer = vertx.eventBus().consumer(Topic.address(topic), m -> onLive(Event.fromJson(m.body())));
+      consumer.completion()
+          .compose(x -> from == null ? Future.succeededFuture() : replay(from))
+          .onSuccess(x -> {
+            goLive();
+            started.complete(this);
+          })
+          .onFailure(e -> consumer.unregister().onComplete(x -> started.fail(e)));
+    });
+    return started.future();
+  }
+
+  private Future<Void> replay(Cursor after) {
+    return client.history(topic, after.value(), FeedbusClient.REPLAY_PAGE).compose(page -> {
+      deliverReplayed(page);
+      if (page.size() < FeedbusClient.REPLAY_PAGE || cancelled) {
+        return Future.succeededFuture();
+      }
+      return replay(page.get(page.size() - 1).cursor());
+    });
+  }
+
+  private void deliverReplayed(List<Event> page) {
+    for (Event event : page) {
+      if (event.ts() >= listeningSince - OVERLAP_WINDOW_MILLIS) {
+        replayedIds.add(event.id());
+      }
+      deliver(event);
+    }
+  }
+
+  private void goLive() {
+    while (!buffered.isEmpty()) {
+      Event event = buffered.poll();
+      if (!replayedIds.contains(event.id()) && event.cursor().isAfter(from)) {
+        deliver(event);
+      }
+    }
+    replayedIds.clear();
+    live = true;
+  }
+
+  private void onLive(Event event) {
+    if (live) {
+      deliver(event);
+    } else {
+      buffered.add(event);
+    }
+  }
+
+  private void deliver(Event event) {
+    if (cancelled) {
+      return;
+    }
+    lastCursor = event.cursor().value();
+    handler.handle(event);
+  }
+
+  @Override
+  public String topic() {
+    return topic;
+  }
+
+  @Override
+  public String lastCursor() {
+    return lastCursor;
+  }
+
+  @Override
+  public boolean live() {
+    return live;
+  }
+
+  @Override
+  public Future<Void> cancel() {
+    cancelled = true;
+    return consumer == null ? Future.succeededFuture() : consumer.unregister();
+  }
+}

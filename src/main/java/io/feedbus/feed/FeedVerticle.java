@@ -1,0 +1,120 @@
+package io.feedbus.feed;
+
+import io.feedbus.FeedbusOptions;
+import io.feedbus.event.BusService;
+import io.feedbus.event.Event;
+import io.feedbus.event.Topic;
+import io.feedbus.store.ChangeListener;
+import io.feedbus.store.ChangeStream;
+import io.feedbus.store.EventLog;
+import io.feedbus.store.StoreStatus;
+import io.vertx.core.Future;
+import io.vertx.core.VerticleBase;
+import io.vertx.core.eventbus.DeliveryOptions;
+import io.vertx.core.eventbus.MessageConsumer;
+import java.util.ArrayList;
+import java.util.List;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Republishes the engine's change stream on {@code feedbus.topic.<topic>}, relays engine notices to
+ * {@code feedbus.store.status}, removes transient events once delivered, and serves {@code feedbus.history}.
+ */
+public final class FeedVerticle extends VerticleBase {
+
+  private static final Logger LOG = LoggerFactory.getLogger(FeedVerticle.class);
+
+  /** What the feed reports to whoever measures it. */
+  public interface Observer {
+    Observer NONE = new Observer() { };
+
+    default void delivered(Event event) {
+    }
+
+    default void status(StoreStatus status) {
+    }
+  }
+
+  private final EventLog log;
+  private final String nodeId;
+  private final FeedbusOptions.History historyOptions;
+  private final Observer observer;
+  private final List<Event> transientDelivered = new ArrayList<>();
+  private DeliveryOptions delivery;
+  private ChangeStream stream;
+  private MessageConsumer<Object> historyConsumer;
+  private volatile StoreStatus lastStatus;
+
+  public FeedVerticle(EventLog log, String nodeId, FeedbusOptions.History historyOptions, Observer observer) {
+    this.log = log;
+    this.nodeId = nodeId;
+    this.historyOptions = historyOptions;
+    this.observer = observer;
+  }
+
+  @Override
+  public Future<?> start() {
+    // With a shared database every node sees every event: deliver locally, or subscribers get N copies.
+    delivery = new DeliveryOptions().setLocalOnly(log.sharedAcrossNodes());
+    HistoryService history = new HistoryService(log);
+    historyConsumer = BusService.register(vertx.eventBus(), HistoryRequest.ADDRESS,
+        body -> history.read(HistoryRequest.parse(body, historyOptions.defaultLimit, historyOptions.maxLimit)));
+    return historyConsumer.completion()
+        .compose(v -> log.changes(null, new ChangeListener() {
+          @Override
+          public void onEvent(Event event) {
+            deliver(event);
+          }
+
+          @Override
+          public void onStatus(StoreStatus status) {
+            relay(status);
+          }
+        }))
+        .onSuccess(s -> stream = s);
+  }
+
+  /** The last notice the engine gave (connected, disconnected, ...), or null before the first. */
+  public StoreStatus lastStatus() {
+    return lastStatus;
+  }
+
+  private void deliver(Event event) {
+    vertx.eventBus().publish(Topic.address(event.topic()), event.toJson(), delivery);
+    observer.delivered(event);
+    // Every node's feed sees a transient event of a shared store; the node that accepted it removes it.
+    if (!event.persist() && (!log.sharedAcrossNodes() || nodeId.equals(event.origin()))) {
+      if (transientDelivered.isEmpty()) {
+        vertx.runOnContext(v -> removeTransient());
+      }
+      transientDelivered.add(event);
+    }
+  }
+
+  private void removeTransient() {
+    List<Event> batch = new ArrayList<>(transientDelivered);
+    transientDelivered.clear();
+    log.delete(batch).onFailure(e -> LOG.warn("could not remove {} transient events: {}", batch.size(), e.getMessage()));
+  }
+
+  private void relay(StoreStatus status) {
+    lastStatus = status;
+    if (status.state() == StoreStatus.State.CONNECTED || status.state() == StoreStatus.State.RECONNECTED) {
+      LOG.info("store {}: {}", status.state().name().toLowerCase(), status.engine());
+    } else {
+      LOG.warn("store {}: {} {}", status.state().name().toLowerCase(), status.engine(), status.detail());
+    }
+    observer.status(status);
+    vertx.eventBus().publish(StoreStatus.ADDRESS, status.toJson(), new DeliveryOptions().setLocalOnly(true));
+  }
+
+  @Override
+  public Future<?> stop() {
+    Future<Void> closeStream = stream == null ? Future.succeededFuture() : stream.close();
+    if (!transientDelivered.isEmpty()) {
+      removeTransient();
+    }
+    return Future.join(closeStream, historyConsumer.unregister());
+  }
+}

@@ -1,0 +1,36 @@
+package io.feedbus.feed;
+
+import io.feedbus.event.Cursor;
+import io.feedbus.event.FeedbusException;
+import io.feedbus.event.Topic;
+import io.vertx.core.json.JsonObject;
+
+/** A validated history read: {@code {topic, after?, since?, limit?}}. */
+public record HistoryRequest(String topic, Cursor after, Long since, int limit) {
+
+  public static final String ADDRESS = "feedbus.history";
+
+  /** Validates a request; limits above {@code maxLimit} are lowered to it. */
+  public static HistoryRequest parse(JsonObject body, int defaultLimit, int maxLimit) {
+    String topic = Topic.validate(body.getValue("topic"));
+    Object after = body.getValue("after");
+    if (after != null && !(after instanceof String)) {
+      throw FeedbusException.badRequest("invalid_cursor", "after must be a cursor string");
+    }
+    Object since = body.getValue("since");
+    if (since != null && !(since instanceof Number)) {
+      throw FeedbusException.badRequest("invalid_since", "since must be a timestamp in epoch milliseconds");
+    }
+    Object limit = body.getValue("limit", defaultLimit);
+    if (!(limit instanceof Integer || limit instanceof Long) || ((Number) limit).longValue() < 1) {
+      throw FeedbusException.badRequest("invalid_limit", "limit must be a whole number from 1 to " + maxLimit);
+    }
+    return new HistoryRequest(topic, Cursor.parseNullable((String) after),
+        since == null ? null : ((Number) since).longValue(), (int) Math.min(((Number) limit).longValue(), maxLimit));
+  }
+
+  /** The exclusive lower bound of the read: the later of {@code after} and "just before since". */
+  public Cursor lowerBound() {
+    return Cursor.max(after, since == null ? null : Cursor.beforeTimestamp(since));
+  }
+}

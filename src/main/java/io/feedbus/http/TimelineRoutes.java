@@ -1,0 +1,86 @@
+package io.feedbus.http;
+
+import io.feedbus.event.FeedbusException;
+import io.feedbus.feed.HistoryRequest;
+import io.feedbus.publish.PublishRequest;
+import io.vertx.core.Vertx;
+import io.vertx.core.json.DecodeException;
+import io.vertx.core.json.JsonObject;
+import io.vertx.ext.web.Router;
+import io.vertx.ext.web.RoutingContext;
+import io.vertx.ext.web.handler.BodyHandler;
+
+/**
+ * {@code POST /topics/{topic}/events} and {@code GET /topics/{topic}/events?after=&since=&limit=}:
+ * thin adapters onto the {@code feedbus.publish} and {@code feedbus.history} bus services.
+ */
+public final class TimelineRoutes {
+
+  private TimelineRoutes() {
+  }
+
+  public static void mount(Router router, Vertx vertx, int maxPayloadBytes) {
+    // Room for the envelope around a payload at the limit; the publish service checks the payload itself.
+    router.post("/topics/:topic/events").handler(BodyHandler.create(false).setBodyLimit(maxPayloadBytes + 64L * 1024));
+    router.post("/topics/:topic/events").handler(ctx -> publish(ctx, vertx));
+    router.get("/topics/:topic/events").handler(ctx -> history(ctx, vertx));
+  }
+
+  private static void publish(RoutingContext ctx, Vertx vertx) {
+    JsonObject body;
+    try {
+      Object parsed = ctx.body().buffer() == null || ctx.body().length() == 0 ? null : ctx.body().buffer().toJsonValue();
+      if (!(parsed instanceof JsonObject)) {
+        throw FeedbusException.badRequest("bad_request", "the body must be a JSON object like {\"payload\": ...}");
+      }
+      body = (JsonObject) parsed;
+    } catch (DecodeException e) {
+      HttpErrors.send(ctx, FeedbusException.badRequest("malformed_json", "the body is not valid JSON: " + firstLine(e.getMessage())));
+      return;
+    } catch (FeedbusException e) {
+      HttpErrors.send(ctx, e);
+      return;
+    }
+    if (body.containsKey("topic") && !ctx.pathParam("topic").equals(body.getValue("topic"))) {
+      HttpErrors.send(ctx, FeedbusException.badRequest("invalid_topic", "the body's topic differs from the path's"));
+      return;
+    }
+    body.put("topic", ctx.pathParam("topic"));
+    HttpErrors.reply(ctx, vertx.eventBus().request(PublishRequest.ADDRESS, body).map(m -> m.body()), 201);
+  }
+
+  private static void history(RoutingContext ctx, Vertx vertx) {
+    JsonObject request = new JsonObject().put("topic", ctx.pathParam("topic"));
+    try {
+      String after = ctx.queryParams().get("after");
+      if (after != null && !after.isEmpty()) {
+        request.put("after", after);
+      }
+      putLong(request, "since", ctx.queryParams().get("since"));
+      putLong(request, "limit", ctx.queryParams().get("limit"));
+    } catch (FeedbusException e) {
+      HttpErrors.send(ctx, e);
+      return;
+    }
+    HttpErrors.reply(ctx, vertx.eventBus().request(HistoryRequest.ADDRESS, request).map(m -> m.body()), 200);
+  }
+
+  private static void putLong(JsonObject request, String name, String value) {
+    if (value == null || value.isEmpty()) {
+      return;
+    }
+    try {
+      request.put(name, Long.parseLong(value));
+    } catch (NumberFormatException e) {
+      throw FeedbusException.badRequest("invalid_" + name, name + " must be a whole number, not '" + value + "'");
+    }
+  }
+
+  private static String firstLine(String s) {
+    if (s == null) {
+      return "";
+    }
+    int nl = s.indexOf('\n');
+    return nl < 0 ? s : s.substring(0, nl);
+  }
+}

@@ -1,0 +1,68 @@
+package io.feedbus.publish;
+
+import io.feedbus.event.FeedbusException;
+import io.feedbus.event.Topic;
+import io.vertx.core.json.Json;
+import io.vertx.core.json.JsonObject;
+import java.nio.charset.StandardCharsets;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.Set;
+
+/** A validated publish request: {@code {topic, payload, headers?, persist?}}. */
+public record PublishRequest(String topic, Object payload, Map<String, String> headers, boolean persist) {
+
+  public static final String ADDRESS = "feedbus.publish";
+  private static final Set<String> FIELDS = Set.of("topic", "payload", "headers", "persist");
+
+  /** Validates a request body; throws {@link FeedbusException} (400 or 413) naming what is wrong. */
+  public static PublishRequest parse(JsonObject body, int maxPayloadBytes) {
+    if (body == null) {
+      throw FeedbusException.badRequest("bad_request", "the request must be a JSON object");
+    }
+    for (String field : body.fieldNames()) {
+      if (!FIELDS.contains(field)) {
+        throw FeedbusException.badRequest("unknown_field", "unknown field '" + field + "'; expected topic, payload, headers, persist");
+      }
+    }
+    String topic = Topic.validate(body.getValue("topic"));
+    if (!body.containsKey("payload")) {
+      throw FeedbusException.badRequest("missing_payload", "payload is missing (any JSON value, null included)");
+    }
+    Object payload = body.getValue("payload");
+    int size = Json.encode(payload).getBytes(StandardCharsets.UTF_8).length;
+    if (size > maxPayloadBytes) {
+      throw FeedbusException.payloadTooLarge("payload is " + size + " bytes; the limit is " + maxPayloadBytes);
+    }
+    Object persist = body.getValue("persist", Boolean.TRUE);
+    if (!(persist instanceof Boolean)) {
+      throw FeedbusException.badRequest("invalid_persist", "persist must be true or false");
+    }
+    return new PublishRequest(topic, payload, headers(body.getValue("headers")), (Boolean) persist);
+  }
+
+  private static Map<String, String> headers(Object value) {
+    if (value == null) {
+      return Map.of();
+    }
+    if (!(value instanceof JsonObject)) {
+      throw FeedbusException.badRequest("invalid_headers", "headers must be an object of strings");
+    }
+    Map<String, String> headers = new HashMap<>();
+    for (Map.Entry<String, Object> e : (JsonObject) value) {
+      if (!(e.getValue() instanceof String)) {
+        throw FeedbusException.badRequest("invalid_headers", "header '" + e.getKey() + "' must be a string");
+      }
+      headers.put(e.getKey(), (String) e.getValue());
+    }
+    return headers;
+  }
+
+  public JsonObject toJson() {
+    JsonObject json = new JsonObject().put("topic", topic).put("payload", payload).put("persist", persist);
+    if (!headers.isEmpty()) {
+      json.put("headers", new JsonObject(new HashMap<>(headers)));
+    }
+    return json;
+  }
+}

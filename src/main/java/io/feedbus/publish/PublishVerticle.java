@@ -1,0 +1,46 @@
+package io.feedbus.publish;
+
+import io.feedbus.FeedbusOptions;
+import io.feedbus.event.Ack;
+import io.feedbus.event.BusService;
+import io.feedbus.event.CursorClock;
+import io.feedbus.store.EventLog;
+import io.vertx.core.Future;
+import io.vertx.core.VerticleBase;
+import io.vertx.core.eventbus.MessageConsumer;
+
+/** Serves {@code feedbus.publish}: validate, write through the group committer, acknowledge. */
+public final class PublishVerticle extends VerticleBase {
+
+  private final EventLog log;
+  private final CursorClock clock;
+  private final String nodeId;
+  private final FeedbusOptions.Publish options;
+  private final GroupCommitter.Observer observer;
+  private GroupCommitter committer;
+  private MessageConsumer<Object> consumer;
+
+  public PublishVerticle(EventLog log, String nodeId, FeedbusOptions.Publish options, GroupCommitter.Observer observer) {
+    this.log = log;
+    this.nodeId = nodeId;
+    this.clock = new CursorClock(nodeId);
+    this.options = options;
+    this.observer = observer;
+  }
+
+  @Override
+  public Future<?> start() {
+    committer = new GroupCommitter(log, clock, nodeId, options.maxBatchSize, options.maxPending, observer);
+    consumer = BusService.register(vertx.eventBus(), PublishRequest.ADDRESS, body -> {
+      PublishRequest request = PublishRequest.parse(body, options.maxPayloadBytes);
+      return committer.submit(request).map(event -> Ack.of(event).toJson());
+    });
+    return consumer.completion();
+  }
+
+  /** Stops taking publishes, then waits for every accepted one to be durable or failed. */
+  @Override
+  public Future<?> stop() {
+    return consumer.unregister().compose(v -> committer.drain());
+  }
+}
