@@ -41,6 +41,11 @@ import org.slf4j.LoggerFactory;
  * {@code RECONNECTED} once a new feed is ready. {@code CONNECTED} is reported once, for the first.
  * If the very first attempt fails, {@link #start()} fails with {@code store_unavailable}.
  *
+ * <p>Limits: an event of another node whose cursor is more than {@code resumeLookbackMillis}
+ * older than the newest delivered one when it commits (clock skew plus commit delay beyond the
+ * window) can be missed if it commits during an outage; transient events ({@code persist: false})
+ * deleted before a resumed gap read are not replayed.
+ *
  * <p>Backpressure: at most {@value #IN_FLIGHT} feed elements wait for the context; beyond that the
  * feed thread stops reading, the server's changefeed queue fills up and eventually overflows, which
  * the stream repairs by re-reading the table.
