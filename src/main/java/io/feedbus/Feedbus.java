@@ -9,6 +9,7 @@ import io.feedbus.publish.GroupCommitter;
 import io.feedbus.publish.PublishVerticle;
 import io.feedbus.store.EventLog;
 import io.feedbus.store.embedded.EmbeddedEventLog;
+import io.feedbus.store.rethinkdb.RethinkDbEventLog;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.VertxOptions;
@@ -99,8 +100,10 @@ public final class Feedbus {
     switch (options.store().type) {
       case embedded:
         return EmbeddedEventLog.open(vertx, Path.of(options.store().embedded.dataDir), options.store().embedded.fsync).map(l -> l);
+      case rethinkdb:
+        return RethinkDbEventLog.open(vertx, options.store().rethinkdb, nodeId).map(l -> l);
       default:
-        return Future.failedFuture(new ConfigException("store.type = " + options.store().type + ": this engine is not available in this build"));
+        return Future.failedFuture(new ConfigException("store.type = " + options.store().type + ": unknown engine"));
     }
   }
 
