@@ -92,6 +92,11 @@ public final class Feedbus {
           });
           return deploy(http);
         })
+        .onSuccess(v -> {
+          if (vertx.isClustered() && !log.sharedAcrossNodes()) {
+            LOG.info("clustered on the embedded engine: this node's timeline is its own; run one broker node, or share RethinkDB");
+          }
+        })
         .onSuccess(v -> LOG.info("feedbus node {} ready on http://{}:{}", nodeId, options.http().host, http.actualPort()))
         .mapEmpty();
   }
