@@ -6,6 +6,7 @@ import io.feedbus.bridge.BrowserAuth;
 import io.feedbus.bridge.BrowserBridge;
 import io.feedbus.bridge.BrowserRoutes;
 import io.feedbus.feed.FeedVerticle;
+import io.feedbus.feed.RetentionVerticle;
 import io.feedbus.http.HttpErrors;
 import io.feedbus.http.HttpVerticle;
 import io.feedbus.http.TimelineRoutes;
@@ -13,6 +14,7 @@ import io.feedbus.publish.GroupCommitter;
 import io.feedbus.publish.PublishVerticle;
 import io.feedbus.store.EventLog;
 import io.feedbus.store.embedded.EmbeddedEventLog;
+import io.feedbus.store.rethinkdb.RethinkDbEventLog;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.VertxOptions;
@@ -88,6 +90,7 @@ public final class Feedbus {
           feed = new FeedVerticle(log, nodeId, options.history(), FeedVerticle.Observer.NONE);
           return deploy(feed);
         })
+        .compose(v -> deploy(new RetentionVerticle(log, options.retention())))
         .compose(v -> deploy(new PublishVerticle(log, nodeId, options.publish(), GroupCommitter.Observer.NONE)))
         .compose(v -> BrowserAuth.create(vertx, options.auth()).onSuccess(a -> browserAuth = a).mapEmpty())
         .compose(v -> {
@@ -98,6 +101,11 @@ public final class Feedbus {
           });
           return deploy(http);
         })
+        .onSuccess(v -> {
+          if (vertx.isClustered() && !log.sharedAcrossNodes()) {
+            LOG.info("clustered on the embedded engine: this node's timeline is its own; run one broker node, or share RethinkDB");
+          }
+        })
         .onSuccess(v -> LOG.info("feedbus node {} ready on http://{}:{}", nodeId, options.http().host, http.actualPort()))
         .mapEmpty();
   }
@@ -106,8 +114,10 @@ public final class Feedbus {
     switch (options.store().type) {
       case embedded:
         return EmbeddedEventLog.open(vertx, Path.of(options.store().embedded.dataDir), options.store().embedded.fsync).map(l -> l);
+      case rethinkdb:
+        return RethinkDbEventLog.open(vertx, options.store().rethinkdb, nodeId).map(l -> l);
       default:
-        return Future.failedFuture(new ConfigException("store.type = " + options.store().type + ": this engine is not available in this build"));
+        return Future.failedFuture(new ConfigException("store.type = " + options.store().type + ": unknown engine"));
     }
   }
 
@@ -155,6 +165,11 @@ public final class Feedbus {
   /** The SockJS bridge for browsers: its open sockets and its drop / disconnect / refusal counters. */
   public BrowserBridge browserBridge() {
     return browserBridge;
+  }
+
+  /** The last notice the engine's change stream gave (connected, disconnected, ...), or null. */
+  public io.feedbus.store.StoreStatus feedStatus() {
+    return feed == null ? null : feed.lastStatus();
   }
 
   /** The HTTP port this node listens on. */

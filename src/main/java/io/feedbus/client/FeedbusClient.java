@@ -74,7 +74,11 @@ public final class FeedbusClient {
    * at the switch.
    */
   public Future<Subscription> subscribe(String topic, String fromCursor, Handler<Event> handler) {
-    return new ReplayingSubscription(vertx, this, topic, fromCursor, handler).start();
+    try {
+      return new ReplayingSubscription(vertx, this, topic, fromCursor, handler).start();
+    } catch (FeedbusException e) {
+      return Future.failedFuture(e);
+    }
   }
 
   static List<Event> events(JsonArray array) {

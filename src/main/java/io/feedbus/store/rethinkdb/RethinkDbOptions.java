@@ -23,6 +23,13 @@ public final class RethinkDbOptions {
   public long connectTimeoutMillis = 5_000;
   public long reconnectInitialDelayMillis = 200;
   public long reconnectMaxDelayMillis = 10_000;
+  /**
+   * How far before the last delivered cursor a resumed change stream re-reads: cursors are assigned
+   * per node, so another node's event can commit a little later than a newer-cursor one.
+   */
+  public long resumeLookbackMillis = 2_000;
+  /** Server-side changefeed buffer ({@code changefeed_queue_size}); null keeps the server default (100,000). */
+  public Integer changefeedQueueSize;
 
   /** Adds a line per bad field to {@code problems}, each prefixed with {@code prefix}. */
   public void validate(String prefix, List<String> problems) {
@@ -41,5 +48,15 @@ public final class RethinkDbOptions {
     FeedbusOptions.range(problems, prefix + ".connectTimeoutMillis", connectTimeoutMillis, 1, 600_000);
     FeedbusOptions.range(problems, prefix + ".reconnectInitialDelayMillis", reconnectInitialDelayMillis, 1, 600_000);
     FeedbusOptions.range(problems, prefix + ".reconnectMaxDelayMillis", reconnectMaxDelayMillis, reconnectInitialDelayMillis, 3_600_000);
+    FeedbusOptions.range(problems, prefix + ".resumeLookbackMillis", resumeLookbackMillis, 0, 3_600_000);
+    if (changefeedQueueSize != null) {
+      FeedbusOptions.range(problems, prefix + ".changefeedQueueSize", changefeedQueueSize, 1, 100_000_000);
+    }
+    if (durability == null) {
+      problems.add(prefix + ".durability = null: must be one of hard, soft");
+    }
+    if (tls && caCertFile != null && !new java.io.File(caCertFile).isFile()) {
+      problems.add(prefix + ".caCertFile = '" + caCertFile + "': not a readable file");
+    }
   }
 }

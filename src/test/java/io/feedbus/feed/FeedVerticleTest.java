@@ -1,0 +1,101 @@
+package io.feedbus.feed;
+
+import static io.feedbus.testing.TestNodes.await;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.feedbus.Feedbus;
+import io.feedbus.client.FeedbusClient;
+import io.feedbus.store.StoreStatus;
+import io.feedbus.testing.TestNodes;
+import io.vertx.core.Vertx;
+import io.vertx.core.json.JsonObject;
+import io.vertx.junit5.VertxExtension;
+import io.vertx.junit5.VertxTestContext;
+import java.nio.file.Path;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The feed: committed events reach {@code feedbus.topic.<topic>}; transient ones then leave the store. */
+@ExtendWith(VertxExtension.class)
+class FeedVerticleTest {
+
+  @TempDir
+  Path dir;
+  Feedbus node;
+  FeedbusClient client;
+
+  @BeforeEach
+  void start(Vertx vertx) throws Exception {
+    node = TestNodes.start(vertx, dir);
+    client = FeedbusClient.create(vertx);
+  }
+
+  @AfterEach
+  void stop() throws Exception {
+    await(node.close());
+  }
+
+  @Test
+  void aPublishedEventIsDeliveredOnItsTopicAddress(Vertx vertx, VertxTestContext test) {
+    vertx.eventBus().<JsonObject>consumer("feedbus.topic.orders", m -> test.verify(() -> {
+      assertThat(m.body().getJsonObject("payload")).isEqualTo(new JsonObject().put("n", 7));
+      assertThat(m.body().getString("origin")).isEqualTo(node.nodeId());
+      test.completeNow();
+    })).completion().compose(v -> client.publish("orders", new JsonObject().put("n", 7))).onFailure(test::failNow);
+  }
+
+  @Test
+  void otherTopicsDoNotReachASubscriber(Vertx vertx, VertxTestContext test) {
+    vertx.eventBus().<JsonObject>consumer("feedbus.topic.a", m -> test.verify(() -> {
+      assertThat(m.body().getString("topic")).isEqualTo("a");
+      test.completeNow();
+    })).completion()
+        .compose(v -> client.publish("b", 1))
+        .compose(v -> client.publish("a", 2))
+        .onFailure(test::failNow);
+  }
+
+  @Test
+  void transientEventsAreDeliveredThenRemoved(Vertx vertx, VertxTestContext test) throws Exception {
+    vertx.eventBus().<JsonObject>consumer("feedbus.topic.pings", m -> {
+      assertThat(m.body().getBoolean("persist")).isFalse();
+      // The feed removes it after delivery; poll the store until it is gone.
+      long timer = vertx.setPeriodic(20, id -> node.eventLog().readAfter("pings", null, 10).onSuccess(events -> {
+        if (events.isEmpty()) {
+          vertx.cancelTimer(id);
+          test.completeNow();
+        }
+      }));
+      vertx.setTimer(10_000, id -> vertx.cancelTimer(timer));
+    }).completion().compose(v -> client.publish("pings", "ping", Map.of(), false)).onFailure(test::failNow);
+    assertThat(test.awaitCompletion(15, TimeUnit.SECONDS)).isTrue();
+    client.publish("pings-durable", "kept").toCompletionStage().toCompletableFuture().get();
+    assertThat(await(node.eventLog().readAfter("pings-durable", null, 10))).hasSize(1);
+  }
+
+  @Test
+  void historyOnTheBusValidatesItsRequest(Vertx vertx, VertxTestContext test) {
+    vertx.eventBus().request(HistoryRequest.ADDRESS, new JsonObject().put("topic", "x").put("limit", "ten"))
+        .onComplete(test.failing(e -> test.verify(() -> {
+          assertThat(e.getMessage()).startsWith("invalid_limit:");
+          test.completeNow();
+        })));
+  }
+
+  @Test
+  void theFeedReportsTheStoreConnected() {
+    assertThat(node.eventLog()).isNotNull();
+    // The embedded engine's stream says connected as soon as it opens.
+    StoreStatus status = null;
+    for (int i = 0; i < 100 && status == null; i++) {
+      status = node.feedStatus();
+    }
+    assertThat(status).isNotNull();
+    assertThat(status.state()).isEqualTo(StoreStatus.State.CONNECTED);
+  }
+}

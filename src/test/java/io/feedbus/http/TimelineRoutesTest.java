@@ -1,0 +1,134 @@
+package io.feedbus.http;
+
+import static io.feedbus.testing.TestNodes.await;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.feedbus.Feedbus;
+import io.feedbus.testing.TestNodes;
+import io.vertx.core.Vertx;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import io.vertx.ext.web.client.HttpResponse;
+import io.vertx.ext.web.client.WebClient;
+import io.vertx.ext.web.client.WebClientOptions;
+import io.vertx.junit5.VertxExtension;
+import java.nio.file.Path;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The HTTP API of the timeline: statuses, bodies, and the errors bad requests get. */
+@ExtendWith(VertxExtension.class)
+class TimelineRoutesTest {
+
+  @TempDir
+  Path dir;
+  Feedbus node;
+  WebClient http;
+
+  @BeforeEach
+  void start(Vertx vertx) throws Exception {
+    node = await(Feedbus.start(vertx, TestNodes.options(dir, new JsonObject().put("publish", new JsonObject().put("maxPayloadBytes", 4096)))));
+    http = WebClient.create(vertx, new WebClientOptions().setDefaultHost("127.0.0.1").setDefaultPort(node.httpPort()));
+  }
+
+  @AfterEach
+  void stop() throws Exception {
+    http.close();
+    await(node.close());
+  }
+
+  private HttpResponse<Buffer> post(String path, String body) throws Exception {
+    return await(http.post(path).putHeader("content-type", "application/json").sendBuffer(Buffer.buffer(body)));
+  }
+
+  private HttpResponse<Buffer> get(String path) throws Exception {
+    return await(http.get(path).send());
+  }
+
+  private static void assertError(HttpResponse<Buffer> response, int status, String code) {
+    assertThat(response.statusCode()).as(response.bodyAsString()).isEqualTo(status);
+    assertThat(response.getHeader("content-type")).isEqualTo("application/json");
+    JsonObject body = response.bodyAsJsonObject();
+    assertThat(body.getString("error")).isEqualTo(code);
+    assertThat(body.getString("message")).isNotBlank();
+  }
+
+  @Test
+  void postThenGetReturnsTheEventWithItsCursor() throws Exception {
+    HttpResponse<Buffer> created = post("/topics/orders/events", "{\"payload\":{\"order\":42},\"headers\":{\"source\":\"test\"}}");
+    assertThat(created.statusCode()).isEqualTo(201);
+    JsonObject ack = created.bodyAsJsonObject();
+    JsonObject page = get("/topics/orders/events").bodyAsJsonObject();
+    JsonArray events = page.getJsonArray("events");
+    assertThat(events).hasSize(1);
+    JsonObject event = events.getJsonObject(0);
+    assertThat(event.getString("cursor")).isEqualTo(ack.getString("cursor"));
+    assertThat(event.getString("topic")).isEqualTo("orders");
+    assertThat(event.getJsonObject("payload")).isEqualTo(new JsonObject().put("order", 42));
+    assertThat(event.getJsonObject("headers")).isEqualTo(new JsonObject().put("source", "test"));
+    assertThat(page.containsKey("next")).isFalse();
+  }
+
+  @Test
+  void historyPagesWithAfterAndLimitAndSaysWhereToGoNext() throws Exception {
+    for (int i = 0; i < 5; i++) {
+      post("/topics/paged/events", "{\"payload\":" + i + "}");
+    }
+    JsonObject first = get("/topics/paged/events?limit=2").bodyAsJsonObject();
+    assertThat(first.getJsonArray("events").stream().map(o -> ((JsonObject) o).getInteger("payload"))).containsExactly(0, 1);
+    String next = first.getString("next");
+    JsonObject second = get("/topics/paged/events?limit=10&after=" + next).bodyAsJsonObject();
+    assertThat(second.getJsonArray("events").stream().map(o -> ((JsonObject) o).getInteger("payload"))).containsExactly(2, 3, 4);
+  }
+
+  @Test
+  void historySinceATimestampSkipsOlderEvents() throws Exception {
+    post("/topics/since/events", "{\"payload\":\"old\"}");
+    long since = post("/topics/since/events", "{\"payload\":\"new\"}").bodyAsJsonObject().getLong("ts");
+    JsonObject page = get("/topics/since/events?since=" + since).bodyAsJsonObject();
+    assertThat(page.getJsonArray("events").stream().map(o -> ((JsonObject) o).getString("payload"))).contains("new").doesNotContain("old");
+  }
+
+  @Test
+  void malformedJsonGets400WithAJsonBody() throws Exception {
+    assertError(post("/topics/orders/events", "{\"payload\": "), 400, "malformed_json");
+    assertError(post("/topics/orders/events", "[1,2]"), 400, "bad_request");
+    assertError(post("/topics/orders/events", ""), 400, "bad_request");
+  }
+
+  @Test
+  void invalidTopicsAndFieldsGet400NamingTheProblem() throws Exception {
+    assertError(post("/topics/bad%20topic/events", "{\"payload\":1}"), 400, "invalid_topic");
+    assertError(post("/topics/orders/events", "{\"payload\":1,\"persist\":\"yes\"}"), 400, "invalid_persist");
+    assertError(post("/topics/orders/events", "{\"data\":1}"), 400, "unknown_field");
+    assertError(post("/topics/orders/events", "{\"topic\":\"other\",\"payload\":1}"), 400, "invalid_topic");
+    assertError(get("/topics/orders/events?after=nonsense"), 400, "invalid_cursor");
+    assertError(get("/topics/orders/events?limit=0"), 400, "invalid_limit");
+    assertError(get("/topics/orders/events?since=yesterday"), 400, "invalid_since");
+  }
+
+  @Test
+  void oversizePayloadsGet413AndOversizeBodiesToo() throws Exception {
+    assertError(post("/topics/orders/events", "{\"payload\":\"" + "x".repeat(5000) + "\"}"), 413, "payload_too_large");
+    assertError(post("/topics/orders/events", "{\"payload\":\"" + "x".repeat(200_000) + "\"}"), 413, "payload_too_large");
+    assertThat(get("/topics/orders/events").bodyAsJsonObject().getJsonArray("events")).isEmpty();
+  }
+
+  @Test
+  void unknownPathsAndMethodsGetJsonErrors() throws Exception {
+    assertError(get("/nothing-here"), 404, "not_found");
+    assertError(await(http.delete("/topics/orders/events").send()), 405, "method_not_allowed");
+  }
+
+  @Test
+  void theServerKeepsServingAfterBadRequests() throws Exception {
+    for (int i = 0; i < 20; i++) {
+      post("/topics/orders/events", "{not json" + i);
+    }
+    assertThat(post("/topics/orders/events", "{\"payload\":\"still here\"}").statusCode()).isEqualTo(201);
+  }
+}
