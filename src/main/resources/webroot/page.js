@@ -34,7 +34,11 @@
     localStorage.setItem('feedbus.token', token);
     var subject = token ? tokenSubject(token) : null;
     $('whoami').textContent = token ? 'signed in as ' + (subject || '?') : 'anonymous';
-    if (!$('uid').value) $('uid').value = subject || 'anonymous';
+    // Follow the signed-in user unless someone typed another uid to look at.
+    if (!$('uid').value || $('uid').dataset.auto === 'true') {
+      $('uid').value = subject || 'anonymous';
+      $('uid').dataset.auto = 'true';
+    }
     setState('connecting');
     page.bus = new Feedbus({ token: token || null, onstate: setState, onerror: showError });
     watch();
@@ -84,7 +88,7 @@
     $('events').insertBefore(li, $('events').firstChild);
     while ($('events').children.length > 500) $('events').removeChild($('events').lastChild);
     $('cursor').textContent = event.cursor;
-    $('event-count').textContent = String(page.events.length);
+    $('event-count').textContent = page.events.length + (page.events.length === 1 ? ' event' : ' events');
   }
 
   function publish(e) {
@@ -166,6 +170,7 @@
   $('watch-form').addEventListener('submit', function (e) { e.preventDefault(); watch(); });
   $('publish-form').addEventListener('submit', publish);
   $('admission-form').addEventListener('submit', refreshAdmission);
+  $('uid').addEventListener('input', function () { $('uid').dataset.auto = 'false'; });
   $('connect').addEventListener('click', connect);
   $('disconnect').addEventListener('click', disconnect);
   page.connect = connect;
