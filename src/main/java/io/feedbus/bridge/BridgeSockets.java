@@ -60,6 +60,11 @@ public final class BridgeSockets {
     return true;
   }
 
+  /** A snapshot of the open sockets. */
+  java.util.List<BrowserSocket> all() {
+    return java.util.List.copyOf(open.values());
+  }
+
   public int count() {
     return open.size();
   }

@@ -3,6 +3,7 @@ package io.feedbus.bridge;
 import io.feedbus.event.FeedbusException;
 import io.feedbus.event.Topic;
 import io.netty.handler.codec.http.QueryStringDecoder;
+import io.vertx.core.Future;
 import io.vertx.core.Handler;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
@@ -214,6 +215,17 @@ public final class BrowserBridge implements Handler<BridgeEvent> {
     JsonObject frame = new JsonObject().put("type", "rec").put("address", CLOSING_ADDRESS)
         .put("body", new JsonObject().put("code", code).put("reason", reason));
     socket.write(Buffer.buffer(frame.encode()));
+  }
+
+  /**
+   * Disconnects every browser, telling each why on {@code feedbus.bridge.closing} first (how a node
+   * that shuts down says goodbye). Call it on the bridge's context.
+   */
+  public Future<Void> closeAll(int code, String reason, String message) {
+    for (BrowserSocket browser : sockets.all()) {
+      disconnect(browser, code, reason, message);
+    }
+    return Future.succeededFuture();
   }
 
   /** The open bridge sockets (the seam for the connection registry). */

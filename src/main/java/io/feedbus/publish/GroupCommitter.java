@@ -25,6 +25,10 @@ public final class GroupCommitter {
     Observer NONE = (batch, nanos) -> { };
 
     void committed(List<Event> batch, long nanos);
+
+    /** One publish was acknowledged {@code nanos} after it was accepted (queueing plus its write). */
+    default void acknowledged(Event event, long nanos) {
+    }
   }
 
   private final EventLog log;
