@@ -5,6 +5,7 @@ import io.feedbus.FeedbusOptions;
 import io.feedbus.client.FeedbusClient;
 import io.feedbus.ops.Logs;
 import io.vertx.core.Future;
+import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonObject;
 import java.io.PrintWriter;
@@ -95,7 +96,9 @@ final class BenchCommand implements Callable<Integer> {
     long started = System.nanoTime();
     List<Future<Void>> workers = new ArrayList<>();
     for (int i = 0; i < concurrency; i++) {
-      workers.add(publishLoop(client, "bench-" + i, payload, latencies, next, total));
+      Promise<Void> worker = Promise.promise();
+      publishLoop(client, "bench-" + i, payload, latencies, next, total, worker);
+      workers.add(worker.future());
     }
     await(Future.all(workers));
     double seconds = (System.nanoTime() - started) / 1e9;
@@ -103,19 +106,24 @@ final class BenchCommand implements Callable<Integer> {
     return new Result(name, concurrency, total, seconds, latencies);
   }
 
-  /** Publishes one event at a time until {@code total} are taken by all loops together. */
-  private Future<Void> publishLoop(FeedbusClient client, String topic, String payload, long[] latencies, int[] next, int total) {
+  /** Publishes one event at a time until {@code total} are taken by all loops together (no future chain: no deep stack). */
+  private void publishLoop(FeedbusClient client, String topic, String payload, long[] latencies, int[] next, int total, Promise<Void> done) {
     int index;
     synchronized (next) {
       if (next[0] >= total) {
-        return Future.succeededFuture();
+        done.complete();
+        return;
       }
       index = next[0]++;
     }
     long t0 = System.nanoTime();
-    return client.publish(topic, new JsonObject().put("n", index).put("data", payload)).compose(ack -> {
+    client.publish(topic, new JsonObject().put("n", index).put("data", payload)).onComplete(ar -> {
+      if (ar.failed()) {
+        done.fail(ar.cause());
+        return;
+      }
       latencies[index] = System.nanoTime() - t0;
-      return publishLoop(client, topic, payload, latencies, next, total);
+      publishLoop(client, topic, payload, latencies, next, total, done);
     });
   }
 
