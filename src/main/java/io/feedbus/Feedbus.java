@@ -18,6 +18,11 @@ import io.feedbus.store.rethinkdb.RethinkDbEventLog;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.VertxOptions;
+import io.feedbus.ops.FeedbusMetrics;
+import io.feedbus.ops.OpsRoutes;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import io.vertx.micrometer.MicrometerMetricsFactory;
+import io.vertx.micrometer.MicrometerMetricsOptions;
 import io.vertx.spi.cluster.hazelcast.ConfigUtil;
 import io.vertx.spi.cluster.hazelcast.HazelcastClusterManager;
 import java.nio.file.Files;
@@ -40,6 +45,7 @@ public final class Feedbus {
   private final boolean ownsVertx;
   private final FeedbusOptions options;
   private final String nodeId;
+  private final FeedbusMetrics metrics;
   private final Deque<String> deployments = new ArrayDeque<>();
   private EventLog log;
   private HttpVerticle http;
@@ -48,56 +54,69 @@ public final class Feedbus {
   private BrowserBridge browserBridge;
   private boolean closed;
 
-  private Feedbus(Vertx vertx, boolean ownsVertx, FeedbusOptions options, String nodeId) {
+  private Feedbus(Vertx vertx, boolean ownsVertx, FeedbusOptions options, String nodeId, FeedbusMetrics metrics) {
+    this.metrics = metrics;
     this.vertx = vertx;
     this.ownsVertx = ownsVertx;
     this.options = options;
     this.nodeId = nodeId;
   }
 
-  /** Starts a node on its own Vert.x instance (clustered when the options say so). */
+  /** Starts a node on its own Vert.x instance (clustered when the options say so), with Vert.x metrics. */
   public static Future<Feedbus> start(FeedbusOptions options) {
     options.validate();
+    PrometheusMeterRegistry registry = FeedbusMetrics.newRegistry();
+    VertxOptions vertxOptions = new VertxOptions()
+        .setMetricsOptions(new MicrometerMetricsOptions().setEnabled(true).setJvmMetricsEnabled(true));
+    io.vertx.core.VertxBuilder builder = Vertx.builder().with(vertxOptions).withMetrics(new MicrometerMetricsFactory(registry));
     Future<Vertx> vertx;
     if (options.cluster().enabled) {
-      vertx = clusterManager(options.cluster()).compose(cm -> Vertx.builder().with(new VertxOptions()).withClusterManager(cm).buildClustered());
+      vertx = clusterManager(options.cluster()).compose(cm -> builder.withClusterManager(cm).buildClustered());
     } else {
-      vertx = Future.succeededFuture(Vertx.vertx());
+      vertx = Future.succeededFuture(builder.build());
     }
-    return vertx.compose(v -> start(v, true, options).recover(e -> v.close().transform(x -> Future.failedFuture(e))));
+    return vertx.compose(v -> start(v, true, options, registry, null).recover(e -> v.close().transform(x -> Future.failedFuture(e))));
   }
 
   /** Starts a node on a Vert.x instance the caller owns (and closes). */
   public static Future<Feedbus> start(Vertx vertx, FeedbusOptions options) {
-    return start(vertx, false, options);
+    return start(vertx, false, options, FeedbusMetrics.newRegistry(), null);
   }
 
-  private static Future<Feedbus> start(Vertx vertx, boolean ownsVertx, FeedbusOptions options) {
+  /** Starts a node on an engine the caller opened (embedding, tests); the node closes it on {@link #close()}. */
+  public static Future<Feedbus> start(Vertx vertx, FeedbusOptions options, EventLog eventLog) {
+    return start(vertx, false, options, FeedbusMetrics.newRegistry(), eventLog);
+  }
+
+  private static Future<Feedbus> start(Vertx vertx, boolean ownsVertx, FeedbusOptions options, PrometheusMeterRegistry registry,
+      EventLog eventLog) {
     options.validate();
     String nodeId = options.nodeId() != null ? options.nodeId()
         : vertx.isClustered() ? ((io.vertx.core.internal.VertxInternal) vertx).clusterManager().getNodeId()
         : "node-" + UUID.randomUUID().toString().substring(0, 8);
-    Feedbus node = new Feedbus(vertx, ownsVertx, options, nodeId);
+    Feedbus node = new Feedbus(vertx, ownsVertx, options, nodeId, new FeedbusMetrics(registry));
+    node.log = eventLog;
     return node.deploy().map(node).recover(e -> node.close().transform(x -> Future.failedFuture(e)));
   }
 
   private Future<Void> deploy() {
     LOG.info("feedbus node {} starting: store={} http={}:{} cluster={}", nodeId, options.store().type,
         options.http().host, options.http().port, options.cluster().enabled);
-    return openEventLog()
+    return (log != null ? Future.succeededFuture(log) : openEventLog())
         .compose(l -> {
           log = l;
-          feed = new FeedVerticle(log, nodeId, options.history(), FeedVerticle.Observer.NONE);
+          feed = new FeedVerticle(log, nodeId, options.history(), metrics);
           return deploy(feed);
         })
         .compose(v -> deploy(new RetentionVerticle(log, options.retention())))
-        .compose(v -> deploy(new PublishVerticle(log, nodeId, options.publish(), GroupCommitter.Observer.NONE)))
+        .compose(v -> deploy(new PublishVerticle(log, nodeId, options.publish(), metrics)))
         .compose(v -> BrowserAuth.create(vertx, options.auth()).onSuccess(a -> browserAuth = a).mapEmpty())
         .compose(v -> {
           http = new HttpVerticle(options.http(), router -> {
             HttpErrors.install(router);
             TimelineRoutes.mount(router, vertx, options.publish().maxPayloadBytes);
-            browserBridge = BrowserRoutes.mount(router, vertx, browserAuth, options.bridge(), BridgeObserver.NONE, BridgeSockets.Listener.NONE);
+            OpsRoutes.mount(router, vertx, metrics, this::feedStatus, () -> log != null && !closed);
+            browserBridge = BrowserRoutes.mount(router, vertx, browserAuth, options.bridge(), metrics, BridgeSockets.Listener.NONE);
           });
           return deploy(http);
         })
@@ -144,6 +163,11 @@ public final class Feedbus {
       chain = chain.eventually(vertx::close);
     }
     return chain.onComplete(ar -> LOG.info("feedbus node {} stopped", nodeId));
+  }
+
+  /** This node's meters (Prometheus), also served at {@code /metrics}. */
+  public FeedbusMetrics metrics() {
+    return metrics;
   }
 
   public Vertx vertx() {

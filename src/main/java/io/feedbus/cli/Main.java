@@ -10,6 +10,9 @@ import picocli.CommandLine.Command;
 public final class Main implements Runnable {
 
   public static void main(String[] args) {
+    // Vert.x and Hazelcast log through SLF4J (one backend, one format) also without the launcher's -D flags.
+    System.setProperty("vertx.logger-delegate-factory-class-name", "io.vertx.core.logging.SLF4JLogDelegateFactory");
+    System.setProperty("hazelcast.logging.type", "slf4j");
     System.exit(run(args));
   }
 

@@ -55,7 +55,7 @@ public final class ServeCommand implements java.util.concurrent.Callable<Integer
       throw e.getCause() instanceof Exception ? (Exception) e.getCause() : e;
     }
     CountDownLatch stopped = new CountDownLatch(1);
-    Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+    Runnable shutdown = () -> {
       LOG.info("shutdown requested: draining");
       try {
         node.close().toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
@@ -64,7 +64,17 @@ public final class ServeCommand implements java.util.concurrent.Callable<Integer
       } finally {
         stopped.countDown();
       }
-    }, "feedbus-shutdown"));
+    };
+    // SIGTERM / SIGINT drain and then return normally, so the exit code is 0 (a shutdown hook alone
+    // would exit 143); the hook stays for other ways the JVM is asked to stop.
+    for (String name : new String[] {"TERM", "INT"}) {
+      sun.misc.Signal.handle(new sun.misc.Signal(name), signal -> new Thread(shutdown, "feedbus-shutdown").start());
+    }
+    Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+      if (stopped.getCount() > 0) {
+        shutdown.run();
+      }
+    }, "feedbus-shutdown-hook"));
     System.out.println("feedbus " + node.nodeId() + " listening on http://" + options.http().host + ":" + node.httpPort());
     stopped.await();
     return ExitCodes.OK;

@@ -22,9 +22,15 @@ public final class GroupCommitter {
 
   /** What the committer reports to whoever measures it. */
   public interface Observer {
-    Observer NONE = (batch, nanos) -> { };
+    Observer NONE = new Observer() { };
 
-    void committed(List<Event> batch, long nanos);
+    /** A batch was written; {@code nanos} is the store's write time. */
+    default void committed(List<Event> batch, long nanos) {
+    }
+
+    /** One publish was acknowledged, {@code nanos} after it was submitted (queueing included). */
+    default void acknowledged(Event event, long nanos) {
+    }
   }
 
   private final EventLog log;
@@ -56,7 +62,7 @@ public final class GroupCommitter {
       return Future.failedFuture(new FeedbusException(503, "overloaded", maxPending + " publishes are already waiting for the store; retry later"));
     }
     Promise<Event> promise = Promise.promise();
-    queue.add(new Pending(request, promise));
+    queue.add(new Pending(request, promise, System.nanoTime()));
     if (!inFlight) {
       flush();
     }
@@ -104,7 +110,9 @@ public final class GroupCommitter {
       inFlight = false;
       if (ar.succeeded()) {
         observer.committed(events, System.nanoTime() - started);
+        long now = System.nanoTime();
         for (int i = 0; i < batch.size(); i++) {
+          observer.acknowledged(events.get(i), now - batch.get(i).submittedAt);
           batch.get(i).promise.complete(events.get(i));
         }
       } else {
@@ -121,6 +129,6 @@ public final class GroupCommitter {
     });
   }
 
-  private record Pending(PublishRequest request, Promise<Event> promise) {
+  private record Pending(PublishRequest request, Promise<Event> promise, long submittedAt) {
   }
 }
