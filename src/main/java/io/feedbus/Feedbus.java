@@ -145,7 +145,7 @@ public final class Feedbus {
   }
 
   /**
-   * Stops in reverse order: HTTP first (no new requests), then publishing (every accepted publish is
+   * Stops in reverse order: browser connections are told why and closed, HTTP (no new requests), then publishing (every accepted publish is
    * written or failed), then the feed, then the engine; closes Vert.x when this node created it.
    */
   public Future<Void> close() {
@@ -153,6 +153,10 @@ public final class Feedbus {
       return Future.succeededFuture();
     }
     closed = true;
+    LOG.info("feedbus node {} stopping: closing client connections, draining publishes", nodeId);
+    if (browserBridge != null) {
+      browserBridge.closeAll("shutting_down", "this node is shutting down; reconnect with your last cursor");
+    }
     Future<Void> chain = Future.succeededFuture();
     while (!deployments.isEmpty()) {
       String id = deployments.pop();

@@ -60,6 +60,11 @@ public final class BridgeSockets {
     return true;
   }
 
+  /** The tracked sockets right now (a copy). */
+  java.util.List<BrowserSocket> snapshot() {
+    return java.util.List.copyOf(open.values());
+  }
+
   public int count() {
     return open.size();
   }

@@ -216,6 +216,13 @@ public final class BrowserBridge implements Handler<BridgeEvent> {
     socket.write(Buffer.buffer(frame.encode()));
   }
 
+  /** Closes every browser connection, telling each one why first (graceful shutdown). */
+  public void closeAll(String reason, String message) {
+    for (BrowserSocket browser : sockets.snapshot()) {
+      disconnect(browser, 4503, reason, message);
+    }
+  }
+
   /** The open bridge sockets (the seam for the connection registry). */
   public BridgeSockets sockets() {
     return sockets;
