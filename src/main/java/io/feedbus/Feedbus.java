@@ -1,7 +1,5 @@
 package io.feedbus;
 
-import io.feedbus.bridge.BridgeObserver;
-import io.feedbus.bridge.BridgeSockets;
 import io.feedbus.bridge.BrowserAuth;
 import io.feedbus.bridge.BrowserBridge;
 import io.feedbus.bridge.BrowserRoutes;
@@ -9,26 +7,33 @@ import io.feedbus.feed.FeedVerticle;
 import io.feedbus.feed.RetentionVerticle;
 import io.feedbus.http.HttpErrors;
 import io.feedbus.http.HttpVerticle;
+import io.feedbus.http.StreamRoutes;
 import io.feedbus.http.TimelineRoutes;
-import io.feedbus.publish.GroupCommitter;
+import io.feedbus.ops.FeedbusMetrics;
+import io.feedbus.ops.OpsRoutes;
+import io.feedbus.ops.ShutdownSequence;
 import io.feedbus.publish.PublishVerticle;
 import io.feedbus.store.EventLog;
 import io.feedbus.store.embedded.EmbeddedEventLog;
 import io.feedbus.store.rethinkdb.RethinkDbEventLog;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
+import io.vertx.core.VertxBuilder;
 import io.vertx.core.VertxOptions;
-import io.feedbus.ops.FeedbusMetrics;
-import io.feedbus.ops.OpsRoutes;
+import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.vertx.micrometer.MicrometerMetricsFactory;
 import io.vertx.micrometer.MicrometerMetricsOptions;
+import io.vertx.micrometer.backends.BackendRegistries;
 import io.vertx.spi.cluster.hazelcast.ConfigUtil;
 import io.vertx.spi.cluster.hazelcast.HazelcastClusterManager;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayDeque;
 import java.util.Deque;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.function.Supplier;
 import java.util.UUID;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -45,79 +50,105 @@ public final class Feedbus {
   private final boolean ownsVertx;
   private final FeedbusOptions options;
   private final String nodeId;
-  private final FeedbusMetrics metrics;
   private final Deque<String> deployments = new ArrayDeque<>();
   private EventLog log;
   private HttpVerticle http;
   private FeedVerticle feed;
   private BrowserAuth browserAuth;
   private BrowserBridge browserBridge;
-  private boolean closed;
+  private final List<Supplier<Future<?>>> connectionClosers = new CopyOnWriteArrayList<>();
+  private final MeterRegistry registry;
+  private final boolean ownsRegistry;
+  private EventLog providedLog;
+  private FeedbusMetrics metrics;
+  private StreamRoutes streams;
+  private String publishDeployment;
+  private volatile boolean shuttingDown;
+  private Future<Void> closing;
 
-  private Feedbus(Vertx vertx, boolean ownsVertx, FeedbusOptions options, String nodeId, FeedbusMetrics metrics) {
-    this.metrics = metrics;
+  private Feedbus(Vertx vertx, boolean ownsVertx, FeedbusOptions options, String nodeId, MeterRegistry registry, boolean ownsRegistry) {
     this.vertx = vertx;
     this.ownsVertx = ownsVertx;
     this.options = options;
     this.nodeId = nodeId;
+    this.registry = registry;
+    this.ownsRegistry = ownsRegistry;
   }
 
-  /** Starts a node on its own Vert.x instance (clustered when the options say so), with Vert.x metrics. */
+  /** Starts a node on its own Vert.x instance (clustered when the options say so). */
   public static Future<Feedbus> start(FeedbusOptions options) {
     options.validate();
+    // Vert.x's own meters and feedbus's go to one Prometheus registry, served at /metrics.
     PrometheusMeterRegistry registry = FeedbusMetrics.newRegistry();
-    VertxOptions vertxOptions = new VertxOptions()
-        .setMetricsOptions(new MicrometerMetricsOptions().setEnabled(true).setJvmMetricsEnabled(true));
-    io.vertx.core.VertxBuilder builder = Vertx.builder().with(vertxOptions).withMetrics(new MicrometerMetricsFactory(registry));
+    VertxBuilder builder = Vertx.builder();
+    if (options.ops().vertxMetrics) {
+      builder.with(new VertxOptions().setMetricsOptions(new MicrometerMetricsOptions().setEnabled(true)
+              .setJvmMetricsEnabled(true).setRegistryName("feedbus-" + UUID.randomUUID())))
+          .withMetrics(new MicrometerMetricsFactory(registry));
+    }
     Future<Vertx> vertx;
     if (options.cluster().enabled) {
       vertx = clusterManager(options.cluster()).compose(cm -> builder.withClusterManager(cm).buildClustered());
     } else {
       vertx = Future.succeededFuture(builder.build());
     }
-    return vertx.compose(v -> start(v, true, options, registry, null).recover(e -> v.close().transform(x -> Future.failedFuture(e))));
+    return vertx.compose(v -> start(v, true, options, null, registry).recover(e -> v.close().transform(x -> Future.failedFuture(e))))
+        .onFailure(e -> registry.close());
   }
 
   /** Starts a node on a Vert.x instance the caller owns (and closes). */
   public static Future<Feedbus> start(Vertx vertx, FeedbusOptions options) {
-    return start(vertx, false, options, FeedbusMetrics.newRegistry(), null);
+    return start(vertx, false, options, null, null);
   }
 
-  /** Starts a node on an engine the caller opened (embedding, tests); the node closes it on {@link #close()}. */
+  /**
+   * Starts a node on a caller-owned Vert.x with an engine the caller opened (tests wrap engines this
+   * way); the node closes {@code eventLog} when it closes.
+   */
   public static Future<Feedbus> start(Vertx vertx, FeedbusOptions options, EventLog eventLog) {
-    return start(vertx, false, options, FeedbusMetrics.newRegistry(), eventLog);
+    return start(vertx, false, options, eventLog, null);
   }
 
-  private static Future<Feedbus> start(Vertx vertx, boolean ownsVertx, FeedbusOptions options, PrometheusMeterRegistry registry,
-      EventLog eventLog) {
+  private static Future<Feedbus> start(Vertx vertx, boolean ownsVertx, FeedbusOptions options, EventLog eventLog, MeterRegistry registry) {
     options.validate();
     String nodeId = options.nodeId() != null ? options.nodeId()
         : vertx.isClustered() ? ((io.vertx.core.internal.VertxInternal) vertx).clusterManager().getNodeId()
         : "node-" + UUID.randomUUID().toString().substring(0, 8);
-    Feedbus node = new Feedbus(vertx, ownsVertx, options, nodeId, new FeedbusMetrics(registry));
-    node.log = eventLog;
+    boolean ownsRegistry = true;
+    if (registry == null) {
+      // A caller's Vert.x with Prometheus metrics on its default registry: share it; else our own.
+      MeterRegistry shared = vertx.isMetricsEnabled() ? BackendRegistries.getDefaultNow() : null;
+      ownsRegistry = !(shared instanceof PrometheusMeterRegistry);
+      registry = ownsRegistry ? FeedbusMetrics.newRegistry() : shared;
+    }
+    Feedbus node = new Feedbus(vertx, ownsVertx, options, nodeId, registry, ownsRegistry);
+    node.providedLog = eventLog;
     return node.deploy().map(node).recover(e -> node.close().transform(x -> Future.failedFuture(e)));
   }
 
   private Future<Void> deploy() {
     LOG.info("feedbus node {} starting: store={} http={}:{} cluster={}", nodeId, options.store().type,
         options.http().host, options.http().port, options.cluster().enabled);
-    return (log != null ? Future.succeededFuture(log) : openEventLog())
+    metrics = new FeedbusMetrics(registry, ownsRegistry, nodeId);
+    return openEventLog()
         .compose(l -> {
           log = l;
           feed = new FeedVerticle(log, nodeId, options.history(), metrics);
           return deploy(feed);
         })
         .compose(v -> deploy(new RetentionVerticle(log, options.retention())))
-        .compose(v -> deploy(new PublishVerticle(log, nodeId, options.publish(), metrics)))
+        .compose(v -> deploy(new PublishVerticle(log, nodeId, options.publish(), metrics)).onSuccess(id -> publishDeployment = id))
         .compose(v -> BrowserAuth.create(vertx, options.auth()).onSuccess(a -> browserAuth = a).mapEmpty())
         .compose(v -> {
           http = new HttpVerticle(options.http(), router -> {
             HttpErrors.install(router);
+            OpsRoutes.mount(router, vertx, readiness(), metrics.registry());
             TimelineRoutes.mount(router, vertx, options.publish().maxPayloadBytes);
-            OpsRoutes.mount(router, vertx, metrics, this::feedStatus, () -> log != null && !closed);
-            browserBridge = BrowserRoutes.mount(router, vertx, browserAuth, options.bridge(), metrics, BridgeSockets.Listener.NONE);
+            streams = StreamRoutes.mount(router, vertx);
+            browserBridge = BrowserRoutes.mount(router, vertx, browserAuth, options.bridge(), metrics, metrics.bridgeConnections());
           });
+          closeOnShutdown(() -> streams.closeAll("shutting_down", "this node is shutting down; resume after your last id on another node"));
+          closeOnShutdown(() -> browserBridge.closeAll(1001, "shutting_down", "this node is shutting down; reconnect to resume"));
           return deploy(http);
         })
         .onSuccess(v -> {
@@ -130,6 +161,9 @@ public final class Feedbus {
   }
 
   private Future<EventLog> openEventLog() {
+    if (providedLog != null) {
+      return Future.succeededFuture(providedLog);
+    }
     switch (options.store().type) {
       case embedded:
         return EmbeddedEventLog.open(vertx, Path.of(options.store().embedded.dataDir), options.store().embedded.fsync).map(l -> l);
@@ -140,38 +174,102 @@ public final class Feedbus {
     }
   }
 
-  private Future<Void> deploy(io.vertx.core.Deployable verticle) {
-    return vertx.deployVerticle(verticle).onSuccess(deployments::push).mapEmpty();
+  private Future<String> deploy(io.vertx.core.Deployable verticle) {
+    return vertx.deployVerticle(verticle).onSuccess(deployments::push);
+  }
+
+  private OpsRoutes.NodeState readiness() {
+    return new OpsRoutes.NodeState() {
+      @Override
+      public io.feedbus.store.StoreStatus storeStatus() {
+        return feedStatus();
+      }
+
+      @Override
+      public boolean engineOpen() {
+        return log != null;
+      }
+
+      @Override
+      public boolean shuttingDown() {
+        return shuttingDown;
+      }
+    };
   }
 
   /**
-   * Stops in reverse order: browser connections are told why and closed, HTTP (no new requests), then publishing (every accepted publish is
-   * written or failed), then the feed, then the engine; closes Vert.x when this node created it.
+   * Adds a step to the "close client connections" phase of {@link #close()}: it runs on the HTTP
+   * server's context after in-flight publishes are durable, and should tell clients why (e.g. the
+   * connection registry closing and removing its connections).
    */
-  public Future<Void> close() {
-    if (closed) {
-      return Future.succeededFuture();
-    }
-    closed = true;
-    LOG.info("feedbus node {} stopping: closing client connections, draining publishes", nodeId);
-    if (browserBridge != null) {
-      browserBridge.closeAll("shutting_down", "this node is shutting down; reconnect with your last cursor");
-    }
-    Future<Void> chain = Future.succeededFuture();
-    while (!deployments.isEmpty()) {
-      String id = deployments.pop();
-      chain = chain.eventually(() -> vertx.undeploy(id));
-    }
-    chain = chain.eventually(() -> log == null ? Future.succeededFuture() : log.close());
-    if (ownsVertx) {
-      chain = chain.eventually(vertx::close);
-    }
-    return chain.onComplete(ar -> LOG.info("feedbus node {} stopped", nodeId));
+  public void closeOnShutdown(Supplier<Future<?>> closer) {
+    connectionClosers.add(closer);
   }
 
-  /** This node's meters (Prometheus), also served at {@code /metrics}. */
+  /** The registry feedbus's meters live in (features add theirs here); served at {@code /metrics}. */
+  public MeterRegistry meters() {
+    return registry;
+  }
+
+  /** feedbus's meters, with the methods other features call (connections, admission, bridge drops). */
   public FeedbusMetrics metrics() {
     return metrics;
+  }
+
+  /**
+   * Graceful shutdown: stop accepting (readiness turns 503, the HTTP server stops listening), finish
+   * in-flight publishes (every acknowledged event is durable), close client connections with a
+   * reason, let HTTP connections finish, then stop the feed and the engine; closes Vert.x when this
+   * node created it. Each phase is logged and bounded by {@code ops.shutdownPhaseTimeoutMillis}.
+   */
+  public synchronized Future<Void> close() {
+    if (closing != null) {
+      return closing;
+    }
+    shuttingDown = true;
+    LOG.info("feedbus node {} shutting down", nodeId);
+    ShutdownSequence sequence = new ShutdownSequence(vertx, options.ops().shutdownPhaseTimeoutMillis);
+    Future<?>[] httpClosed = {Future.succeededFuture()};
+    sequence.then("stop accepting connections", () -> {
+      if (http != null) {
+        httpClosed[0] = http.shutdown(options.ops().shutdownGraceMillis);
+      }
+      return Future.succeededFuture();
+    });
+    sequence.then("finish in-flight publishes", () -> {
+      if (publishDeployment == null) {
+        return Future.succeededFuture();
+      }
+      deployments.remove(publishDeployment);
+      return vertx.undeploy(publishDeployment);
+    });
+    sequence.then("close client connections", () -> {
+      if (http == null || http.actualPort() < 0) {
+        return Future.succeededFuture();
+      }
+      return http.onContext(() -> Future.join(connectionClosers.stream().map(Supplier::get).collect(java.util.stream.Collectors.toList())).mapEmpty());
+    });
+    sequence.then("close HTTP connections", () -> httpClosed[0]);
+    sequence.then("stop feed", () -> {
+      Future<Void> chain = Future.succeededFuture();
+      while (!deployments.isEmpty()) {
+        String id = deployments.pop();
+        chain = chain.eventually(() -> vertx.undeploy(id));
+      }
+      return chain;
+    });
+    sequence.then("close store", () -> log == null ? Future.succeededFuture() : log.close());
+    Future<Void> done = sequence.run(nodeId);
+    if (ownsVertx) {
+      done = done.eventually(vertx::close);
+    }
+    closing = done.onComplete(ar -> {
+      if (metrics != null) {
+        metrics.close();
+      }
+      LOG.info("feedbus node {} stopped{}", nodeId, ar.succeeded() ? "" : " (not cleanly: " + ar.cause().getMessage() + ")");
+    });
+    return closing;
   }
 
   public Vertx vertx() {

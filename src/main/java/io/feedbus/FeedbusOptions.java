@@ -12,6 +12,7 @@ import com.fasterxml.jackson.databind.exc.UnrecognizedPropertyException;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.feedbus.bridge.AuthOptions;
 import io.feedbus.bridge.BridgeOptions;
+import io.feedbus.ops.OpsOptions;
 import io.feedbus.store.rethinkdb.RethinkDbOptions;
 import io.vertx.core.json.JsonObject;
 import java.io.IOException;
@@ -42,6 +43,7 @@ public final class FeedbusOptions {
   private Cluster cluster = new Cluster();
   private AuthOptions auth = new AuthOptions();
   private BridgeOptions bridge = new BridgeOptions();
+  private OpsOptions ops = new OpsOptions();
 
   /** The HTTP server: REST API, web page, SockJS. */
   public static final class Http {
@@ -130,6 +132,10 @@ public final class FeedbusOptions {
 
   public BridgeOptions bridge() {
     return bridge;
+  }
+
+  public OpsOptions ops() {
+    return ops;
   }
 
   // ---------------------------------------------------------------- reading
@@ -229,6 +235,7 @@ public final class FeedbusOptions {
     range(problems, "retention.intervalMillis", retention.intervalMillis, 100, Long.MAX_VALUE);
     auth.validate("auth", problems);
     bridge.validate("bridge", problems);
+    ops.validate("ops", problems);
     if (nodeId != null && !nodeId.matches("[A-Za-z0-9_.:\\-]{1,64}")) {
       problems.add("nodeId = '" + nodeId + "': must be 1 to 64 letters, digits, '_', '.', ':' or '-'");
     }
@@ -300,6 +307,7 @@ public final class FeedbusOptions {
     env.put("FEEDBUS_RETENTION_MAX_AGE_MILLIS", "retention.maxAgeMillis");
     env.put("FEEDBUS_CLUSTER", "cluster.enabled");
     env.put("FEEDBUS_CLUSTER_CONFIG", "cluster.configFile");
+    env.put("FEEDBUS_LOG_FORMAT", "ops.logFormat");
     env.put("RETHINKDB_HOST", "store.rethinkdb.host");
     env.put("RETHINKDB_PORT", "store.rethinkdb.port");
     env.put("RETHINKDB_DB", "store.rethinkdb.database");

@@ -60,8 +60,8 @@ public final class BridgeSockets {
     return true;
   }
 
-  /** The tracked sockets right now (a copy). */
-  java.util.List<BrowserSocket> snapshot() {
+  /** A snapshot of the open sockets. */
+  java.util.List<BrowserSocket> all() {
     return java.util.List.copyOf(open.values());
   }
 

@@ -3,6 +3,7 @@ package io.feedbus.bridge;
 import io.feedbus.event.FeedbusException;
 import io.feedbus.event.Topic;
 import io.netty.handler.codec.http.QueryStringDecoder;
+import io.vertx.core.Future;
 import io.vertx.core.Handler;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
@@ -216,11 +217,15 @@ public final class BrowserBridge implements Handler<BridgeEvent> {
     socket.write(Buffer.buffer(frame.encode()));
   }
 
-  /** Closes every browser connection, telling each one why first (graceful shutdown). */
-  public void closeAll(String reason, String message) {
-    for (BrowserSocket browser : sockets.snapshot()) {
-      disconnect(browser, 4503, reason, message);
+  /**
+   * Disconnects every browser, telling each why on {@code feedbus.bridge.closing} first (how a node
+   * that shuts down says goodbye). Call it on the bridge's context.
+   */
+  public Future<Void> closeAll(int code, String reason, String message) {
+    for (BrowserSocket browser : sockets.all()) {
+      disconnect(browser, code, reason, message);
     }
+    return Future.succeededFuture();
   }
 
   /** The open bridge sockets (the seam for the connection registry). */

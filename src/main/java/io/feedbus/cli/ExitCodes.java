@@ -21,6 +21,9 @@ public final class ExitCodes {
   }
 
   static int of(Throwable t) {
+    if (t instanceof picocli.CommandLine.ParameterException) {
+      return USAGE;
+    }
     if (t instanceof ConfigException) {
       return CONFIG;
     }

@@ -3,16 +3,20 @@ package io.feedbus.cli;
 import io.feedbus.ConfigException;
 import io.feedbus.Feedbus;
 import io.feedbus.FeedbusOptions;
+import io.feedbus.ops.Logs;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.Map;
-import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+import sun.misc.Signal;
 
 /** {@code feedbus serve}: runs a broker node until it is stopped (SIGTERM or Ctrl-C). */
 @Command(name = "serve", mixinStandardHelpOptions = true,
@@ -45,39 +49,42 @@ public final class ServeCommand implements java.util.concurrent.Callable<Integer
   @Option(names = "--set", description = "Any config field by path, e.g. --set publish.maxPayloadBytes=65536", paramLabel = "PATH=VALUE")
   Map<String, String> set = new LinkedHashMap<>();
 
+  @Spec
+  CommandSpec spec;
+
   @Override
   public Integer call() throws Exception {
     FeedbusOptions options = options(System.getenv());
+    Logs.useFormat(options.ops().logFormat);
     Feedbus node;
     try {
       node = Feedbus.start(options).toCompletionStage().toCompletableFuture().get();
     } catch (java.util.concurrent.ExecutionException e) {
       throw e.getCause() instanceof Exception ? (Exception) e.getCause() : e;
     }
-    CountDownLatch stopped = new CountDownLatch(1);
-    Runnable shutdown = () -> {
-      LOG.info("shutdown requested: draining");
+    CompletableFuture<Integer> exit = new CompletableFuture<>();
+    // SIGTERM and Ctrl-C drain the node and then exit 0 (the JVM's default would exit 143 / 130).
+    for (String name : new String[] {"TERM", "INT"}) {
       try {
-        node.close().toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
+        Signal.handle(new Signal(name), signal -> {
+          LOG.info("SIG{} received: shutting down gracefully", name);
+          node.close().onComplete(ar -> exit.complete(ar.succeeded() ? ExitCodes.OK : ExitCodes.INTERNAL));
+        });
+      } catch (IllegalArgumentException e) {
+        LOG.debug("signal {} cannot be handled here: {}", name, e.getMessage());
+      }
+    }
+    // Any other way out of the JVM (System.exit elsewhere, a signal not handled above) still drains.
+    Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+      try {
+        node.close().toCompletionStage().toCompletableFuture().get(options.ops().shutdownPhaseTimeoutMillis * 6, TimeUnit.MILLISECONDS);
       } catch (Exception e) {
         LOG.error("graceful shutdown did not finish: {}", e.toString());
-      } finally {
-        stopped.countDown();
       }
-    };
-    // SIGTERM / SIGINT drain and then return normally, so the exit code is 0 (a shutdown hook alone
-    // would exit 143); the hook stays for other ways the JVM is asked to stop.
-    for (String name : new String[] {"TERM", "INT"}) {
-      sun.misc.Signal.handle(new sun.misc.Signal(name), signal -> new Thread(shutdown, "feedbus-shutdown").start());
-    }
-    Runtime.getRuntime().addShutdownHook(new Thread(() -> {
-      if (stopped.getCount() > 0) {
-        shutdown.run();
-      }
-    }, "feedbus-shutdown-hook"));
-    System.out.println("feedbus " + node.nodeId() + " listening on http://" + options.http().host + ":" + node.httpPort());
-    stopped.await();
-    return ExitCodes.OK;
+    }, "feedbus-shutdown"));
+    spec.commandLine().getOut().println("feedbus " + node.nodeId() + " listening on http://" + options.http().host + ":" + node.httpPort());
+    spec.commandLine().getOut().flush();
+    return exit.get();
   }
 
   FeedbusOptions options(Map<String, String> env) {

@@ -13,6 +13,7 @@ public final class HttpVerticle extends VerticleBase {
   private final FeedbusOptions.Http options;
   private final Consumer<Router> routes;
   private HttpServer server;
+  private Future<Void> shutdown;
 
   public HttpVerticle(FeedbusOptions.Http options, Consumer<Router> routes) {
     this.options = options;
@@ -29,13 +30,31 @@ public final class HttpVerticle extends VerticleBase {
         .onSuccess(s -> server = s);
   }
 
+  /** Runs {@code action} on this verticle's context (where the routes' handlers run) and returns its result. */
+  public <T> Future<T> onContext(java.util.function.Supplier<Future<T>> action) {
+    io.vertx.core.Promise<T> promise = io.vertx.core.Promise.promise();
+    context.runOnContext(v -> action.get().onComplete(promise));
+    return promise.future();
+  }
+
   /** The port the server listens on (useful when configured as 0). */
   public int actualPort() {
     return server == null ? -1 : server.actualPort();
   }
 
+  /**
+   * Stops accepting connections at once, lets requests in flight finish for up to {@code graceMillis},
+   * then closes what is left; the future completes when every connection is closed.
+   */
+  public synchronized Future<Void> shutdown(long graceMillis) {
+    if (shutdown == null) {
+      shutdown = server == null ? Future.succeededFuture() : server.shutdown(graceMillis, java.util.concurrent.TimeUnit.MILLISECONDS);
+    }
+    return shutdown;
+  }
+
   @Override
   public Future<?> stop() {
-    return server == null ? Future.succeededFuture() : server.close();
+    return shutdown(0);
   }
 }

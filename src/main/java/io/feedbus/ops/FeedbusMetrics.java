@@ -1,6 +1,7 @@
 package io.feedbus.ops;
 
 import io.feedbus.bridge.BridgeObserver;
+import io.feedbus.bridge.BridgeSockets;
 import io.feedbus.bridge.BrowserConnection;
 import io.feedbus.event.Event;
 import io.feedbus.feed.FeedVerticle;
@@ -9,91 +10,113 @@ import io.feedbus.store.StoreStatus;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.DistributionSummary;
 import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.Meter;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Tags;
 import io.micrometer.core.instrument.Timer;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import io.vertx.core.Future;
 import java.time.Duration;
 import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
-import java.util.function.Supplier;
+import java.util.concurrent.atomic.AtomicInteger;
 
 /**
- * feedbus's own meters, in the Prometheus registry that also holds Vert.x's metrics when feedbus
- * created the Vert.x instance. Names (Prometheus form): {@code feedbus_events_published_total},
- * {@code feedbus_events_delivered_total}, {@code feedbus_publish_latency_seconds},
- * {@code feedbus_publish_batch_size}, {@code feedbus_feed_lag_seconds},
- * {@code feedbus_store_reconnects_total}, {@code feedbus_store_disconnects_total},
- * {@code feedbus_connections_live}, {@code feedbus_admission_total{result}},
- * {@code feedbus_bridge_dropped_total}, {@code feedbus_bridge_disconnects_total},
- * {@code feedbus_bridge_refused_total}.
+ * feedbus's own meters, fed by the observer seams of the publish path, the feed, the browser bridge
+ * and (through plain methods) the connection registry and admission. Every meter carries a
+ * {@code node} tag, so several nodes can share one registry.
+ *
+ * <p>Prometheus names (Micrometer adds the unit and {@code _total}):
+ * <ul>
+ *   <li>{@code feedbus_events_published_total}, {@code feedbus_events_delivered_total}</li>
+ *   <li>{@code feedbus_publish_latency_seconds} (submit to durable ack, per event; histogram)</li>
+ *   <li>{@code feedbus_publish_batch_seconds} (one store write; histogram), {@code feedbus_publish_batch_events}</li>
+ *   <li>{@code feedbus_feed_lag_seconds} (delivery time minus the event's {@code ts}; histogram)</li>
+ *   <li>{@code feedbus_store_up} (1 connected, 0 not), {@code feedbus_store_reconnects_total}, {@code feedbus_store_disconnects_total}</li>
+ *   <li>{@code feedbus_connections_live} ({@link #connectionOpened} / {@link #connectionClosed})</li>
+ *   <li>{@code feedbus_admission_accepted_total}, {@code feedbus_admission_refused_total{reason}}</li>
+ *   <li>{@code feedbus_bridge_dropped_total}, {@code feedbus_bridge_disconnected_total{reason}}, {@code feedbus_bridge_refused_total{code}}</li>
+ * </ul>
  */
 public final class FeedbusMetrics implements GroupCommitter.Observer, FeedVerticle.Observer, BridgeObserver {
 
-  private final PrometheusMeterRegistry registry;
+  private final MeterRegistry registry;
+  private final boolean ownsRegistry;
+  private final Tags tags;
+  private final List<Meter> meters = new CopyOnWriteArrayList<>();
+  private final Map<String, Counter> taggedCounters = new ConcurrentHashMap<>();
+  private final AtomicInteger liveConnections = new AtomicInteger();
+  private final AtomicInteger storeUp = new AtomicInteger();
   private final Counter published;
   private final Counter delivered;
   private final Timer publishLatency;
+  private final Timer batchLatency;
   private final DistributionSummary batchSize;
   private final Timer feedLag;
   private final Counter reconnects;
   private final Counter disconnects;
   private final Counter admissionAccepted;
-  private final Counter admissionRefused;
   private final Counter bridgeDropped;
-  private final Counter bridgeDisconnects;
-  private final Counter bridgeRefused;
 
-  /** Registers feedbus's meters in {@code registry} (Prometheus adds the scraped instance as a label). */
-  public FeedbusMetrics(PrometheusMeterRegistry registry) {
+  /** Meters for {@code nodeId} in {@code registry}; {@code ownsRegistry}: {@link #close} closes it too. */
+  public FeedbusMetrics(MeterRegistry registry, boolean ownsRegistry, String nodeId) {
     this.registry = registry;
-    published = Counter.builder("feedbus.events.published").description("Events acknowledged to publishers").register(registry);
-    delivered = Counter.builder("feedbus.events.delivered").description("Events the feed delivered on the event bus").register(registry);
-    publishLatency = Timer.builder("feedbus.publish.latency").description("From publish request to durable ack")
-        .publishPercentileHistogram().minimumExpectedValue(Duration.ofNanos(100_000)).maximumExpectedValue(Duration.ofSeconds(10))
-        .register(registry);
-    batchSize = DistributionSummary.builder("feedbus.publish.batch.size").description("Events per store write (group commit)")
-        .register(registry);
-    feedLag = Timer.builder("feedbus.feed.lag").description("From the event's timestamp to its delivery by the feed")
-        .publishPercentileHistogram().minimumExpectedValue(Duration.ofNanos(100_000)).maximumExpectedValue(Duration.ofSeconds(60))
-        .register(registry);
-    reconnects = Counter.builder("feedbus.store.reconnects").description("Times the store connection came back").register(registry);
-    disconnects = Counter.builder("feedbus.store.disconnects").description("Times the store connection was lost").register(registry);
-    admissionAccepted = Counter.builder("feedbus.admission").tag("result", "accepted").register(registry);
-    admissionRefused = Counter.builder("feedbus.admission").tag("result", "refused").register(registry);
-    bridgeDropped = Counter.builder("feedbus.bridge.dropped").description("Events not written to slow browsers").register(registry);
-    bridgeDisconnects = Counter.builder("feedbus.bridge.disconnects").description("Browser connections closed by the bridge").register(registry);
-    bridgeRefused = Counter.builder("feedbus.bridge.refused").description("Browser frames refused").register(registry);
+    this.ownsRegistry = ownsRegistry;
+    this.tags = Tags.of("node", nodeId);
+    published = keep(Counter.builder("feedbus.events.published").description("Events acknowledged as durable").tags(tags).register(registry));
+    delivered = keep(Counter.builder("feedbus.events.delivered").description("Events the feed delivered on the event bus").tags(tags).register(registry));
+    publishLatency = keep(histogram(Timer.builder("feedbus.publish.latency").description("From accepting a publish to its durable ack")));
+    batchLatency = keep(histogram(Timer.builder("feedbus.publish.batch").description("One group-commit write to the store")));
+    batchSize = keep(DistributionSummary.builder("feedbus.publish.batch.events").description("Events per group-commit write")
+        .baseUnit("events").tags(tags).publishPercentileHistogram().register(registry));
+    feedLag = keep(histogram(Timer.builder("feedbus.feed.lag").description("Delivery time minus the event's timestamp")));
+    reconnects = keep(Counter.builder("feedbus.store.reconnects").description("Times the store came back after a disconnect").tags(tags).register(registry));
+    disconnects = keep(Counter.builder("feedbus.store.disconnects").description("Times the store went away").tags(tags).register(registry));
+    keep(Gauge.builder("feedbus.store.up", storeUp, AtomicInteger::get).description("1 while the store is connected").tags(tags).register(registry));
+    keep(Gauge.builder("feedbus.connections.live", liveConnections, AtomicInteger::get).description("Client connections open on this node").tags(tags).register(registry));
+    admissionAccepted = keep(Counter.builder("feedbus.admission.accepted").description("Streams admission let in").tags(tags).register(registry));
+    bridgeDropped = keep(Counter.builder("feedbus.bridge.dropped").description("Events not written to slow browsers").tags(tags).register(registry));
   }
 
-  /** A registry of its own, for a node on a Vert.x instance it did not create. */
+  /** A Prometheus registry for one node (used when Vert.x has no metrics of its own to share). */
   public static PrometheusMeterRegistry newRegistry() {
     return new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
   }
 
-  public PrometheusMeterRegistry registry() {
+  public MeterRegistry registry() {
     return registry;
   }
 
-  /** Reports {@code count} as the live client connections of this node. */
-  public void connectionsLive(Supplier<Number> count) {
-    Gauge.builder("feedbus.connections.live", () -> count.get().doubleValue())
-        .description("Live client connections on this node").register(registry);
+  private Timer histogram(Timer.Builder builder) {
+    return builder.tags(tags).publishPercentileHistogram()
+        .minimumExpectedValue(Duration.ofNanos(100_000)).maximumExpectedValue(Duration.ofSeconds(30))
+        .register(registry);
   }
 
-  public void admission(boolean accepted) {
-    (accepted ? admissionAccepted : admissionRefused).increment();
+  private <M extends Meter> M keep(M meter) {
+    meters.add(meter);
+    return meter;
   }
+
+  // ------------------------------------------------------------------ publish path
 
   @Override
   public void committed(List<Event> batch, long nanos) {
+    batchLatency.record(nanos, TimeUnit.NANOSECONDS);
     batchSize.record(batch.size());
+    published.increment(batch.size());
   }
 
   @Override
   public void acknowledged(Event event, long nanos) {
-    published.increment();
     publishLatency.record(nanos, TimeUnit.NANOSECONDS);
   }
+
+  // ------------------------------------------------------------------ feed
 
   @Override
   public void delivered(Event event) {
@@ -103,25 +126,93 @@ public final class FeedbusMetrics implements GroupCommitter.Observer, FeedVertic
 
   @Override
   public void status(StoreStatus status) {
-    if (status.state() == StoreStatus.State.RECONNECTED) {
-      reconnects.increment();
-    } else if (status.state() == StoreStatus.State.DISCONNECTED) {
-      disconnects.increment();
+    switch (status.state()) {
+      case CONNECTED:
+        storeUp.set(1);
+        break;
+      case RECONNECTED:
+        storeUp.set(1);
+        reconnects.increment();
+        break;
+      case DISCONNECTED:
+        storeUp.set(0);
+        disconnects.increment();
+        break;
+      default:
+        storeUp.set(0);
     }
+  }
+
+  // ------------------------------------------------------------------ connections and admission
+
+  /** A client connection (any transport) opened on this node. */
+  public void connectionOpened() {
+    liveConnections.incrementAndGet();
+  }
+
+  /** A client connection of this node closed, however it ended. */
+  public void connectionClosed() {
+    liveConnections.updateAndGet(n -> Math.max(0, n - 1));
+  }
+
+  /** Admission let {@code uid} stream (the uid is not a tag: too many values). */
+  public void admissionAccepted(String uid) {
+    admissionAccepted.increment();
+  }
+
+  /** Admission refused {@code uid}; {@code reason} is a short code such as {@code limit_reached} or {@code banned}. */
+  public void admissionRefused(String uid, String reason) {
+    tagged("feedbus.admission.refused", "Streams admission refused", "reason", reason).increment();
+  }
+
+  /** {@code count} events were not written to a slow client. */
+  public void bridgeDropped(int count) {
+    bridgeDropped.increment(count);
+  }
+
+  /** Counts browser sockets as live connections (the bridge's listener seam). */
+  public BridgeSockets.Listener bridgeConnections() {
+    return new BridgeSockets.Listener() {
+      @Override
+      public Future<Void> opened(BrowserConnection connection) {
+        connectionOpened();
+        return Future.succeededFuture();
+      }
+
+      @Override
+      public void closed(BrowserConnection connection) {
+        connectionClosed();
+      }
+    };
   }
 
   @Override
   public void dropped(BrowserConnection connection, int count) {
-    bridgeDropped.increment(count);
+    bridgeDropped(count);
   }
 
   @Override
   public void disconnected(BrowserConnection connection, String reason) {
-    bridgeDisconnects.increment();
+    tagged("feedbus.bridge.disconnected", "Browsers the bridge disconnected", "reason", reason).increment();
   }
 
   @Override
   public void refused(BrowserConnection connection, String code) {
-    bridgeRefused.increment();
+    tagged("feedbus.bridge.refused", "Browser frames refused", "code", code).increment();
+  }
+
+  private Counter tagged(String name, String description, String key, String value) {
+    String v = value == null ? "unknown" : value;
+    return taggedCounters.computeIfAbsent(name + '\u0000' + v,
+        k -> keep(Counter.builder(name).description(description).tags(tags).tag(key, v).register(registry)));
+  }
+
+  /** Removes this node's meters; closes the registry when this node created it. */
+  public void close() {
+    meters.forEach(registry::remove);
+    meters.clear();
+    if (ownsRegistry) {
+      registry.close();
+    }
   }
 }

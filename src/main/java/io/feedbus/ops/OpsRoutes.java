@@ -1,46 +1,68 @@
 package io.feedbus.ops;
 
 import io.feedbus.store.StoreStatus;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.vertx.core.Vertx;
 import io.vertx.core.internal.VertxInternal;
+import io.vertx.core.json.JsonObject;
 import io.vertx.ext.healthchecks.HealthChecks;
 import io.vertx.ext.healthchecks.Status;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.healthchecks.HealthCheckHandler;
 import io.vertx.micrometer.PrometheusScrapingHandler;
-import java.util.function.Supplier;
 
 /**
- * {@code /metrics} (Prometheus text), {@code /health} (liveness: the process serves) and
- * {@code /ready} (store connected, schema ready, cluster joined when clustered; 503 otherwise).
+ * {@code GET /health} (liveness: up while the process serves), {@code GET /ready} (readiness: store
+ * connected, engine and schema open, cluster joined when clustered, not shutting down; 503 when any
+ * is not) and {@code GET /metrics} (Prometheus text format).
  */
 public final class OpsRoutes {
+
+  /** What readiness looks at; the node implements it. */
+  public interface NodeState {
+    /** The engine's last notice through the feed, or null before the first. */
+    StoreStatus storeStatus();
+
+    /** The engine is open (for RethinkDB: connected and its schema bootstrapped). */
+    boolean engineOpen();
+
+    /** The node started its shutdown: load balancers should send traffic elsewhere. */
+    boolean shuttingDown();
+  }
 
   private OpsRoutes() {
   }
 
-  /**
-   * @param storeStatus the feed's last store notice (null before the first)
-   * @param storeOpened whether the engine opened (for RethinkDB: its schema is bootstrapped)
-   */
-  public static void mount(Router router, Vertx vertx, FeedbusMetrics metrics, Supplier<StoreStatus> storeStatus,
-      Supplier<Boolean> storeOpened) {
-    router.get("/metrics").handler(PrometheusScrapingHandler.create(metrics.registry()));
-
-    HealthChecks liveness = HealthChecks.create(vertx).register("process", p -> p.complete(Status.OK()));
+  public static void mount(Router router, Vertx vertx, NodeState state, MeterRegistry registry) {
+    HealthChecks liveness = HealthChecks.create(vertx)
+        .register("process", promise -> promise.complete(Status.OK()));
     router.get("/health").handler(HealthCheckHandler.createWithHealthChecks(liveness));
-
-    HealthChecks readiness = HealthChecks.create(vertx)
-        .register("schema", p -> p.complete(Boolean.TRUE.equals(storeOpened.get()) ? Status.OK() : Status.KO()))
-        .register("store", p -> {
-          StoreStatus status = storeStatus.get();
-          boolean up = status != null
-              && (status.state() == StoreStatus.State.CONNECTED || status.state() == StoreStatus.State.RECONNECTED);
-          p.complete(up ? Status.OK() : Status.KO(status == null ? null : status.toJson()));
-        });
-    if (vertx.isClustered()) {
-      readiness.register("cluster", p -> p.complete(((VertxInternal) vertx).clusterManager().isActive() ? Status.OK() : Status.KO()));
+    router.get("/ready").handler(HealthCheckHandler.createWithHealthChecks(readiness(vertx, state)));
+    if (registry instanceof PrometheusMeterRegistry) {
+      router.get("/metrics").handler(PrometheusScrapingHandler.create((PrometheusMeterRegistry) registry));
     }
-    router.get("/ready").handler(HealthCheckHandler.createWithHealthChecks(readiness));
+  }
+
+  static HealthChecks readiness(Vertx vertx, NodeState state) {
+    HealthChecks checks = HealthChecks.create(vertx);
+    checks.register("store", promise -> {
+      StoreStatus status = state.storeStatus();
+      boolean up = status != null
+          && (status.state() == StoreStatus.State.CONNECTED || status.state() == StoreStatus.State.RECONNECTED);
+      promise.complete(new Status().setOk(up).setData(status == null
+          ? new JsonObject().put("status", "unknown")
+          : status.toJson()));
+    });
+    checks.register("schema", promise -> promise.complete(new Status().setOk(state.engineOpen())));
+    if (vertx.isClustered()) {
+      checks.register("cluster", promise -> {
+        boolean active = ((VertxInternal) vertx).clusterManager().isActive();
+        promise.complete(new Status().setOk(active).setData(new JsonObject().put("nodeId",
+            ((VertxInternal) vertx).clusterManager().getNodeId())));
+      });
+    }
+    checks.register("accepting", promise -> promise.complete(new Status().setOk(!state.shuttingDown())));
+    return checks;
   }
 }

@@ -22,13 +22,11 @@ public final class GroupCommitter {
 
   /** What the committer reports to whoever measures it. */
   public interface Observer {
-    Observer NONE = new Observer() { };
+    Observer NONE = (batch, nanos) -> { };
 
-    /** A batch was written; {@code nanos} is the store's write time. */
-    default void committed(List<Event> batch, long nanos) {
-    }
+    void committed(List<Event> batch, long nanos);
 
-    /** One publish was acknowledged, {@code nanos} after it was submitted (queueing included). */
+    /** One publish was acknowledged {@code nanos} after it was accepted (queueing plus its write). */
     default void acknowledged(Event event, long nanos) {
     }
   }
@@ -62,7 +60,7 @@ public final class GroupCommitter {
       return Future.failedFuture(new FeedbusException(503, "overloaded", maxPending + " publishes are already waiting for the store; retry later"));
     }
     Promise<Event> promise = Promise.promise();
-    queue.add(new Pending(request, promise, System.nanoTime()));
+    queue.add(new Pending(request, promise));
     if (!inFlight) {
       flush();
     }
@@ -110,9 +108,7 @@ public final class GroupCommitter {
       inFlight = false;
       if (ar.succeeded()) {
         observer.committed(events, System.nanoTime() - started);
-        long now = System.nanoTime();
         for (int i = 0; i < batch.size(); i++) {
-          observer.acknowledged(events.get(i), now - batch.get(i).submittedAt);
           batch.get(i).promise.complete(events.get(i));
         }
       } else {
@@ -129,6 +125,6 @@ public final class GroupCommitter {
     });
   }
 
-  private record Pending(PublishRequest request, Promise<Event> promise, long submittedAt) {
+  private record Pending(PublishRequest request, Promise<Event> promise) {
   }
 }

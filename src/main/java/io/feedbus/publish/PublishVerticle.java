@@ -33,7 +33,11 @@ public final class PublishVerticle extends VerticleBase {
     committer = new GroupCommitter(log, clock, nodeId, options.maxBatchSize, options.maxPending, observer);
     consumer = BusService.register(vertx.eventBus(), PublishRequest.ADDRESS, body -> {
       PublishRequest request = PublishRequest.parse(body, options.maxPayloadBytes);
-      return committer.submit(request).map(event -> Ack.of(event).toJson());
+      long accepted = System.nanoTime();
+      return committer.submit(request).map(event -> {
+        observer.acknowledged(event, System.nanoTime() - accepted);
+        return Ack.of(event).toJson();
+      });
     });
     return consumer.completion();
   }

@@ -4,95 +4,102 @@ import static io.feedbus.testing.TestNodes.await;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.feedbus.Feedbus;
-import io.feedbus.event.Cursor;
-import io.feedbus.event.Event;
-import io.feedbus.store.ChangeListener;
-import io.feedbus.store.ChangeStream;
-import io.feedbus.store.EventLog;
 import io.feedbus.store.StoreStatus;
 import io.feedbus.store.embedded.EmbeddedEventLog;
+import io.feedbus.testing.SwitchableStatusEventLog;
 import io.feedbus.testing.TestNodes;
 import io.vertx.core.Future;
+import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.ext.web.client.HttpResponse;
 import io.vertx.ext.web.client.WebClient;
+import io.vertx.ext.web.client.WebClientOptions;
 import io.vertx.junit5.VertxExtension;
 import java.nio.file.Path;
-import java.util.List;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
 
-/** {@code /health} stays up; {@code /ready} follows the store's connection through the feed. */
+/** {@code /health} and {@code /ready}: readiness follows the store's notices, liveness does not. */
 @ExtendWith(VertxExtension.class)
 class ReadinessTest {
 
   @TempDir
   Path dir;
+  Feedbus node;
+  SwitchableStatusEventLog log;
+  WebClient http;
 
-  /** The embedded engine, whose change stream can also report what a networked store would. */
-  static final class OutageLog implements EventLog {
-    final EventLog delegate;
-    volatile ChangeListener listener;
-    final Vertx vertx;
-
-    OutageLog(Vertx vertx, EventLog delegate) {
-      this.vertx = vertx;
-      this.delegate = delegate;
-    }
-
-    void report(StoreStatus.State state) {
-      ChangeListener l = listener;
-      vertx.runOnContext(v -> l.onStatus(StoreStatus.of(state, "outage-test", null)));
-    }
-
-    @Override public Future<Void> append(List<Event> events) { return delegate.append(events); }
-    @Override public Future<List<Event>> readAfter(String topic, Cursor after, int limit) { return delegate.readAfter(topic, after, limit); }
-    @Override public Future<List<Event>> readAllAfter(Cursor after, int limit) { return delegate.readAllAfter(after, limit); }
-    @Override public Future<Cursor> latest() { return delegate.latest(); }
-    @Override public Future<ChangeStream> changes(Cursor from, ChangeListener l) {
-      listener = l;
-      return delegate.changes(from, l);
-    }
-    @Override public Future<Void> delete(List<Event> events) { return delegate.delete(events); }
-    @Override public Future<Long> purge(String topic) { return delegate.purge(topic); }
-    @Override public Future<Long> trim(long olderThanTs) { return delegate.trim(olderThanTs); }
-    @Override public boolean sharedAcrossNodes() { return false; }
-    @Override public Future<Void> close() { return delegate.close(); }
+  @BeforeEach
+  void start(Vertx vertx) throws Exception {
+    log = new SwitchableStatusEventLog(await(EmbeddedEventLog.open(vertx, dir, true)));
+    node = await(Feedbus.start(vertx, TestNodes.options(dir), log));
+    http = WebClient.create(vertx, new WebClientOptions().setDefaultHost("127.0.0.1").setDefaultPort(node.httpPort()));
   }
 
-  private static int status(WebClient http, int port, String path) throws Exception {
-    return await(http.get(port, "127.0.0.1", path).send()).statusCode();
+  @AfterEach
+  void stop() throws Exception {
+    http.close();
+    await(node.close());
   }
 
-  private static void awaitStatus(WebClient http, int port, String path, int expected) throws Exception {
+  /** Polls {@code path} every 20 ms until it answers {@code status} (or fails after 10 s). */
+  private Future<HttpResponse<Buffer>> pollUntil(Vertx vertx, String path, int status) {
+    Promise<HttpResponse<Buffer>> result = Promise.promise();
     long deadline = System.currentTimeMillis() + 10_000;
-    int last;
-    while ((last = status(http, port, path)) != expected) {
-      assertThat(System.currentTimeMillis()).as(path + " should answer " + expected + " but answers " + last).isLessThan(deadline);
-      Thread.sleep(20);
-    }
+    poll(vertx, path, status, deadline, result);
+    return result.future();
+  }
+
+  private void poll(Vertx vertx, String path, int status, long deadline, Promise<HttpResponse<Buffer>> result) {
+    http.get(path).send().onComplete(ar -> {
+      if (ar.succeeded() && ar.result().statusCode() == status) {
+        result.complete(ar.result());
+      } else if (System.currentTimeMillis() > deadline) {
+        result.fail("no " + status + " from " + path + "; last: " + (ar.succeeded() ? ar.result().statusCode() + " " + ar.result().bodyAsString() : ar.cause()));
+      } else {
+        vertx.setTimer(20, id -> poll(vertx, path, status, deadline, result));
+      }
+    });
   }
 
   @Test
-  void readinessFlipsWhenTheStoreGoesAwayAndComesBack(Vertx vertx) throws Exception {
-    OutageLog log = new OutageLog(vertx, await(EmbeddedEventLog.open(vertx, dir, true)));
-    Feedbus node = await(Feedbus.start(vertx, TestNodes.options(dir), log));
-    WebClient http = WebClient.create(vertx);
-    try {
-      int port = node.httpPort();
-      awaitStatus(http, port, "/ready", 200);
-      assertThat(status(http, port, "/health")).isEqualTo(200);
+  void readyAnswers200WithEveryCheckUpOnceTheStoreIsConnected(Vertx vertx) throws Exception {
+    HttpResponse<Buffer> ready = await(pollUntil(vertx, "/ready", 200));
+    assertThat(ready.bodyAsJsonObject().getString("outcome")).isEqualTo("UP");
+    assertThat(ready.bodyAsString()).contains("\"store\"", "\"schema\"", "\"accepting\"");
+  }
 
-      log.report(StoreStatus.State.DISCONNECTED);
-      awaitStatus(http, port, "/ready", 503);
-      assertThat(await(http.get(port, "127.0.0.1", "/ready").send()).bodyAsJsonObject().getString("status")).isEqualTo("DOWN");
-      assertThat(status(http, port, "/health")).as("liveness does not depend on the store").isEqualTo(200);
+  @Test
+  void readinessFlipsWhenTheStoreGoesAwayAndBack(Vertx vertx) throws Exception {
+    await(pollUntil(vertx, "/ready", 200));
+    log.emit(StoreStatus.State.DISCONNECTED);
+    HttpResponse<Buffer> down = await(pollUntil(vertx, "/ready", 503));
+    assertThat(down.bodyAsJsonObject().getString("outcome")).isEqualTo("DOWN");
+    assertThat(down.bodyAsString()).contains("disconnected");
+    log.emit(StoreStatus.State.RECONNECTED);
+    await(pollUntil(vertx, "/ready", 200));
+    String metrics = await(http.get("/metrics").send()).bodyAsString();
+    assertThat(metrics).containsPattern("feedbus_store_reconnects_total\\{node=\"" + node.nodeId() + "\"} 1\\.0");
+    assertThat(metrics).containsPattern("feedbus_store_disconnects_total\\{node=\"" + node.nodeId() + "\"} 1\\.0");
+  }
 
-      log.report(StoreStatus.State.RECONNECTED);
-      awaitStatus(http, port, "/ready", 200);
-    } finally {
-      http.close();
-      await(node.close());
-    }
+  @Test
+  void healthStaysUpWhileTheStoreIsAway(Vertx vertx) throws Exception {
+    log.emit(StoreStatus.State.DISCONNECTED);
+    await(pollUntil(vertx, "/ready", 503));
+    HttpResponse<Buffer> health = await(http.get("/health").send());
+    assertThat(health.statusCode()).isEqualTo(200);
+    assertThat(health.bodyAsJsonObject().getString("outcome")).isEqualTo("UP");
+  }
+
+  @Test
+  void anEngineErrorMakesTheNodeNotReady(Vertx vertx) throws Exception {
+    await(pollUntil(vertx, "/ready", 200));
+    log.emit(StoreStatus.State.ERROR);
+    await(pollUntil(vertx, "/ready", 503));
   }
 }

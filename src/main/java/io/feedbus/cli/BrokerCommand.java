@@ -1,0 +1,144 @@
+package io.feedbus.cli;
+
+import io.feedbus.event.FeedbusException;
+import io.feedbus.ops.Logs;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.json.DecodeException;
+import io.vertx.core.json.JsonObject;
+import io.vertx.ext.web.client.HttpResponse;
+import io.vertx.ext.web.client.WebClient;
+import io.vertx.ext.web.client.WebClientOptions;
+import java.io.PrintWriter;
+import java.net.URI;
+import java.time.Instant;
+import java.time.format.DateTimeParseException;
+import java.util.concurrent.Callable;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+
+/**
+ * A command that talks to a running broker over HTTP: data goes to stdout, errors to stderr as one
+ * line, and the exit code says what happened ({@link ExitCodes}).
+ */
+abstract class BrokerCommand implements Callable<Integer> {
+
+  @Option(names = "--url", paramLabel = "URL", defaultValue = "${env:FEEDBUS_URL:-http://127.0.0.1:8080}",
+      description = "The broker (env FEEDBUS_URL). Default: ${DEFAULT-VALUE}")
+  String url;
+
+  @Option(names = "--timeout", paramLabel = "MILLIS", defaultValue = "30000",
+      description = "How long to wait for the broker's answer. Default: ${DEFAULT-VALUE}")
+  long timeoutMillis;
+
+  @Spec
+  CommandSpec spec;
+
+  /** A broker's error answer (status and body), or a failure to reach it. */
+  static final class BrokerError extends RuntimeException {
+    final int exitCode;
+
+    BrokerError(int exitCode, String message) {
+      super(message);
+      this.exitCode = exitCode;
+    }
+  }
+
+  /** Does the work; completes with the exit code, or fails with a {@link BrokerError} / {@link FeedbusException}. */
+  abstract Future<Integer> run(Vertx vertx, WebClient http);
+
+  @Override
+  public Integer call() throws Exception {
+    Logs.quiet();
+    URI base;
+    try {
+      base = URI.create(url);
+      if (base.getHost() == null || !("http".equals(base.getScheme()) || "https".equals(base.getScheme()))) {
+        throw new IllegalArgumentException("expected http://host:port");
+      }
+    } catch (IllegalArgumentException e) {
+      return fail(ExitCodes.USAGE, "--url " + url + " is not a broker URL: " + e.getMessage());
+    }
+    Vertx vertx = Vertx.vertx();
+    WebClient http = WebClient.create(vertx, new WebClientOptions()
+        .setDefaultHost(base.getHost())
+        .setDefaultPort(base.getPort() > 0 ? base.getPort() : "https".equals(base.getScheme()) ? 443 : 80)
+        .setSsl("https".equals(base.getScheme()))
+        .setConnectTimeout((int) Math.min(Integer.MAX_VALUE, timeoutMillis)));
+    try {
+      Future<Integer> result;
+      try {
+        result = run(vertx, http);
+      } catch (RuntimeException e) {
+        result = Future.failedFuture(e);
+      }
+      return result.toCompletionStage().toCompletableFuture().get();
+    } catch (ExecutionException e) {
+      Throwable cause = e.getCause();
+      if (cause instanceof BrokerError) {
+        return fail(((BrokerError) cause).exitCode, cause.getMessage());
+      }
+      if (cause instanceof FeedbusException) {
+        FeedbusException fe = (FeedbusException) cause;
+        return fail(fe.status() >= 500 ? ExitCodes.UNAVAILABLE : ExitCodes.REFUSED, fe.code() + ": " + fe.getMessage());
+      }
+      return fail(ExitCodes.UNAVAILABLE, "cannot reach the broker at " + url + ": " + cause);
+    } finally {
+      http.close();
+      vertx.close().toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
+    }
+  }
+
+  PrintWriter out() {
+    return spec.commandLine().getOut();
+  }
+
+  /** Prints one line of data and flushes it (scripts read line by line). */
+  void print(String line) {
+    out().println(line);
+    out().flush();
+  }
+
+  int fail(int exitCode, String message) {
+    PrintWriter err = spec.commandLine().getErr();
+    err.println("feedbus " + spec.name() + ": " + message);
+    err.flush();
+    return exitCode;
+  }
+
+  /** The JSON body of a 2xx answer, or a {@link BrokerError} with the broker's {@code {error, message}}. */
+  Future<Buffer> body(HttpResponse<Buffer> response) {
+    if (response.statusCode() / 100 == 2) {
+      return Future.succeededFuture(response.body() == null ? Buffer.buffer() : response.body());
+    }
+    return Future.failedFuture(errorOf(response.statusCode(), response.body()));
+  }
+
+  static BrokerError errorOf(int status, Buffer body) {
+    String detail = body == null ? "" : body.toString();
+    try {
+      JsonObject json = new JsonObject(detail);
+      detail = json.getString("error", "error") + ": " + json.getString("message", "");
+    } catch (DecodeException | ClassCastException e) {
+      detail = detail.isBlank() ? "(no body)" : detail;
+    }
+    return new BrokerError(status >= 500 ? ExitCodes.UNAVAILABLE : ExitCodes.REFUSED, "broker answered " + status + " " + detail);
+  }
+
+  /** Epoch milliseconds, or an ISO-8601 instant such as {@code 2026-11-22T10:00:00Z}. */
+  static long parseTime(String value) {
+    try {
+      return Long.parseLong(value);
+    } catch (NumberFormatException e) {
+      try {
+        return Instant.parse(value).toEpochMilli();
+      } catch (DateTimeParseException e2) {
+        throw new BrokerError(ExitCodes.REFUSED, "--since " + value + " is neither epoch milliseconds nor an ISO-8601 instant (2026-11-22T10:00:00Z)");
+      }
+    }
+  }
+}

@@ -1,0 +1,80 @@
+package io.feedbus.cli;
+
+import io.feedbus.event.Cursor;
+import io.feedbus.event.Topic;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import io.vertx.ext.web.client.HttpRequest;
+import io.vertx.ext.web.client.WebClient;
+import java.util.concurrent.atomic.AtomicLong;
+import picocli.CommandLine.ArgGroup;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+
+/** {@code feedbus history <topic>}: prints stored events as JSON lines, oldest first. */
+@Command(name = "history", mixinStandardHelpOptions = true,
+    description = {"Print a topic's stored events as JSON lines, oldest first.",
+        "Example: feedbus history orders --since 1795387492000 --limit 50"},
+    exitCodeListHeading = "%nExit codes:%n",
+    exitCodeList = {"0:printed", "1:refused (bad topic, cursor or time)", "2:usage", "4:broker unreachable or store unavailable"})
+final class HistoryCommand extends BrokerCommand {
+
+  @Parameters(index = "0", paramLabel = "TOPIC", description = "Topic name.")
+  String topic;
+
+  @ArgGroup(exclusive = true)
+  Start start;
+
+  static final class Start {
+    @Option(names = "--after", paramLabel = "CURSOR", description = "Only events after this cursor.")
+    String after;
+
+    @Option(names = "--since", paramLabel = "TIME", description = "Only events at or after this time: epoch ms or ISO-8601.")
+    String since;
+  }
+
+  @Option(names = "--limit", paramLabel = "N", defaultValue = "100", description = "At most N events. Default: ${DEFAULT-VALUE}")
+  long limit;
+
+  @Override
+  Future<Integer> run(Vertx vertx, WebClient http) {
+    Topic.validate(topic);
+    String after = start == null ? null : start.after;
+    if (after != null) {
+      Cursor.parse(after);
+    }
+    Long since = start == null || start.since == null ? null : parseTime(start.since);
+    if (limit < 1) {
+      throw new BrokerError(ExitCodes.REFUSED, "--limit must be at least 1");
+    }
+    return pages(http, this, topic, after, since, (int) Math.min(limit, 1000), new AtomicLong(), limit);
+  }
+
+  /** Prints pages of history (following {@code next}) until exhausted or {@code max} events printed. */
+  static Future<Integer> pages(WebClient http, BrokerCommand command, String topic, String after, Long since,
+                               int pageSize, AtomicLong printed, Long max) {
+    HttpRequest<io.vertx.core.buffer.Buffer> request = http.get("/topics/" + topic + "/events").timeout(command.timeoutMillis)
+        .addQueryParam("limit", String.valueOf(max == null ? pageSize : Math.min(pageSize, max - printed.get())));
+    if (after != null) {
+      request.addQueryParam("after", after);
+    } else if (since != null) {
+      request.addQueryParam("since", String.valueOf(since));
+    }
+    return request.send().compose(command::body).compose(body -> {
+      JsonObject page = body.toJsonObject();
+      JsonArray events = page.getJsonArray("events");
+      for (Object event : events) {
+        command.print(((JsonObject) event).encode());
+        printed.incrementAndGet();
+      }
+      String next = page.getString("next");
+      if (next == null || (max != null && printed.get() >= max)) {
+        return Future.succeededFuture(ExitCodes.OK);
+      }
+      return pages(http, command, topic, next, null, pageSize, printed, max);
+    });
+  }
+}

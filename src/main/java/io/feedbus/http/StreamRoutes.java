@@ -1,0 +1,151 @@
+package io.feedbus.http;
+
+import io.feedbus.client.FeedbusClient;
+import io.feedbus.client.Subscription;
+import io.feedbus.event.Cursor;
+import io.feedbus.event.Event;
+import io.feedbus.event.FeedbusException;
+import io.feedbus.event.Topic;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import io.vertx.core.http.HttpServerResponse;
+import io.vertx.core.json.JsonObject;
+import io.vertx.ext.web.Router;
+import io.vertx.ext.web.RoutingContext;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * {@code GET /topics/{topic}/stream?after=<cursor>|since=<epoch ms>}: a topic as server-sent events,
+ * first the stored events after the bound, then live ones, without gap or duplicate (the Java
+ * client's replay-then-live subscription, run server side). Each event is {@code id: <cursor>},
+ * {@code event: event}, {@code data: <event JSON>}; {@code Last-Event-ID} resumes like {@code after}.
+ * The server ends a stream with {@code event: closing} and {@code data: {code, reason}} when it
+ * shuts down ({@code shutting_down}) or when the client reads too slowly ({@code slow_consumer}: the
+ * response's write queue filled up; the client resumes from its last id).
+ */
+public final class StreamRoutes {
+
+  private static final Logger LOG = LoggerFactory.getLogger(StreamRoutes.class);
+
+  private final FeedbusClient client;
+  private final Set<Stream> open = ConcurrentHashMap.newKeySet();
+
+  private StreamRoutes(Vertx vertx) {
+    this.client = FeedbusClient.create(vertx);
+  }
+
+  /** Mounts the route and returns the streams' owner (to close them all on shutdown). */
+  public static StreamRoutes mount(Router router, Vertx vertx) {
+    StreamRoutes routes = new StreamRoutes(vertx);
+    router.get("/topics/:topic/stream").handler(routes::stream);
+    return routes;
+  }
+
+  /** How many streams are open. */
+  public int count() {
+    return open.size();
+  }
+
+  /** Ends every stream with a closing event; call it on the HTTP server's context. */
+  public Future<Void> closeAll(String code, String reason) {
+    for (Stream stream : List.copyOf(open)) {
+      stream.close(code, reason);
+    }
+    return Future.succeededFuture();
+  }
+
+  private void stream(RoutingContext ctx) {
+    String from;
+    try {
+      Topic.validate(ctx.pathParam("topic"));
+      from = startCursor(ctx.queryParams().get("after"), ctx.request().getHeader("Last-Event-ID"), ctx.queryParams().get("since"));
+    } catch (FeedbusException e) {
+      HttpErrors.send(ctx, e);
+      return;
+    }
+    HttpServerResponse response = ctx.response();
+    response.setChunked(true)
+        .putHeader("content-type", "text/event-stream")
+        .putHeader("cache-control", "no-cache")
+        .setStatusCode(200);
+    response.write(": feedbus stream of " + ctx.pathParam("topic") + "\n\n");
+    Stream stream = new Stream(response);
+    open.add(stream);
+    response.closeHandler(v -> stream.cancel());
+    client.subscribe(ctx.pathParam("topic"), from, stream::send).onComplete(ar -> {
+      if (ar.failed()) {
+        FeedbusException error = FeedbusException.from(ar.cause());
+        stream.close(error.code(), error.getMessage());
+      } else if (stream.ended) {
+        ar.result().cancel();
+      } else {
+        stream.subscription = ar.result();
+      }
+    });
+  }
+
+  /** The cursor to replay after: {@code after}, else {@code Last-Event-ID}, else just before {@code since}; null: live only. */
+  static String startCursor(String after, String lastEventId, String since) {
+    String cursor = after != null && !after.isEmpty() ? after : lastEventId;
+    if (cursor != null && !cursor.isEmpty()) {
+      return Cursor.parse(cursor).value();
+    }
+    if (since != null && !since.isEmpty()) {
+      long ts;
+      try {
+        ts = Long.parseLong(since);
+      } catch (NumberFormatException e) {
+        throw FeedbusException.badRequest("invalid_since", "since must be a timestamp in epoch milliseconds, not '" + since + "'");
+      }
+      if (ts < 1 || ts > 9_999_999_999_999L) {
+        throw FeedbusException.badRequest("invalid_since", "since must be a timestamp in epoch milliseconds, not '" + since + "'");
+      }
+      // The largest cursor of the millisecond before: everything after it is at or after since.
+      return String.format("%013d-999999-ffffffff", ts - 1);
+    }
+    return null;
+  }
+
+  private final class Stream {
+    private final HttpServerResponse response;
+    Subscription subscription;
+    boolean ended;
+
+    Stream(HttpServerResponse response) {
+      this.response = response;
+    }
+
+    void send(Event event) {
+      if (ended) {
+        return;
+      }
+      if (response.writeQueueFull()) {
+        LOG.info("stream of {} disconnected: the client reads too slowly", event.topic());
+        close("slow_consumer", "the client did not keep up; resume after the last id received");
+        return;
+      }
+      response.write("id: " + event.cursor().value() + "\nevent: event\ndata: " + event.toJson().encode() + "\n\n");
+    }
+
+    void close(String code, String reason) {
+      if (ended) {
+        return;
+      }
+      response.write("event: closing\ndata: " + new JsonObject().put("code", code).put("reason", reason).encode() + "\n\n");
+      response.end();
+      cancel();
+    }
+
+    void cancel() {
+      ended = true;
+      open.remove(this);
+      if (subscription != null) {
+        subscription.cancel();
+      }
+    }
+  }
+}

@@ -1,0 +1,168 @@
+package io.feedbus.cli;
+
+import static io.feedbus.testing.TestNodes.await;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.feedbus.Feedbus;
+import io.feedbus.client.FeedbusClient;
+import io.feedbus.testing.TestNodes;
+import io.vertx.core.Vertx;
+import io.vertx.core.json.JsonObject;
+import io.vertx.junit5.VertxExtension;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.net.ServerSocket;
+import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Collectors;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The command line end to end against a running node: output, errors and exit codes. */
+@ExtendWith(VertxExtension.class)
+class CommandLineTest {
+
+  @TempDir
+  Path dir;
+  Feedbus node;
+  String url;
+
+  record Run(int code, String out, String err) {
+    List<JsonObject> jsonLines() {
+      return Arrays.stream(out.split("\n")).filter(l -> !l.isBlank()).map(JsonObject::new).collect(Collectors.toList());
+    }
+  }
+
+  @BeforeEach
+  void start(Vertx vertx) throws Exception {
+    node = TestNodes.start(vertx, dir);
+    url = "http://127.0.0.1:" + node.httpPort();
+  }
+
+  @AfterEach
+  void stop() throws Exception {
+    await(node.close());
+  }
+
+  private static Run run(String... args) {
+    StringWriter out = new StringWriter();
+    StringWriter err = new StringWriter();
+    int code = Main.run(new PrintWriter(out, true), new PrintWriter(err, true), args);
+    return new Run(code, out.toString(), err.toString());
+  }
+
+  @Test
+  void publishPrintsTheAckOnceStored() throws Exception {
+    Run r = run("publish", "--url", url, "orders", "{\"order\": 42}", "--header", "source=cli");
+    assertThat(r.code()).as(r.err()).isZero();
+    JsonObject ack = new JsonObject(r.out().trim());
+    assertThat(ack.getString("cursor")).isNotBlank();
+    var stored = await(node.eventLog().readAfter("orders", null, 10));
+    assertThat(stored).hasSize(1);
+    assertThat(stored.get(0).id()).isEqualTo(ack.getString("id"));
+    assertThat(stored.get(0).headers()).containsEntry("source", "cli");
+  }
+
+  @Test
+  void publishWithInvalidJsonFailsWithExitOneAndSaysWhyOnStderr() {
+    Run r = run("publish", "--url", url, "orders", "{not json");
+    assertThat(r.code()).isEqualTo(ExitCodes.REFUSED);
+    assertThat(r.out()).isEmpty();
+    assertThat(r.err()).contains("malformed_json");
+  }
+
+  @Test
+  void historyPrintsStoredEventsAsJsonLinesOldestFirst(Vertx vertx) throws Exception {
+    FeedbusClient client = FeedbusClient.create(vertx);
+    for (int i = 0; i < 3; i++) {
+      await(client.publish("hist", i));
+    }
+    Run r = run("history", "--url", url, "hist");
+    assertThat(r.code()).as(r.err()).isZero();
+    assertThat(r.jsonLines().stream().map(e -> e.getValue("payload"))).containsExactly(0, 1, 2);
+    Run limited = run("history", "--url", url, "hist", "--limit", "2", "--after", r.jsonLines().get(0).getString("cursor"));
+    assertThat(limited.jsonLines().stream().map(e -> e.getValue("payload"))).containsExactly(1, 2);
+  }
+
+  @Test
+  void tailReplaysAfterACursorThenFollowsLiveEvents(Vertx vertx) throws Exception {
+    FeedbusClient client = FeedbusClient.create(vertx);
+    String first = await(client.publish("live", "a")).cursor();
+    await(client.publish("live", "b"));
+    StringWriter out = new StringWriter();
+    StringWriter err = new StringWriter();
+    CompletableFuture<Integer> tail = CompletableFuture.supplyAsync(() -> Main.run(new PrintWriter(out, true),
+        new PrintWriter(err, true), "tail", "--url", url, "live", "--after", first, "--count", "3"));
+    // The replayed event printed means the stream is open and live: the next two arrive live.
+    long deadline = System.currentTimeMillis() + 30_000;
+    while (!out.toString().contains("\"b\"") && System.currentTimeMillis() < deadline && !tail.isDone()) {
+      java.util.concurrent.locks.LockSupport.parkNanos(10_000_000);
+    }
+    assertThat(out.toString()).as(err.toString()).contains("\"b\"");
+    await(client.publish("live", "c"));
+    await(client.publish("live", "d"));
+    Run r = new Run(tail.get(30, TimeUnit.SECONDS), out.toString(), err.toString());
+    assertThat(r.code()).as(r.err()).isZero();
+    assertThat(r.jsonLines().stream().map(e -> e.getValue("payload"))).containsExactly("b", "c", "d");
+  }
+
+  @Test
+  void tailSinceAnIsoTimeWithNoFollowPrintsWhatIsStoredAndStops(Vertx vertx) throws Exception {
+    FeedbusClient client = FeedbusClient.create(vertx);
+    await(client.publish("since", 1));
+    await(client.publish("since", 2));
+    Run r = run("tail", "--url", url, "since", "--since", "2020-01-01T00:00:00Z", "--no-follow");
+    assertThat(r.code()).as(r.err()).isZero();
+    assertThat(r.jsonLines()).hasSize(2);
+    Run future = run("tail", "--url", url, "since", "--since", "4000000000000", "--no-follow");
+    assertThat(future.code()).isZero();
+    assertThat(future.out()).isEmpty();
+  }
+
+  @Test
+  void tailWithABadCursorFailsWithExitOne() {
+    Run r = run("tail", "--url", url, "t", "--after", "not-a-cursor");
+    assertThat(r.code()).isEqualTo(ExitCodes.REFUSED);
+    assertThat(r.err()).contains("invalid_cursor");
+  }
+
+  @Test
+  void anUnreachableBrokerGivesExitFour() throws Exception {
+    int port;
+    try (ServerSocket s = new ServerSocket(0)) {
+      port = s.getLocalPort();
+    }
+    Run r = run("history", "--url", "http://127.0.0.1:" + port, "x", "--timeout", "2000");
+    assertThat(r.code()).isEqualTo(ExitCodes.UNAVAILABLE);
+    assertThat(r.err()).contains("cannot reach the broker");
+  }
+
+  @Test
+  void connectionsAndAdmissionPrintTheBrokersErrorWhenItHasNoSuchEndpoint() {
+    // The connection registry's endpoints are not part of this node yet: the broker answers 404.
+    Run connections = run("connections", "--url", url, "--count-by-server");
+    assertThat(connections.code()).isEqualTo(ExitCodes.REFUSED);
+    assertThat(connections.err()).contains("404", "not_found");
+    Run admission = run("admission", "--url", url, "alice", "--acquire");
+    assertThat(admission.code()).isEqualTo(ExitCodes.REFUSED);
+    assertThat(admission.err()).contains("404");
+  }
+
+  @Test
+  void everyCommandHasHelpAndBadUsageExitsTwo() {
+    for (String command : List.of("serve", "publish", "tail", "history", "connections", "admission", "bench")) {
+      Run help = run(command, "--help");
+      assertThat(help.code()).as(command).isZero();
+      assertThat(help.out()).as(command).contains("Usage: feedbus " + command);
+    }
+    Run bad = run("publish", "--url", url);
+    assertThat(bad.code()).isEqualTo(ExitCodes.USAGE);
+    assertThat(bad.err()).contains("Missing required parameter");
+  }
+}

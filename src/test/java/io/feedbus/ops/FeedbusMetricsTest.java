@@ -1,0 +1,49 @@
+package io.feedbus.ops;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import org.junit.jupiter.api.Test;
+
+/** The meters other features feed through plain methods: connections, admission, bridge drops. */
+class FeedbusMetricsTest {
+
+  private final SimpleMeterRegistry registry = new SimpleMeterRegistry();
+  private final FeedbusMetrics metrics = new FeedbusMetrics(registry, false, "n1");
+
+  @Test
+  void liveConnectionsFollowOpensAndClosesAndNeverGoNegative() {
+    metrics.connectionOpened();
+    metrics.connectionOpened();
+    metrics.connectionClosed();
+    assertThat(registry.get("feedbus.connections.live").tag("node", "n1").gauge().value()).isEqualTo(1.0);
+    metrics.connectionClosed();
+    metrics.connectionClosed();
+    assertThat(registry.get("feedbus.connections.live").gauge().value()).isZero();
+  }
+
+  @Test
+  void admissionCountsAcceptsAndRefusalsByReason() {
+    metrics.admissionAccepted("alice");
+    metrics.admissionRefused("bob", "limit_reached");
+    metrics.admissionRefused("eve", "banned");
+    metrics.admissionRefused("bob", "limit_reached");
+    assertThat(registry.get("feedbus.admission.accepted").counter().count()).isEqualTo(1.0);
+    assertThat(registry.get("feedbus.admission.refused").tag("reason", "limit_reached").counter().count()).isEqualTo(2.0);
+    assertThat(registry.get("feedbus.admission.refused").tag("reason", "banned").counter().count()).isEqualTo(1.0);
+  }
+
+  @Test
+  void bridgeDropsAreCounted() {
+    metrics.bridgeDropped(5);
+    metrics.dropped(null, 2);
+    assertThat(registry.get("feedbus.bridge.dropped").counter().count()).isEqualTo(7.0);
+  }
+
+  @Test
+  void closeRemovesTheNodesMetersFromASharedRegistry() {
+    metrics.admissionRefused("bob", "banned");
+    metrics.close();
+    assertThat(registry.getMeters()).isEmpty();
+  }
+}
