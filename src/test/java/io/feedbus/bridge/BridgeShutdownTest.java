@@ -51,7 +51,7 @@ class BridgeShutdownTest {
       assertThat(node.browserBridge().sockets().count()).isEqualTo(1);
       await(node.close());
       assertThat(closing.get(10, TimeUnit.SECONDS).getString("reason")).startsWith("shutting_down");
-      assertThat(closeCode.get(10, TimeUnit.SECONDS)).isEqualTo((short) 4503);
+      assertThat(closeCode.get(10, TimeUnit.SECONDS)).isEqualTo((short) 1001);
     } finally {
       await(client.close());
       await(node.close());
