@@ -22,21 +22,39 @@ public final class BrokerProcess implements AutoCloseable {
 
   private final Process process;
   private final int port;
-  private final List<String> output = java.util.Collections.synchronizedList(new ArrayList<>());
+  private final List<String> output;
 
-  private BrokerProcess(Process process, int port) {
+  private final Thread reader;
+
+  private BrokerProcess(Process process, int port, List<String> output, Thread reader) {
+    this.reader = reader;
     this.process = process;
     this.port = port;
+    this.output = output;
+  }
+
+  /** Every line the broker printed so far (stdout and stderr). */
+  public List<String> output() {
+    synchronized (output) {
+      return new ArrayList<>(output);
+    }
   }
 
   /** Starts {@code feedbus serve} with extra arguments and waits until it listens. */
   public static BrokerProcess start(Path dataDir, String... extraArgs) throws Exception {
+    return start(dataDir, java.util.Map.of(), extraArgs);
+  }
+
+  /** Like {@link #start(Path, String...)} with extra environment variables for the child. */
+  public static BrokerProcess start(Path dataDir, java.util.Map<String, String> environment, String... extraArgs) throws Exception {
     List<String> command = new ArrayList<>(List.of(
         Path.of(System.getProperty("java.home"), "bin", "java").toString(),
         "-cp", System.getProperty("java.class.path"),
         "io.feedbus.cli.Main", "serve", "--port", "0", "--data-dir", dataDir.toString()));
     command.addAll(List.of(extraArgs));
-    Process process = new ProcessBuilder(command).redirectErrorStream(true).start();
+    ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true);
+    builder.environment().putAll(environment);
+    Process process = builder.start();
     CompletableFuture<Integer> port = new CompletableFuture<>();
     List<String> lines = java.util.Collections.synchronizedList(new ArrayList<>());
     Thread reader = new Thread(() -> {
@@ -57,9 +75,7 @@ public final class BrokerProcess implements AutoCloseable {
     reader.setDaemon(true);
     reader.start();
     try {
-      BrokerProcess broker = new BrokerProcess(process, port.get(60, TimeUnit.SECONDS));
-      broker.output.addAll(lines);
-      return broker;
+      return new BrokerProcess(process, port.get(60, TimeUnit.SECONDS), lines, reader);
     } catch (Exception e) {
       process.destroyForcibly();
       throw e;
@@ -82,11 +98,13 @@ public final class BrokerProcess implements AutoCloseable {
 
   /** SIGTERM, then waits for the exit code. */
   public int terminate() throws InterruptedException {
-    process.destroy();
+    // Process.destroy() would also close our end of the child's output and lose its last lines.
+    process.toHandle().destroy();
     if (!process.waitFor(60, TimeUnit.SECONDS)) {
       process.destroyForcibly();
       throw new IllegalStateException("broker did not exit within 60 s of SIGTERM");
     }
+    reader.join(10_000); // the last lines the broker printed
     return process.exitValue();
   }
 
