@@ -1,7 +1,6 @@
 package io.feedbus;
 
 import io.feedbus.bridge.BridgeObserver;
-import io.feedbus.bridge.BridgeSockets;
 import io.feedbus.bridge.BrowserAuth;
 import io.feedbus.bridge.BrowserBridge;
 import io.feedbus.bridge.BrowserRoutes;
@@ -10,9 +9,16 @@ import io.feedbus.feed.RetentionVerticle;
 import io.feedbus.http.HttpErrors;
 import io.feedbus.http.HttpVerticle;
 import io.feedbus.http.TimelineRoutes;
+import io.feedbus.presence.BridgeConnections;
+import io.feedbus.presence.ConnectionRegistryVerticle;
+import io.feedbus.presence.PresenceObserver;
+import io.feedbus.presence.PresenceRoutes;
 import io.feedbus.publish.GroupCommitter;
 import io.feedbus.publish.PublishVerticle;
+import io.feedbus.store.ConnectionStore;
 import io.feedbus.store.EventLog;
+import io.feedbus.store.embedded.EmbeddedConnectionStore;
+import io.feedbus.store.rethinkdb.RethinkDbConnectionStore;
 import io.feedbus.store.embedded.EmbeddedEventLog;
 import io.feedbus.store.rethinkdb.RethinkDbEventLog;
 import io.vertx.core.Future;
@@ -48,6 +54,7 @@ public final class Feedbus {
   private final FeedbusMetrics metrics;
   private final Deque<String> deployments = new ArrayDeque<>();
   private EventLog log;
+  private ConnectionStore connections;
   private HttpVerticle http;
   private FeedVerticle feed;
   private BrowserAuth browserAuth;
@@ -110,13 +117,18 @@ public final class Feedbus {
         })
         .compose(v -> deploy(new RetentionVerticle(log, options.retention())))
         .compose(v -> deploy(new PublishVerticle(log, nodeId, options.publish(), metrics)))
+        .compose(v -> openConnectionStore().onSuccess(c -> connections = c))
+        .compose(c -> deploy(new ConnectionRegistryVerticle(c, nodeId, options.presence(), presenceObserver())))
         .compose(v -> BrowserAuth.create(vertx, options.auth()).onSuccess(a -> browserAuth = a).mapEmpty())
         .compose(v -> {
+          BridgeConnections bridgeConnections = new BridgeConnections(vertx);
           http = new HttpVerticle(options.http(), router -> {
             HttpErrors.install(router);
             TimelineRoutes.mount(router, vertx, options.publish().maxPayloadBytes);
             OpsRoutes.mount(router, vertx, metrics, this::feedStatus, () -> log != null && !closed);
-            browserBridge = BrowserRoutes.mount(router, vertx, browserAuth, options.bridge(), metrics, BridgeSockets.Listener.NONE);
+            PresenceRoutes.mount(router, vertx);
+            browserBridge = BrowserRoutes.mount(router, vertx, browserAuth, options.bridge(), metrics, bridgeConnections);
+            bridgeConnections.bridge(browserBridge);
           });
           return deploy(http);
         })
@@ -138,6 +150,35 @@ public final class Feedbus {
       default:
         return Future.failedFuture(new ConfigException("store.type = " + options.store().type + ": unknown engine"));
     }
+  }
+
+  /** The connection registry's engine: the same kind as the event log's ({@code store.type}). */
+  private Future<ConnectionStore> openConnectionStore() {
+    if (options.store().type == FeedbusOptions.StoreType.rethinkdb) {
+      return RethinkDbConnectionStore.open(vertx, options.store().rethinkdb).map(c -> c);
+    }
+    return EmbeddedConnectionStore.open(vertx, Path.of(options.store().embedded.dataDir)).map(c -> c);
+  }
+
+  private PresenceObserver presenceObserver() {
+    java.util.concurrent.atomic.AtomicLong liveHere = new java.util.concurrent.atomic.AtomicLong();
+    metrics.connectionsLive(liveHere::get);
+    return new PresenceObserver() {
+      @Override
+      public void admission(boolean accepted) {
+        metrics.admission(accepted);
+      }
+
+      @Override
+      public void connectionsOnThisNode(long count) {
+        liveHere.set(count);
+      }
+    };
+  }
+
+  /** The connection registry's engine (shared by every node on RethinkDB). */
+  public ConnectionStore connectionStore() {
+    return connections;
   }
 
   private Future<Void> deploy(io.vertx.core.Deployable verticle) {
@@ -162,6 +203,7 @@ public final class Feedbus {
       String id = deployments.pop();
       chain = chain.eventually(() -> vertx.undeploy(id));
     }
+    chain = chain.eventually(() -> connections == null ? Future.succeededFuture() : connections.close());
     chain = chain.eventually(() -> log == null ? Future.succeededFuture() : log.close());
     if (ownsVertx) {
       chain = chain.eventually(vertx::close);

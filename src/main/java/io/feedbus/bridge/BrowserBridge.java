@@ -216,6 +216,17 @@ public final class BrowserBridge implements Handler<BridgeEvent> {
     socket.write(Buffer.buffer(frame.encode()));
   }
 
+  /** Closes one browser connection, telling it why first (the connection registry's close orders); false when it is not open here. */
+  public boolean disconnect(String connectionId, int code, String reason, String message) {
+    for (BrowserSocket browser : sockets.snapshot()) {
+      if (browser.connection.connectionId().equals(connectionId)) {
+        disconnect(browser, code, reason, message);
+        return true;
+      }
+    }
+    return false;
+  }
+
   /** Closes every browser connection, telling each one why first (graceful shutdown). */
   public void closeAll(String reason, String message) {
     for (BrowserSocket browser : sockets.snapshot()) {
