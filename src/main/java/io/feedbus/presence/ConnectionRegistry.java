@@ -126,7 +126,7 @@ public final class ConnectionRegistry {
       if (cap <= 0) {
         return store.upsert(record);
       }
-      return store.count(mine(record.lastSeen())).compose(count -> {
+      return store.count(mine(liveSince())).compose(count -> {
         if (count < cap) {
           return store.upsert(record);
         }
@@ -142,7 +142,7 @@ public final class ConnectionRegistry {
   }
 
   private Future<Void> displaceOneLow(long count) {
-    return store.list(mine(System.currentTimeMillis()), LIST_LIMIT).compose(connections -> {
+    return store.list(mine(liveSince()), LIST_LIMIT).compose(connections -> {
       ConnectionRecord victim = connections.stream()
           .filter(c -> c.priority() == Priority.LOW && !c.longTerm())
           .findFirst().orElse(null);
