@@ -1,5 +1,6 @@
 package io.feedbus;
 
+import io.feedbus.bridge.BridgeObserver;
 import io.feedbus.bridge.BrowserAuth;
 import io.feedbus.bridge.BrowserBridge;
 import io.feedbus.bridge.BrowserRoutes;
@@ -12,8 +13,16 @@ import io.feedbus.http.TimelineRoutes;
 import io.feedbus.ops.FeedbusMetrics;
 import io.feedbus.ops.OpsRoutes;
 import io.feedbus.ops.ShutdownSequence;
+import io.feedbus.presence.BridgeConnections;
+import io.feedbus.presence.ConnectionRegistryVerticle;
+import io.feedbus.presence.PresenceObserver;
+import io.feedbus.presence.PresenceRoutes;
+import io.feedbus.publish.GroupCommitter;
 import io.feedbus.publish.PublishVerticle;
+import io.feedbus.store.ConnectionStore;
 import io.feedbus.store.EventLog;
+import io.feedbus.store.embedded.EmbeddedConnectionStore;
+import io.feedbus.store.rethinkdb.RethinkDbConnectionStore;
 import io.feedbus.store.embedded.EmbeddedEventLog;
 import io.feedbus.store.rethinkdb.RethinkDbEventLog;
 import io.vertx.core.Future;
@@ -52,6 +61,7 @@ public final class Feedbus {
   private final String nodeId;
   private final Deque<String> deployments = new ArrayDeque<>();
   private EventLog log;
+  private ConnectionStore connections;
   private HttpVerticle http;
   private FeedVerticle feed;
   private BrowserAuth browserAuth;
@@ -138,14 +148,19 @@ public final class Feedbus {
         })
         .compose(v -> deploy(new RetentionVerticle(log, options.retention())))
         .compose(v -> deploy(new PublishVerticle(log, nodeId, options.publish(), metrics)).onSuccess(id -> publishDeployment = id))
+        .compose(v -> openConnectionStore().onSuccess(c -> connections = c))
+        .compose(c -> deploy(new ConnectionRegistryVerticle(c, nodeId, options.presence(), presenceObserver())))
         .compose(v -> BrowserAuth.create(vertx, options.auth()).onSuccess(a -> browserAuth = a).mapEmpty())
         .compose(v -> {
+          BridgeConnections bridgeConnections = new BridgeConnections(vertx);
           http = new HttpVerticle(options.http(), router -> {
             HttpErrors.install(router);
             OpsRoutes.mount(router, vertx, readiness(), metrics.registry());
             TimelineRoutes.mount(router, vertx, options.publish().maxPayloadBytes);
             streams = StreamRoutes.mount(router, vertx);
-            browserBridge = BrowserRoutes.mount(router, vertx, browserAuth, options.bridge(), metrics, metrics.bridgeConnections());
+            PresenceRoutes.mount(router, vertx);
+            browserBridge = BrowserRoutes.mount(router, vertx, browserAuth, options.bridge(), metrics, bridgeConnections);
+            bridgeConnections.bridge(browserBridge);
           });
           closeOnShutdown(() -> streams.closeAll("shutting_down", "this node is shutting down; resume after your last id on another node"));
           closeOnShutdown(() -> browserBridge.closeAll(1001, "shutting_down", "this node is shutting down; reconnect to resume"));
@@ -195,6 +210,37 @@ public final class Feedbus {
         return shuttingDown;
       }
     };
+  }
+
+  /** The connection registry's engine: the same kind as the event log's ({@code store.type}). */
+  private Future<ConnectionStore> openConnectionStore() {
+    if (options.store().type == FeedbusOptions.StoreType.rethinkdb) {
+      return RethinkDbConnectionStore.open(vertx, options.store().rethinkdb).map(c -> c);
+    }
+    return EmbeddedConnectionStore.open(vertx, Path.of(options.store().embedded.dataDir)).map(c -> c);
+  }
+
+  private PresenceObserver presenceObserver() {
+    return new PresenceObserver() {
+      @Override
+      public void admission(boolean accepted) {
+        if (accepted) {
+          metrics.admissionAccepted(null);
+        } else {
+          metrics.admissionRefused(null, "limit_reached");
+        }
+      }
+
+      @Override
+      public void connectionsOnThisNode(long count) {
+        metrics.connectionsLive(count);
+      }
+    };
+  }
+
+  /** The connection registry's engine (shared by every node on RethinkDB). */
+  public ConnectionStore connectionStore() {
+    return connections;
   }
 
   /**
@@ -258,7 +304,9 @@ public final class Feedbus {
       }
       return chain;
     });
-    sequence.then("close store", () -> log == null ? Future.succeededFuture() : log.close());
+    sequence.then("close stores", () -> Future.join(
+        connections == null ? Future.succeededFuture() : connections.close(),
+        log == null ? Future.succeededFuture() : log.close()).mapEmpty());
     Future<Void> done = sequence.run(nodeId);
     if (ownsVertx) {
       done = done.eventually(vertx::close);

@@ -13,6 +13,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.feedbus.bridge.AuthOptions;
 import io.feedbus.bridge.BridgeOptions;
 import io.feedbus.ops.OpsOptions;
+import io.feedbus.presence.PresenceOptions;
 import io.feedbus.store.rethinkdb.RethinkDbOptions;
 import io.vertx.core.json.JsonObject;
 import java.io.IOException;
@@ -41,6 +42,7 @@ public final class FeedbusOptions {
   private History history = new History();
   private Retention retention = new Retention();
   private Cluster cluster = new Cluster();
+  private PresenceOptions presence = new PresenceOptions();
   private AuthOptions auth = new AuthOptions();
   private BridgeOptions bridge = new BridgeOptions();
   private OpsOptions ops = new OpsOptions();
@@ -124,6 +126,11 @@ public final class FeedbusOptions {
 
   public Cluster cluster() {
     return cluster;
+  }
+
+  /** Connection registry and admission control. */
+  public PresenceOptions presence() {
+    return presence;
   }
 
   public AuthOptions auth() {
@@ -236,6 +243,7 @@ public final class FeedbusOptions {
     auth.validate("auth", problems);
     bridge.validate("bridge", problems);
     ops.validate("ops", problems);
+    presence.validate("presence", problems);
     if (nodeId != null && !nodeId.matches("[A-Za-z0-9_.:\\-]{1,64}")) {
       problems.add("nodeId = '" + nodeId + "': must be 1 to 64 letters, digits, '_', '.', ':' or '-'");
     }

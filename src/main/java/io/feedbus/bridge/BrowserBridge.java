@@ -217,6 +217,17 @@ public final class BrowserBridge implements Handler<BridgeEvent> {
     socket.write(Buffer.buffer(frame.encode()));
   }
 
+  /** Closes one browser connection, telling it why first (the connection registry's close orders); false when it is not open here. */
+  public boolean disconnect(String connectionId, int code, String reason, String message) {
+    for (BrowserSocket browser : sockets.all()) {
+      if (browser.connection.connectionId().equals(connectionId)) {
+        disconnect(browser, code, reason, message);
+        return true;
+      }
+    }
+    return false;
+  }
+
   /**
    * Disconnects every browser, telling each why on {@code feedbus.bridge.closing} first (how a node
    * that shuts down says goodbye). Call it on the bridge's context.

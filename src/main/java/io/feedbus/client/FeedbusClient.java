@@ -23,21 +23,32 @@ public final class FeedbusClient {
 
   /** How many events a subscription asks for per history page while replaying. */
   static final int REPLAY_PAGE = 500;
+  /** The uid subscriptions register under when none is given. */
+  public static final String DEFAULT_UID = "anonymous";
 
   private final Vertx vertx;
   private final DeliveryOptions requestOptions;
+  private final long timeoutMillis;
+  private final String uid;
 
-  private FeedbusClient(Vertx vertx, long timeoutMillis) {
+  private FeedbusClient(Vertx vertx, long timeoutMillis, String uid) {
     this.vertx = vertx;
+    this.timeoutMillis = timeoutMillis;
+    this.uid = uid;
     this.requestOptions = new DeliveryOptions().setSendTimeout(timeoutMillis);
   }
 
   public static FeedbusClient create(Vertx vertx) {
-    return new FeedbusClient(vertx, 30_000);
+    return new FeedbusClient(vertx, 30_000, DEFAULT_UID);
   }
 
   public static FeedbusClient create(Vertx vertx, long timeoutMillis) {
-    return new FeedbusClient(vertx, timeoutMillis);
+    return new FeedbusClient(vertx, timeoutMillis, DEFAULT_UID);
+  }
+
+  /** The same client, whose subscriptions register as connections of {@code uid} (default {@value #DEFAULT_UID}). */
+  public FeedbusClient withUid(String uid) {
+    return new FeedbusClient(vertx, timeoutMillis, uid);
   }
 
   /** Publishes a durable event; completes with its ack once it is stored. */
@@ -74,8 +85,19 @@ public final class FeedbusClient {
    * at the switch.
    */
   public Future<Subscription> subscribe(String topic, String fromCursor, Handler<Event> handler) {
+    return subscribe(topic, fromCursor, uid, handler);
+  }
+
+  /**
+   * As {@link #subscribe(String, String, Handler)}, registered in the connection registry as a
+   * connection of {@code uid} (transport {@code eventbus}): it fails when the registry refuses
+   * (403 {@code banned}, 503 {@code node_full} or {@code draining}), leaves the registry on
+   * {@link Subscription#cancel()}, and ends by itself when the registry closes it
+   * ({@link Subscription#closed()} tells why).
+   */
+  public Future<Subscription> subscribe(String topic, String fromCursor, String uid, Handler<Event> handler) {
     try {
-      return new ReplayingSubscription(vertx, this, topic, fromCursor, handler).start();
+      return new ReplayingSubscription(vertx, this, topic, fromCursor, uid, handler).start();
     } catch (FeedbusException e) {
       return Future.failedFuture(e);
     }

@@ -10,6 +10,8 @@ import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
 import io.vertx.core.eventbus.MessageConsumer;
 import io.vertx.core.json.JsonObject;
+import io.feedbus.event.FeedbusException;
+import io.feedbus.presence.ConnectionHandle;
 import java.util.ArrayDeque;
 import java.util.HashSet;
 import java.util.List;
@@ -42,8 +44,13 @@ final class ReplayingSubscription implements Subscription {
   private volatile String lastCursor;
   private volatile boolean live;
   private boolean cancelled;
+  private final String uid;
+  private final String connectionId = java.util.UUID.randomUUID().toString();
+  private final Promise<String> closed = Promise.promise();
+  private ConnectionHandle connection;
 
-  ReplayingSubscription(Vertx vertx, FeedbusClient client, String topic, String fromCursor, Handler<Event> handler) {
+  ReplayingSubscription(Vertx vertx, FeedbusClient client, String topic, String fromCursor, String uid, Handler<Event> handler) {
+    this.uid = uid == null ? FeedbusClient.DEFAULT_UID : uid;
     this.vertx = vertx;
     this.client = client;
     this.topic = Topic.validate(topic);
@@ -55,7 +62,7 @@ final class ReplayingSubscription implements Subscription {
   Future<Subscription> start() {
     context = vertx.getOrCreateContext();
     Promise<Subscription> started = Promise.promise();
-    context.runOnContext(v -> {
+    context.runOnContext(v -> register().onFailure(started::fail).onSuccess(registered -> {
       listeningSince = System.currentTimeMillis();
       consumer = vertx.eventBus().consumer(Topic.address(topic), m -> onLive(Event.fromJson(m.body())));
       consumer.completion()
@@ -64,9 +71,32 @@ final class ReplayingSubscription implements Subscription {
             goLive();
             started.complete(this);
           })
-          .onFailure(e -> consumer.unregister().onComplete(x -> started.fail(e)));
-    });
+          .onFailure(e -> consumer.unregister()
+              .eventually(() -> connection == null ? Future.succeededFuture() : connection.close())
+              .onComplete(x -> started.fail(e)));
+    }));
     return started.future();
+  }
+
+  /** Registers this subscription as a connection; without any registry on the bus (no broker node), it goes unregistered. */
+  private Future<Void> register() {
+    JsonObject registration = new JsonObject().put("connectionId", connectionId).put("uid", uid).put("transport", "eventbus")
+        .put("fields", new JsonObject().put("topic", topic));
+    return ConnectionHandle.register(vertx, registration, order -> closedByRegistry(order.getString("reason", "closed")))
+        .<Void>map(handle -> {
+          connection = handle;
+          return null;
+        })
+        .recover(e -> e instanceof FeedbusException && "unavailable".equals(((FeedbusException) e).code())
+            ? Future.succeededFuture() : Future.failedFuture(e));
+  }
+
+  private void closedByRegistry(String reason) {
+    cancelled = true;
+    if (consumer != null) {
+      consumer.unregister();
+    }
+    closed.tryComplete(reason);
   }
 
   private Future<Void> replay(Cursor after) {
@@ -95,12 +125,19 @@ final class ReplayingSubscription implements Subscription {
         deliver(event);
       }
     }
-    replayedIds.clear();
     live = true;
+    // A store may show an event to a history read before its change reaches the bus (RethinkDB does):
+    // such an event can still arrive live after the switch, so the replayed ids stay a while longer.
+    if (!replayedIds.isEmpty()) {
+      vertx.setTimer(OVERLAP_WINDOW_MILLIS, id -> context.runOnContext(x -> replayedIds.clear()));
+    }
   }
 
   private void onLive(Event event) {
     if (live) {
+      if (!replayedIds.isEmpty() && replayedIds.remove(event.id())) {
+        return;
+      }
       deliver(event);
     } else {
       buffered.add(event);
@@ -133,6 +170,18 @@ final class ReplayingSubscription implements Subscription {
   @Override
   public Future<Void> cancel() {
     cancelled = true;
-    return consumer == null ? Future.succeededFuture() : consumer.unregister();
+    closed.tryComplete("cancelled");
+    Future<Void> unregistered = consumer == null ? Future.succeededFuture() : consumer.unregister();
+    return unregistered.eventually(() -> connection == null ? Future.succeededFuture() : connection.close());
+  }
+
+  @Override
+  public String connectionId() {
+    return connectionId;
+  }
+
+  @Override
+  public Future<String> closed() {
+    return closed.future();
   }
 }

@@ -13,6 +13,15 @@ public interface Subscription {
   /** True once history is replayed and events arrive live. */
   boolean live();
 
-  /** Stops delivery. */
+  /** Stops delivery and leaves the connection registry. */
   Future<Void> cancel();
+
+  /** The id this subscription has in the connection registry. */
+  String connectionId();
+
+  /**
+   * Completes with the reason delivery ended: {@code cancelled}, or the registry's reason when it
+   * closed the subscription ({@code banned}, {@code displaced}, {@code lifetime_expired}, {@code draining}, {@code expired}).
+   */
+  Future<String> closed();
 }

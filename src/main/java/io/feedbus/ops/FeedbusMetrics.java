@@ -150,6 +150,11 @@ public final class FeedbusMetrics implements GroupCommitter.Observer, FeedVertic
     liveConnections.incrementAndGet();
   }
 
+  /** Sets the live connections of this node to the registry's own count (every transport). */
+  public void connectionsLive(long count) {
+    liveConnections.set((int) Math.min(Integer.MAX_VALUE, count));
+  }
+
   /** A client connection of this node closed, however it ended. */
   public void connectionClosed() {
     liveConnections.updateAndGet(n -> Math.max(0, n - 1));
@@ -168,22 +173,6 @@ public final class FeedbusMetrics implements GroupCommitter.Observer, FeedVertic
   /** {@code count} events were not written to a slow client. */
   public void bridgeDropped(int count) {
     bridgeDropped.increment(count);
-  }
-
-  /** Counts browser sockets as live connections (the bridge's listener seam). */
-  public BridgeSockets.Listener bridgeConnections() {
-    return new BridgeSockets.Listener() {
-      @Override
-      public Future<Void> opened(BrowserConnection connection) {
-        connectionOpened();
-        return Future.succeededFuture();
-      }
-
-      @Override
-      public void closed(BrowserConnection connection) {
-        connectionClosed();
-      }
-    };
   }
 
   @Override

@@ -144,14 +144,23 @@ class CommandLineTest {
   }
 
   @Test
-  void connectionsAndAdmissionPrintTheBrokersErrorWhenItHasNoSuchEndpoint() {
-    // The connection registry's endpoints are not part of this node yet: the broker answers 404.
-    Run connections = run("connections", "--url", url, "--count-by-server");
-    assertThat(connections.code()).isEqualTo(ExitCodes.REFUSED);
-    assertThat(connections.err()).contains("404", "not_found");
-    Run admission = run("admission", "--url", url, "alice", "--acquire");
-    assertThat(admission.code()).isEqualTo(ExitCodes.REFUSED);
-    assertThat(admission.err()).contains("404");
+  void admissionAcquiresAndReleasesAndConnectionsCountsPerServer() {
+    Run acquire = run("admission", "--url", url, "cli-user", "--acquire");
+    assertThat(acquire.code()).as(acquire.err()).isZero();
+    assertThat(new io.vertx.core.json.JsonObject(acquire.out().trim()))
+        .isEqualTo(new io.vertx.core.json.JsonObject("{\"result\":\"success\",\"uid\":\"cli-user\",\"canStream\":true,\"streamCount\":1}"));
+    Run state = run("admission", "--url", url, "cli-user");
+    assertThat(state.code()).isZero();
+    assertThat(new io.vertx.core.json.JsonObject(state.out().trim()).getInteger("streamCount")).isEqualTo(1);
+    Run release = run("admission", "--url", url, "cli-user", "--release");
+    assertThat(new io.vertx.core.json.JsonObject(release.out().trim()))
+        .isEqualTo(new io.vertx.core.json.JsonObject("{\"result\":\"success\",\"uid\":\"cli-user\",\"removedStream\":true,\"streamCount\":0}"));
+    Run counts = run("connections", "--url", url, "--count-by-server");
+    assertThat(counts.code()).as(counts.err()).isZero();
+    assertThat(new io.vertx.core.json.JsonArray(counts.out().trim())).isNotNull();
+    Run refused = run("admission", "--url", url, "bad uid!", "--acquire");
+    assertThat(refused.code()).as(refused.out()).isNotZero();
+    assertThat(refused.err()).isNotBlank();
   }
 
   @Test

@@ -46,6 +46,12 @@ public final class EmbeddedEventLog implements EventLog {
   private final boolean fsync;
   private final List<Stream> streams = new CopyOnWriteArrayList<>();
   private volatile boolean closed;
+  /**
+   * The newest cursor whose batch is committed. MVStore shows a map's entries to readers before the
+   * commit; reads stop here so nobody sees an event that is not durable yet, or sees it before the
+   * change stream delivers it.
+   */
+  private volatile String committedThrough = "";
 
   private EmbeddedEventLog(Vertx vertx, MVStore store, boolean fsync) {
     this.vertx = vertx;
@@ -64,7 +70,10 @@ public final class EmbeddedEventLog implements EventLog {
           .fileName(dataDir.resolve("events.mv.db").toString())
           .autoCommitDisabled()
           .open();
-      return new EmbeddedEventLog(vertx, store, fsync);
+      EmbeddedEventLog log = new EmbeddedEventLog(vertx, store, fsync);
+      String last = log.timeline.lastKey(); // what is in the file was committed
+      log.committedThrough = last == null ? "" : last;
+      return log;
     });
   }
 
@@ -79,6 +88,10 @@ public final class EmbeddedEventLog implements EventLog {
         timeline.put(event.id(), event.topic());
       }
       commit(fsync);
+      String last = events.get(events.size() - 1).id();
+      if (last.compareTo(committedThrough) > 0) {
+        committedThrough = last;
+      }
       // Listeners hear of a batch only once it is durable, and in commit order.
       for (Stream stream : streams) {
         stream.offer(events);
@@ -92,11 +105,12 @@ public final class EmbeddedEventLog implements EventLog {
     return read(() -> {
       String prefix = topic + SEPARATOR;
       String from = after == null ? prefix : topicKey(topic, after);
+      String through = committedThrough;
       List<Event> page = new ArrayList<>(Math.min(limit, 1024));
       org.h2.mvstore.Cursor<String, String> it = topics.cursor(from);
       while (it.hasNext() && page.size() < limit) {
         String key = it.next();
-        if (!key.startsWith(prefix)) {
+        if (!key.startsWith(prefix) || key.substring(prefix.length()).compareTo(through) > 0) {
           break;
         }
         if (after != null && key.equals(from)) {
@@ -119,9 +133,13 @@ public final class EmbeddedEventLog implements EventLog {
     if (after != null && from == null) {
       return page;
     }
+    String through = committedThrough;
     org.h2.mvstore.Cursor<String, String> it = timeline.cursor(from);
     while (it.hasNext() && page.size() < limit) {
       String cursor = it.next();
+      if (cursor.compareTo(through) > 0) {
+        break;
+      }
       String json = topics.get(it.getValue() + SEPARATOR + cursor);
       if (json != null) {
         page.add(Event.fromJson(new JsonObject(json)));
@@ -133,7 +151,7 @@ public final class EmbeddedEventLog implements EventLog {
   @Override
   public Future<Cursor> latest() {
     return read(() -> {
-      String last = timeline.lastKey();
+      String last = timeline.floorKey(committedThrough);
       return last == null ? null : Cursor.parse(last);
     });
   }

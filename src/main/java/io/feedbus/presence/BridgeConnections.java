@@ -1,0 +1,56 @@
+package io.feedbus.presence;
+
+import io.feedbus.bridge.BridgeSockets;
+import io.feedbus.bridge.BrowserBridge;
+import io.feedbus.bridge.BrowserConnection;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import io.vertx.core.json.JsonObject;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+
+/**
+ * Makes every browser socket of the SockJS bridge a registry connection (transport {@code sockjs}):
+ * registered when it opens (a refusal refuses the socket), removed when it closes, and closed
+ * with the registry's reason when the registry orders it.
+ */
+public final class BridgeConnections implements BridgeSockets.Listener {
+
+  private final Vertx vertx;
+  private final Map<String, ConnectionHandle> handles = new ConcurrentHashMap<>();
+  private volatile BrowserBridge bridge;
+
+  public BridgeConnections(Vertx vertx) {
+    this.vertx = vertx;
+  }
+
+  /** The bridge whose sockets the registry may close (it exists only once the routes are mounted). */
+  public void bridge(BrowserBridge bridge) {
+    this.bridge = bridge;
+  }
+
+  @Override
+  public Future<Void> opened(BrowserConnection connection) {
+    JsonObject registration = new JsonObject()
+        .put("connectionId", connection.connectionId())
+        .put("uid", connection.uid() == null ? "anonymous" : connection.uid())
+        .put("transport", BrowserConnection.TRANSPORT)
+        .put("fields", new JsonObject().put("remoteAddress", connection.remoteAddress()));
+    return ConnectionHandle.register(vertx, registration, order -> {
+      handles.remove(connection.connectionId());
+      BrowserBridge b = bridge;
+      if (b != null) {
+        String reason = order.getString("reason", "closed");
+        b.disconnect(connection.connectionId(), "banned".equals(reason) ? 4403 : 4410, reason, order.getString("message", reason));
+      }
+    }).onSuccess(handle -> handles.put(connection.connectionId(), handle)).mapEmpty();
+  }
+
+  @Override
+  public void closed(BrowserConnection connection) {
+    ConnectionHandle handle = handles.remove(connection.connectionId());
+    if (handle != null) {
+      handle.close();
+    }
+  }
+}

@@ -1,0 +1,164 @@
+package io.feedbus.presence;
+
+import io.feedbus.event.FeedbusException;
+import io.vertx.core.Context;
+import io.vertx.core.Future;
+import io.vertx.core.Handler;
+import io.vertx.core.Promise;
+import io.vertx.core.Vertx;
+import io.vertx.core.eventbus.DeliveryOptions;
+import io.vertx.core.eventbus.MessageConsumer;
+import io.vertx.core.json.JsonObject;
+import java.util.UUID;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * A transport's connection in the registry: how a socket, a subscription or any other client
+ * connection registers itself, stays alive and leaves.
+ *
+ * <pre>{@code
+ * ConnectionHandle.register(vertx, new JsonObject().put("uid", uid).put("transport", "sockjs"),
+ *         order -> socket.close(4410, order.getString("reason")))   // the registry closes it
+ *     .onSuccess(handle -> socket.endHandler(v -> handle.close()))   // it closes by itself
+ *     .onFailure(refused -> socket.close(4403, refused.getMessage())); // banned, node_full, draining
+ * }</pre>
+ *
+ * <p>{@link #register} listens for close orders first, then registers; it fails with the
+ * registry's {@link FeedbusException} (403 {@code banned}, 503 {@code node_full}, 503 {@code draining},
+ * 503 {@code unavailable} when no registry runs). Once registered it heartbeats at the interval
+ * the registry gave. A close order ({@code {reason, message}}: {@code displaced}, {@code banned},
+ * {@code lifetime_expired}, {@code draining}, {@code expired}) reaches {@code onClose} once; the
+ * registry has already removed the record then. {@link #close()} removes it when the transport
+ * closes by itself.
+ */
+public final class ConnectionHandle {
+
+  private static final Logger LOG = LoggerFactory.getLogger(ConnectionHandle.class);
+
+  private final Vertx vertx;
+  private final Context context;
+  private final String connectionId;
+  private final Handler<JsonObject> onClose;
+  private final DeliveryOptions requestOptions = new DeliveryOptions().setSendTimeout(10_000);
+  private MessageConsumer<JsonObject> closeOrders;
+  private JsonObject record;
+  private long heartbeatTimer = -1;
+  private boolean closed;
+
+  private ConnectionHandle(Vertx vertx, Context context, String connectionId, Handler<JsonObject> onClose) {
+    this.vertx = vertx;
+    this.context = context;
+    this.connectionId = connectionId;
+    this.onClose = onClose;
+  }
+
+  /**
+   * Registers a connection: {@code {connectionId?, uid?, transport?, longTerm?, priority?, fields?}}
+   * (see {@link ConnectionRegistry#register}); {@code onClose} hears the registry's close order.
+   */
+  public static Future<ConnectionHandle> register(Vertx vertx, JsonObject registration, Handler<JsonObject> onClose) {
+    JsonObject request = registration.copy();
+    if (request.getValue("connectionId") == null) {
+      request.put("connectionId", UUID.randomUUID().toString());
+    }
+    ConnectionHandle handle = new ConnectionHandle(vertx, vertx.getOrCreateContext(), String.valueOf(request.getValue("connectionId")), onClose);
+    return handle.start(request);
+  }
+
+  private Future<ConnectionHandle> start(JsonObject request) {
+    Promise<ConnectionHandle> registered = Promise.promise();
+    context.runOnContext(v -> {
+      // Listen first: a close order may follow the registration at once.
+      closeOrders = vertx.eventBus().consumer(PresenceAddresses.close(connectionId), m -> closedByRegistry(m.body()));
+      closeOrders.completion()
+          .compose(x -> vertx.eventBus().<JsonObject>request(PresenceAddresses.UPSERT, request, requestOptions))
+          .onSuccess(reply -> {
+            record = reply.body();
+            long interval = record.getLong("heartbeatIntervalMillis", 3_000L);
+            if (!closed) {
+              heartbeatTimer = vertx.setPeriodic(interval, id -> heartbeat());
+            }
+            registered.complete(this);
+          })
+          .onFailure(e -> {
+            closed = true;
+            closeOrders.unregister();
+            registered.fail(FeedbusException.from(e));
+          });
+    });
+    return registered.future();
+  }
+
+  private void heartbeat() {
+    if (closed) {
+      return;
+    }
+    vertx.eventBus().request(PresenceAddresses.HEARTBEAT, new JsonObject().put("connectionId", connectionId), requestOptions)
+        .onFailure(e -> {
+          FeedbusException error = FeedbusException.from(e);
+          if (error.status() == 404) {
+            closedByRegistry(new JsonObject().put("reason", "expired").put("message", error.getMessage()));
+          } else {
+            LOG.warn("heartbeat of connection {} failed (will retry): {}", connectionId, error.getMessage());
+          }
+        });
+  }
+
+  private void closedByRegistry(JsonObject order) {
+    if (closed) {
+      return;
+    }
+    stop();
+    onClose.handle(order == null ? new JsonObject().put("reason", "closed") : order);
+  }
+
+  private void stop() {
+    closed = true;
+    if (heartbeatTimer >= 0) {
+      vertx.cancelTimer(heartbeatTimer);
+      heartbeatTimer = -1;
+    }
+    if (closeOrders != null) {
+      closeOrders.unregister();
+    }
+  }
+
+  public String connectionId() {
+    return connectionId;
+  }
+
+  /** The record as the registry stored it (serverId, priority, connectedAt, fields...). */
+  public JsonObject record() {
+    return record;
+  }
+
+  /** True once closed, by the transport or by the registry. */
+  public boolean closed() {
+    return closed;
+  }
+
+  /** Removes the connection from the registry (the transport closed); completes once it is gone. */
+  public Future<Void> close() {
+    if (closed) {
+      return Future.succeededFuture();
+    }
+    Promise<Void> done = Promise.promise();
+    context.runOnContext(v -> {
+      if (closed) {
+        done.complete();
+        return;
+      }
+      stop();
+      vertx.eventBus().request(PresenceAddresses.REMOVE, new JsonObject().put("connectionId", connectionId), requestOptions)
+          .onComplete(ar -> {
+            if (ar.failed()) {
+              // The record then expires after clientConnectionExpirationMillis without heartbeats.
+              LOG.warn("could not remove connection {} (it will expire): {}", connectionId, ar.cause().getMessage());
+            }
+            done.complete();
+          });
+    });
+    return done.future();
+  }
+}

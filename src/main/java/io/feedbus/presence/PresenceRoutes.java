@@ -1,0 +1,85 @@
+package io.feedbus.presence;
+
+import io.feedbus.event.FeedbusException;
+import io.feedbus.http.HttpErrors;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import io.vertx.core.json.DecodeException;
+import io.vertx.core.json.JsonObject;
+import io.vertx.ext.web.Router;
+import io.vertx.ext.web.RoutingContext;
+import io.vertx.ext.web.handler.BodyHandler;
+
+/**
+ * HTTP onto the registry's bus services: {@code GET /connections?serverId=&uid=&transport=&limit=},
+ * {@code GET /connections/count-by-server} ({@code [{serverId, count}]}),
+ * {@code GET /connections/count-by-uid/{uid}}, {@code GET /canStream/{uid}}, {@code GET /endStream/{uid}},
+ * {@code GET /admission/{uid}}, {@code POST /admission/{uid}/renew}, and management:
+ * {@code GET /connections/settings}, {@code PUT /connections/cap} {@code {cap, serverId?}},
+ * {@code PUT /connections/accepting} {@code {accepting, closeExisting?, serverId?}},
+ * {@code PUT /connections/priorities/{uid}} {@code {priority}}.
+ */
+public final class PresenceRoutes {
+
+  private PresenceRoutes() {
+  }
+
+  public static void mount(Router router, Vertx vertx) {
+    router.get("/connections").handler(ctx -> {
+      JsonObject request = new JsonObject();
+      for (String name : new String[] {"serverId", "uid", "transport"}) {
+        String value = ctx.queryParams().get(name);
+        if (value != null && !value.isEmpty()) {
+          request.put(name, value);
+        }
+      }
+      String limit = ctx.queryParams().get("limit");
+      if (limit != null && !limit.isEmpty()) {
+        try {
+          request.put("limit", Long.parseLong(limit));
+        } catch (NumberFormatException e) {
+          HttpErrors.send(ctx, FeedbusException.badRequest("bad_request", "limit must be a whole number, not '" + limit + "'"));
+          return;
+        }
+      }
+      reply(ctx, vertx, PresenceAddresses.LIST, request);
+    });
+    router.get("/connections/count-by-server").handler(ctx -> HttpErrors.reply(ctx,
+        request(vertx, PresenceAddresses.COUNT_BY_SERVER, new JsonObject()).map(body -> body.getJsonArray("counts").encode()), 200));
+    router.get("/connections/count-by-uid/:uid").handler(ctx ->
+        reply(ctx, vertx, PresenceAddresses.COUNT_BY_UID, new JsonObject().put("uid", ctx.pathParam("uid"))));
+    router.get("/connections/settings").handler(ctx -> reply(ctx, vertx, PresenceAddresses.SETTINGS, new JsonObject()));
+    router.get("/canStream/:uid").handler(ctx -> reply(ctx, vertx, PresenceAddresses.ACQUIRE, new JsonObject().put("uid", ctx.pathParam("uid"))));
+    router.get("/endStream/:uid").handler(ctx -> reply(ctx, vertx, PresenceAddresses.RELEASE, new JsonObject().put("uid", ctx.pathParam("uid"))));
+    router.get("/admission/:uid").handler(ctx -> reply(ctx, vertx, PresenceAddresses.STATE, new JsonObject().put("uid", ctx.pathParam("uid"))));
+    router.post("/admission/:uid/renew").handler(ctx -> reply(ctx, vertx, PresenceAddresses.RENEW, new JsonObject().put("uid", ctx.pathParam("uid"))));
+    router.put("/connections/*").handler(BodyHandler.create(false).setBodyLimit(16 * 1024));
+    router.put("/connections/cap").handler(ctx -> withBody(ctx, body -> reply(ctx, vertx, PresenceAddresses.CAP, body)));
+    router.put("/connections/accepting").handler(ctx -> withBody(ctx, body -> reply(ctx, vertx, PresenceAddresses.ACCEPTING, body)));
+    router.put("/connections/priorities/:uid").handler(ctx ->
+        withBody(ctx, body -> reply(ctx, vertx, PresenceAddresses.PRIORITY, body.put("uid", ctx.pathParam("uid")))));
+  }
+
+  private static void withBody(RoutingContext ctx, java.util.function.Consumer<JsonObject> then) {
+    Object parsed;
+    try {
+      parsed = ctx.body().buffer() == null || ctx.body().length() == 0 ? null : ctx.body().buffer().toJsonValue();
+    } catch (DecodeException e) {
+      HttpErrors.send(ctx, FeedbusException.badRequest("malformed_json", "the body is not valid JSON"));
+      return;
+    }
+    if (!(parsed instanceof JsonObject)) {
+      HttpErrors.send(ctx, FeedbusException.badRequest("bad_request", "the body must be a JSON object"));
+      return;
+    }
+    then.accept((JsonObject) parsed);
+  }
+
+  private static void reply(RoutingContext ctx, Vertx vertx, String address, JsonObject request) {
+    HttpErrors.reply(ctx, request(vertx, address, request), 200);
+  }
+
+  private static Future<JsonObject> request(Vertx vertx, String address, JsonObject body) {
+    return vertx.eventBus().<JsonObject>request(address, body).map(m -> m.body());
+  }
+}

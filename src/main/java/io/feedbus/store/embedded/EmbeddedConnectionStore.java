@@ -1,0 +1,266 @@
+package io.feedbus.store.embedded;
+
+import io.feedbus.event.FeedbusException;
+import io.feedbus.presence.AdmissionSlot;
+import io.feedbus.presence.ConnectionRecord;
+import io.feedbus.store.ConnectionFilter;
+import io.feedbus.store.ConnectionStore;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import io.vertx.core.WorkerExecutor;
+import io.vertx.core.json.JsonObject;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.Iterator;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.concurrent.Callable;
+import org.h2.mvstore.MVMap;
+import org.h2.mvstore.MVStore;
+
+/**
+ * The embedded connection registry: an H2 MVStore file {@code connections.mv.db} beside the event
+ * log, with two maps, {@code connections} (connectionId -> JSON) and {@code slots} (uid#index -> JSON).
+ *
+ * <p>Durable on purpose: admission slots acquired over HTTP have no socket and outlive a broker
+ * restart (their holders keep streaming), so losing them would let a uid exceed its limit after a
+ * restart. Connection records of the previous run simply expire at the first sweeps after restart.
+ * Each operation is committed (no fsync: a crash of the process loses nothing, a power loss at most
+ * the last moments, which lease expiry heals).
+ *
+ * <p>Every operation runs on one dedicated worker thread, one at a time, so a read-modify-write
+ * (claim the first free slot, keep {@code connectedAt} on upsert) is atomic; the slot claim also uses
+ * the map's own atomic {@code putIfAbsent} / {@code replace}.
+ */
+public final class EmbeddedConnectionStore implements ConnectionStore {
+
+  private final MVStore store;
+  private final MVMap<String, String> connections;
+  private final MVMap<String, String> slots;
+  private final WorkerExecutor worker;
+  private volatile boolean closed;
+
+  private EmbeddedConnectionStore(Vertx vertx, MVStore store) {
+    this.store = store;
+    this.connections = store.openMap("connections");
+    this.slots = store.openMap("slots");
+    this.worker = vertx.createSharedWorkerExecutor("feedbus-embedded-connections-" + System.identityHashCode(this), 1);
+  }
+
+  /** Opens (creating when missing) {@code connections.mv.db} in {@code dataDir}; null: in memory only. */
+  public static Future<EmbeddedConnectionStore> open(Vertx vertx, Path dataDir) {
+    return vertx.executeBlocking(() -> {
+      MVStore.Builder builder = new MVStore.Builder().autoCommitDisabled();
+      if (dataDir != null) {
+        Files.createDirectories(dataDir);
+        builder.fileName(dataDir.resolve("connections.mv.db").toString());
+      }
+      return new EmbeddedConnectionStore(vertx, builder.open());
+    });
+  }
+
+  @Override
+  public Future<ConnectionRecord> upsert(ConnectionRecord connection) {
+    return write(() -> {
+      String old = connections.get(connection.connectionId());
+      ConnectionRecord stored = old == null ? connection : connection.connectedSince(record(old).connectedAt());
+      connections.put(connection.connectionId(), stored.toJson().encode());
+      return stored;
+    });
+  }
+
+  @Override
+  public Future<Boolean> touch(String connectionId, long now) {
+    return write(() -> {
+      String old = connections.get(connectionId);
+      if (old == null) {
+        return false;
+      }
+      connections.put(connectionId, record(old).seenAt(Math.max(now, record(old).lastSeen())).toJson().encode());
+      return true;
+    });
+  }
+
+  @Override
+  public Future<ConnectionRecord> remove(String connectionId) {
+    return write(() -> {
+      String old = connections.remove(connectionId);
+      return old == null ? null : record(old);
+    });
+  }
+
+  @Override
+  public Future<ConnectionRecord> get(String connectionId) {
+    return run(() -> {
+      String json = connections.get(connectionId);
+      return json == null ? null : record(json);
+    });
+  }
+
+  @Override
+  public Future<List<ConnectionRecord>> list(ConnectionFilter filter, int limit) {
+    return run(() -> {
+      List<ConnectionRecord> found = new ArrayList<>();
+      for (String json : connections.values()) {
+        ConnectionRecord c = record(json);
+        if (filter.matches(c)) {
+          found.add(c);
+        }
+      }
+      found.sort(Comparator.comparingLong(ConnectionRecord::connectedAt).thenComparing(ConnectionRecord::connectionId));
+      return found.size() > limit ? new ArrayList<>(found.subList(0, limit)) : found;
+    });
+  }
+
+  @Override
+  public Future<Long> count(ConnectionFilter filter) {
+    return run(() -> connections.values().stream().map(EmbeddedConnectionStore::record).filter(filter::matches).count());
+  }
+
+  @Override
+  public Future<Map<String, Long>> countByServer(long liveSince) {
+    return run(() -> {
+      Map<String, Long> counts = new TreeMap<>();
+      for (String json : connections.values()) {
+        ConnectionRecord c = record(json);
+        if (c.lastSeen() >= liveSince) {
+          counts.merge(c.serverId(), 1L, Long::sum);
+        }
+      }
+      return counts;
+    });
+  }
+
+  @Override
+  public Future<List<ConnectionRecord>> expire(long liveSince) {
+    return write(() -> {
+      List<ConnectionRecord> expired = new ArrayList<>();
+      for (Map.Entry<String, String> e : connections.entrySet()) {
+        ConnectionRecord c = record(e.getValue());
+        if (c.lastSeen() < liveSince) {
+          expired.add(c);
+        }
+      }
+      expired.forEach(c -> connections.remove(c.connectionId()));
+      return expired;
+    });
+  }
+
+  @Override
+  public Future<Integer> claimSlot(AdmissionSlot slot, int limit, long now) {
+    return write(() -> {
+      for (int i = 0; i < limit; i++) {
+        AdmissionSlot candidate = slot.withIndex(i);
+        String json = candidate.toJson().encode();
+        String existing = slots.putIfAbsent(candidate.id(), json);
+        if (existing == null) {
+          return i;
+        }
+        if (!slotOf(existing).liveAt(now) && slots.replace(candidate.id(), existing, json)) {
+          return i;
+        }
+      }
+      return -1;
+    });
+  }
+
+  @Override
+  public Future<Boolean> releaseSlot(String uid, String connectionId, long now) {
+    return write(() -> {
+      AdmissionSlot chosen = AdmissionSlot.pickForRelease(slotsOf(uid, now), connectionId);
+      return chosen != null && slots.remove(chosen.id()) != null;
+    });
+  }
+
+  @Override
+  public Future<List<AdmissionSlot>> slots(String uid, long now) {
+    return run(() -> slotsOf(uid, now));
+  }
+
+  @Override
+  public Future<Long> renewSlots(String uid, long expiresAt, long now) {
+    return write(() -> {
+      long renewed = 0;
+      for (AdmissionSlot s : slotsOf(uid, now)) {
+        if (s.connectionId() == null) {
+          slots.put(s.id(), new AdmissionSlot(s.uid(), s.index(), s.serverId(), null, s.acquiredAt(), Math.max(expiresAt, s.expiresAt()))
+              .toJson().encode());
+          renewed++;
+        }
+      }
+      return renewed;
+    });
+  }
+
+  @Override
+  public Future<Long> expireSlots(long now) {
+    return write(() -> {
+      List<String> dead = new ArrayList<>();
+      for (Map.Entry<String, String> e : slots.entrySet()) {
+        AdmissionSlot s = slotOf(e.getValue());
+        if (!s.liveAt(now) || (s.connectionId() != null && !connections.containsKey(s.connectionId()))) {
+          dead.add(e.getKey());
+        }
+      }
+      dead.forEach(slots::remove);
+      return (long) dead.size();
+    });
+  }
+
+  @Override
+  public Future<Void> close() {
+    if (closed) {
+      return Future.succeededFuture();
+    }
+    closed = true;
+    return worker.<Void>executeBlocking(() -> {
+      store.close();
+      return null;
+    }).eventually(worker::close);
+  }
+
+  private List<AdmissionSlot> slotsOf(String uid, long now) {
+    String prefix = uid + "#";
+    List<AdmissionSlot> found = new ArrayList<>();
+    Iterator<String> keys = slots.keyIterator(prefix);
+    while (keys.hasNext()) {
+      String key = keys.next();
+      if (!key.startsWith(prefix)) {
+        break;
+      }
+      AdmissionSlot s = slotOf(slots.get(key));
+      if (s.liveAt(now)) {
+        found.add(s);
+      }
+    }
+    return found;
+  }
+
+  private static ConnectionRecord record(String json) {
+    return ConnectionRecord.fromJson(new JsonObject(json));
+  }
+
+  private static AdmissionSlot slotOf(String json) {
+    return AdmissionSlot.fromJson(new JsonObject(json));
+  }
+
+  private <T> Future<T> write(Callable<T> work) {
+    return run(() -> {
+      T result = work.call();
+      if (store.hasUnsavedChanges()) {
+        store.commit();
+      }
+      return result;
+    });
+  }
+
+  private <T> Future<T> run(Callable<T> work) {
+    if (closed) {
+      return Future.failedFuture(FeedbusException.storeUnavailable("the embedded connection store is closed", null));
+    }
+    return worker.executeBlocking(work, true);
+  }
+}
