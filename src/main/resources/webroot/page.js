@@ -9,6 +9,8 @@
   function setState(state, reason) {
     $('status').dataset.state = state;
     $('status').textContent = state === 'open' ? 'connected' : state === 'closed' ? 'disconnected' + (reason ? ': ' + reason : '') : state;
+    // This page's own socket joins (or leaves) the registry: show it without waiting for the next poll.
+    if (state === 'open' || state === 'closed') setTimeout(refreshConnections, 300);
   }
 
   function showError(err) {
