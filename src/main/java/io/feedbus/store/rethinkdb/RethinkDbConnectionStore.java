@@ -78,7 +78,7 @@ public final class RethinkDbConnectionStore implements ConnectionStore {
     CompletableFuture<Void> bootstrap = store.queries.get()
         .thenCompose(connection -> CompletableFuture.supplyAsync(
             () -> new RethinkDbSchema(connection, options, store.io).bootstrap(), store.io).thenCompose(f -> f));
-    return bridge(context, "connection store bootstrap", bootstrap)
+    return RethinkDbFutures.bridge(context, "connection store bootstrap", bootstrap)
         .map(v -> store)
         .recover(failure -> store.close().transform(ignored -> Future.failedFuture(failure)));
   }
@@ -102,7 +102,7 @@ public final class RethinkDbConnectionStore implements ConnectionStore {
   @Override
   public Future<Boolean> touch(String connectionId, long now) {
     ReqlAst query = connections().get(connectionId).update(r.hashMap("lastSeen", now)).optArg("durability", options.durability.name());
-    return atom("heartbeat", () -> query).map(result -> number(((Map<?, ?>) result).get("skipped")) == 0);
+    return atom("heartbeat", () -> query).map(result -> RethinkDbFutures.number(((Map<?, ?>) result).get("skipped")) == 0);
   }
 
   @Override
@@ -131,7 +131,7 @@ public final class RethinkDbConnectionStore implements ConnectionStore {
 
   @Override
   public Future<Long> count(ConnectionFilter filter) {
-    return atom("count", () -> selection(filter).count()).map(RethinkDbConnectionStore::number);
+    return atom("count", () -> selection(filter).count()).map(RethinkDbFutures::number);
   }
 
   @Override
@@ -141,7 +141,7 @@ public final class RethinkDbConnectionStore implements ConnectionStore {
       Map<String, Long> counts = new java.util.TreeMap<>();
       for (Object row : (List<?>) rows) {
         Map<?, ?> group = (Map<?, ?>) row;
-        counts.put(String.valueOf(group.get("group")), number(group.get("reduction")));
+        counts.put(String.valueOf(group.get("group")), RethinkDbFutures.number(group.get("reduction")));
       }
       return counts;
     });
@@ -186,10 +186,10 @@ public final class RethinkDbConnectionStore implements ConnectionStore {
         .optArg("durability", options.durability.name());
     return atom("acquire", () -> query).compose(result -> {
       Map<?, ?> summary = (Map<?, ?>) result;
-      if (number(summary.get("inserted")) + number(summary.get("replaced")) == 1) {
+      if (RethinkDbFutures.number(summary.get("inserted")) + RethinkDbFutures.number(summary.get("replaced")) == 1) {
         return Future.succeededFuture(index);
       }
-      if (number(summary.get("errors")) > 0) {
+      if (RethinkDbFutures.number(summary.get("errors")) > 0) {
         return Future.failedFuture(new FeedbusException(500, "store_write_failed", "RethinkDB refused the slot: " + summary.get("first_error")));
       }
       return claimFrom(slot, index + 1, limit, now);
@@ -212,7 +212,7 @@ public final class RethinkDbConnectionStore implements ConnectionStore {
       ReqlFunction1 deleteIfSame = row -> r.branch(row.eq(expected), null, row);
       ReqlAst query = slots().get(chosen.id()).replace(deleteIfSame).optArg("durability", options.durability.name());
       return atom("release", () -> query).compose(result -> {
-        if (number(((Map<?, ?>) result).get("deleted")) == 1) {
+        if (RethinkDbFutures.number(((Map<?, ?>) result).get("deleted")) == 1) {
           return Future.succeededFuture(true);
         }
         return attemptsLeft > 1 ? releaseAttempt(uid, connectionId, now, attemptsLeft - 1) : Future.succeededFuture(false);
@@ -236,7 +236,7 @@ public final class RethinkDbConnectionStore implements ConnectionStore {
     ReqlFunction1 extend = row -> r.branch(row.g("expiresAt").lt(expiresAt), r.hashMap("expiresAt", expiresAt), r.hashMap());
     return atom("renew", () -> slots().between(uid + "#", uid + "$").filter(leasedAndLive).update(extend)
             .optArg("durability", options.durability.name()))
-        .map(result -> number(((Map<?, ?>) result).get("replaced")) + number(((Map<?, ?>) result).get("unchanged")));
+        .map(result -> RethinkDbFutures.number(((Map<?, ?>) result).get("replaced")) + RethinkDbFutures.number(((Map<?, ?>) result).get("unchanged")));
   }
 
   @Override
@@ -245,7 +245,7 @@ public final class RethinkDbConnectionStore implements ConnectionStore {
     ReqlFunction1 deleteIfLapsed = row -> r.branch(row.g("expiresAt").lt(now), null, row);
     Future<Long> leases = atom("expire slots", () -> slots().filter(lapsed).replace(deleteIfLapsed)
             .optArg("durability", options.durability.name()))
-        .map(result -> number(((Map<?, ?>) result).get("deleted")));
+        .map(result -> RethinkDbFutures.number(((Map<?, ?>) result).get("deleted")));
     return leases.compose(deleted -> orphanedSlots().compose(orphans -> {
       List<Future<Object>> deletes = new ArrayList<>();
       for (Map.Entry<String, String> orphan : orphans.entrySet()) {
@@ -258,7 +258,7 @@ public final class RethinkDbConnectionStore implements ConnectionStore {
       return Future.all(deletes).map(all -> {
         long n = deleted;
         for (int i = 0; i < all.size(); i++) {
-          n += number(((Map<?, ?>) all.resultAt(i)).get("deleted"));
+          n += RethinkDbFutures.number(((Map<?, ?>) all.resultAt(i)).get("deleted"));
         }
         return n;
       });
@@ -363,22 +363,7 @@ public final class RethinkDbConnectionStore implements ConnectionStore {
         return CompletableFuture.failedFuture(FeedbusException.storeUnavailable("the RethinkDB connection store is closed", e));
       }
     });
-    return bridge(context, operation, result);
+    return RethinkDbFutures.bridge(context, operation, result);
   }
 
-  private static <T> Future<T> bridge(Context context, String operation, CompletableFuture<T> result) {
-    Promise<T> promise = Promise.promise();
-    result.whenComplete((value, failure) -> context.runOnContext(v -> {
-      if (failure != null) {
-        promise.fail(RethinkDbErrors.toFeedbus(operation, failure));
-      } else {
-        promise.complete(value);
-      }
-    }));
-    return promise.future();
-  }
-
-  private static long number(Object value) {
-    return value instanceof Number ? ((Number) value).longValue() : 0L;
-  }
 }

@@ -114,7 +114,7 @@ public final class RethinkDbEventLog implements EventLog {
         .optArg("conflict", "error");
     return atom("append", insert).map(result -> {
       Map<?, ?> summary = (Map<?, ?>) result;
-      long errors = number(summary.get("errors"));
+      long errors = RethinkDbFutures.number(summary.get("errors"));
       if (errors > 0) {
         throw new FeedbusException(500, "store_write_failed", "RethinkDB rejected " + errors + " of " + events.size()
             + " events: " + summary.get("first_error"));
@@ -164,7 +164,7 @@ public final class RethinkDbEventLog implements EventLog {
         .optArg("index", RethinkDbSchema.TOPIC_CURSOR_INDEX)
         .delete()
         .optArg("durability", options.durability.name());
-    return atom("purge", query).map(result -> number(((Map<?, ?>) result).get("deleted")));
+    return atom("purge", query).map(result -> RethinkDbFutures.number(((Map<?, ?>) result).get("deleted")));
   }
 
   @Override
@@ -174,7 +174,7 @@ public final class RethinkDbEventLog implements EventLog {
         .between(r.minval(), Cursor.beforeTimestamp(olderThanTs).value())
         .delete()
         .optArg("durability", options.durability.name());
-    return atom("trim", query).map(result -> number(((Map<?, ?>) result).get("deleted")));
+    return atom("trim", query).map(result -> RethinkDbFutures.number(((Map<?, ?>) result).get("deleted")));
   }
 
   @Override
@@ -274,7 +274,7 @@ public final class RethinkDbEventLog implements EventLog {
 
   /** Runs an atom query on a given connection (a change stream's own); the result arrives on {@code context}. */
   Future<Object> atomOn(Connection connection, Context context, String operation, ReqlAst query) {
-    return bridge(context, operation, submit(() -> query.runAtomAsync(connection, Object.class)));
+    return RethinkDbFutures.bridge(context, operation, submit(() -> query.runAtomAsync(connection, Object.class)));
   }
 
   private <T> Future<T> withConnection(String operation, Function<Connection, CompletableFuture<T>> call) {
@@ -282,7 +282,7 @@ public final class RethinkDbEventLog implements EventLog {
     if (closed && !"schema bootstrap".equals(operation)) {
       return Future.failedFuture(FeedbusException.storeUnavailable("the RethinkDB event log is closed", null));
     }
-    return bridge(context, operation, queries.get().thenCompose(connection -> submit(() -> call.apply(connection))));
+    return RethinkDbFutures.bridge(context, operation, queries.get().thenCompose(connection -> submit(() -> call.apply(connection))));
   }
 
   /** Sends a query from the I/O thread, never from the caller's (possibly event-loop) thread. */
@@ -294,19 +294,4 @@ public final class RethinkDbEventLog implements EventLog {
     }
   }
 
-  private static <T> Future<T> bridge(Context context, String operation, CompletableFuture<T> result) {
-    Promise<T> promise = Promise.promise();
-    result.whenComplete((value, failure) -> context.runOnContext(v -> {
-      if (failure != null) {
-        promise.fail(RethinkDbErrors.toFeedbus(operation, failure));
-      } else {
-        promise.complete(value);
-      }
-    }));
-    return promise.future();
-  }
-
-  private static long number(Object value) {
-    return value instanceof Number ? ((Number) value).longValue() : 0L;
-  }
 }
