@@ -1,6 +1,5 @@
 package io.feedbus;
 
-import io.feedbus.bridge.BridgeObserver;
 import io.feedbus.bridge.BrowserAuth;
 import io.feedbus.bridge.BrowserBridge;
 import io.feedbus.bridge.BrowserRoutes;
@@ -17,7 +16,6 @@ import io.feedbus.presence.BridgeConnections;
 import io.feedbus.presence.ConnectionRegistryVerticle;
 import io.feedbus.presence.PresenceObserver;
 import io.feedbus.presence.PresenceRoutes;
-import io.feedbus.publish.GroupCommitter;
 import io.feedbus.publish.PublishVerticle;
 import io.feedbus.store.ConnectionStore;
 import io.feedbus.store.EventLog;
