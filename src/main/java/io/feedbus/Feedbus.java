@@ -179,7 +179,7 @@ public final class Feedbus {
     }
     switch (options.store().type) {
       case embedded:
-        return EmbeddedEventLog.open(vertx, Path.of(options.store().embedded.dataDir), options.store().embedded.fsync).map(l -> l);
+        return EmbeddedEventLog.open(vertx, Path.of(options.store().embedded.dataDir), options.store().embedded.fsync, nodeId).map(l -> l);
       case rethinkdb:
         return RethinkDbEventLog.open(vertx, options.store().rethinkdb, nodeId).map(l -> l);
       default:

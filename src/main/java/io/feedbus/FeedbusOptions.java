@@ -75,6 +75,11 @@ public final class FeedbusOptions {
     public int maxPayloadBytes = 1024 * 1024;
     public int maxBatchSize = 512;
     public int maxPending = 20_000;
+    /**
+     * After a write, how long the next one may wait for the publishers it just acknowledged to
+     * publish again, so they share one write (0: never wait; see {@code GroupCommitter}).
+     */
+    public long maxCommitDelayMillis = 2;
   }
 
   /** History reads. */
@@ -236,6 +241,7 @@ public final class FeedbusOptions {
     range(problems, "publish.maxPayloadBytes", publish.maxPayloadBytes, 1, 64 * 1024 * 1024);
     range(problems, "publish.maxBatchSize", publish.maxBatchSize, 1, 10_000);
     range(problems, "publish.maxPending", publish.maxPending, 1, 10_000_000);
+    range(problems, "publish.maxCommitDelayMillis", publish.maxCommitDelayMillis, 0, 1_000);
     range(problems, "history.defaultLimit", history.defaultLimit, 1, history.maxLimit);
     range(problems, "history.maxLimit", history.maxLimit, 1, 100_000);
     range(problems, "retention.maxAgeMillis", retention.maxAgeMillis, 0, Long.MAX_VALUE);

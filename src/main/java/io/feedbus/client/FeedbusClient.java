@@ -70,12 +70,21 @@ public final class FeedbusClient {
 
   /** One page of a topic's events strictly after {@code after} (null: from the start). */
   public Future<List<Event>> history(String topic, String after, int limit) {
+    return historyPage(topic, after, limit).map(HistoryPage::events);
+  }
+
+  /** A page of history and the cursor to read the next one after ({@code next}), null when this page ends it. */
+  public record HistoryPage(List<Event> events, String next) {
+  }
+
+  /** Like {@link #history}, with the {@code next} cursor the broker gives when more may follow. */
+  public Future<HistoryPage> historyPage(String topic, String after, int limit) {
     JsonObject request = new JsonObject().put("topic", topic).put("limit", limit);
     if (after != null) {
       request.put("after", after);
     }
     return vertx.eventBus().<JsonObject>request(HistoryRequest.ADDRESS, request, requestOptions)
-        .map(m -> events(m.body().getJsonArray("events")))
+        .map(m -> new HistoryPage(events(m.body().getJsonArray("events")), m.body().getString("next")))
         .recover(e -> Future.failedFuture(FeedbusException.from(e)));
   }
 

@@ -13,23 +13,18 @@ import io.vertx.core.json.JsonObject;
 import io.feedbus.event.FeedbusException;
 import io.feedbus.presence.ConnectionHandle;
 import java.util.ArrayDeque;
-import java.util.HashSet;
-import java.util.List;
-import java.util.Set;
 
 /**
  * Replay-then-live without gap or duplicate: listen live first (buffering), then page through
- * history until it is exhausted, then hand over the buffered live events that history did not
- * already contain, then pass live events straight through.
+ * history (following {@code next}) until it ends, then hand over the buffered live events, then
+ * pass live events straight through.
  *
- * <p>History and the buffer overlap for events committed while both were open; those are dropped by
- * id. Only ids recent enough to be in the buffer are remembered (see {@link #OVERLAP_WINDOW_MILLIS}),
- * so a replay of millions of events keeps a small set.
+ * <p>Every event passes one rule: it is delivered only when its cursor is after the last one
+ * delivered. The broker delivers a topic live in cursor order and history never shows an event
+ * before every earlier one is readable, so this drops exactly what history and the live buffer
+ * both contained, with no window of time or set of ids to keep.
  */
 final class ReplayingSubscription implements Subscription {
-
-  /** Events older than this before the live listener opened cannot reach it (feed lag plus clock skew). */
-  static final long OVERLAP_WINDOW_MILLIS = 60_000;
 
   private final Vertx vertx;
   private final FeedbusClient client;
@@ -37,10 +32,9 @@ final class ReplayingSubscription implements Subscription {
   private final Cursor from;
   private final Handler<Event> handler;
   private final ArrayDeque<Event> buffered = new ArrayDeque<>();
-  private final Set<String> replayedIds = new HashSet<>();
   private Context context;
   private MessageConsumer<JsonObject> consumer;
-  private long listeningSince;
+  private Cursor last;
   private volatile String lastCursor;
   private volatile boolean live;
   private boolean cancelled;
@@ -57,13 +51,13 @@ final class ReplayingSubscription implements Subscription {
     this.from = Cursor.parseNullable(fromCursor);
     this.handler = handler;
     this.lastCursor = fromCursor;
+    this.last = from;
   }
 
   Future<Subscription> start() {
     context = vertx.getOrCreateContext();
     Promise<Subscription> started = Promise.promise();
     context.runOnContext(v -> register().onFailure(started::fail).onSuccess(registered -> {
-      listeningSince = System.currentTimeMillis();
       consumer = vertx.eventBus().consumer(Topic.address(topic), m -> onLive(Event.fromJson(m.body())));
       consumer.completion()
           .compose(x -> from == null ? Future.succeededFuture() : replay(from))
@@ -99,56 +93,39 @@ final class ReplayingSubscription implements Subscription {
     closed.tryComplete(reason);
   }
 
+  /** Pages through history after {@code after} until the broker gives no {@code next}. */
   private Future<Void> replay(Cursor after) {
-    return client.history(topic, after.value(), FeedbusClient.REPLAY_PAGE).compose(page -> {
-      deliverReplayed(page);
-      if (page.size() < FeedbusClient.REPLAY_PAGE || cancelled) {
+    return client.historyPage(topic, after.value(), FeedbusClient.REPLAY_PAGE).compose(page -> {
+      page.events().forEach(this::deliver);
+      if (page.next() == null || page.events().isEmpty() || cancelled) {
         return Future.succeededFuture();
       }
-      return replay(page.get(page.size() - 1).cursor());
+      return replay(Cursor.parse(page.next()));
     });
-  }
-
-  private void deliverReplayed(List<Event> page) {
-    for (Event event : page) {
-      if (event.ts() >= listeningSince - OVERLAP_WINDOW_MILLIS) {
-        replayedIds.add(event.id());
-      }
-      deliver(event);
-    }
   }
 
   private void goLive() {
     while (!buffered.isEmpty()) {
-      Event event = buffered.poll();
-      if (!replayedIds.contains(event.id()) && event.cursor().isAfter(from)) {
-        deliver(event);
-      }
+      deliver(buffered.poll());
     }
     live = true;
-    // A store may show an event to a history read before its change reaches the bus (RethinkDB does):
-    // such an event can still arrive live after the switch, so the replayed ids stay a while longer.
-    if (!replayedIds.isEmpty()) {
-      vertx.setTimer(OVERLAP_WINDOW_MILLIS, id -> context.runOnContext(x -> replayedIds.clear()));
-    }
   }
 
   private void onLive(Event event) {
     if (live) {
-      if (!replayedIds.isEmpty() && replayedIds.remove(event.id())) {
-        return;
-      }
       deliver(event);
     } else {
       buffered.add(event);
     }
   }
 
+  /** Delivers an event after the last one delivered; anything else was delivered already. */
   private void deliver(Event event) {
-    if (cancelled) {
+    if (cancelled || !event.cursor().isAfter(last)) {
       return;
     }
-    lastCursor = event.cursor().value();
+    last = event.cursor();
+    lastCursor = last.value();
     handler.handle(event);
   }
 

@@ -29,13 +29,54 @@ public final class Cursor implements Comparable<Cursor> {
     return new Cursor(value);
   }
 
+  private static final Pattern BOUND = Pattern.compile("(\\d{13}-(\\d{6}-)?)?");
+
+  /**
+   * Parses a cursor or a bound between cursors ({@code ""}, {@code <ts>-}, {@code <ts>-<seq>-}), as
+   * commit frontiers are stored.
+   */
+  public static Cursor parseBound(String value) {
+    if (value != null && BOUND.matcher(value).matches()) {
+      return new Cursor(value);
+    }
+    return parse(value);
+  }
+
   /** Like {@link #parse} but null stays null (an absent cursor). */
   public static Cursor parseNullable(String value) {
     return value == null || value.isEmpty() ? null : parse(value);
   }
 
   static Cursor of(long ts, int sequence, String nodeTag) {
-    return new Cursor(String.format("%013d-%06d-%s", ts, sequence, nodeTag));
+    StringBuilder value = new StringBuilder(21 + nodeTag.length());
+    digits(value, ts, 13).append('-');
+    digits(value, sequence, 6).append('-');
+    return new Cursor(value.append(nodeTag).toString());
+  }
+
+  /** Zero-padded decimal, as {@code %0<width>d} (cursors are made per event: no format parsing). */
+  private static StringBuilder digits(StringBuilder out, long value, int width) {
+    String text = Long.toString(value);
+    for (int i = text.length(); i < width; i++) {
+      out.append('0');
+    }
+    return out.append(text);
+  }
+
+  /**
+   * A bound between cursors: after every cursor of milliseconds before {@code ts} and of {@code ts}
+   * with a smaller sequence, before every cursor of {@code (ts, sequence)} and later ones, whatever
+   * their node. Commit frontiers are bounds like this one.
+   */
+  static Cursor bound(long ts, int sequence) {
+    StringBuilder value = new StringBuilder(21);
+    digits(value, ts, 13).append('-');
+    return new Cursor(digits(value, sequence, 6).append('-').toString());
+  }
+
+  /** The sequence within the millisecond; -1 for a bound made by {@link #beforeTimestamp}. */
+  int sequence() {
+    return value.length() >= 20 ? Integer.parseInt(value.substring(14, 20)) : -1;
   }
 
   /**
@@ -46,7 +87,7 @@ public final class Cursor implements Comparable<Cursor> {
     if (ts <= 0) {
       return new Cursor("");
     }
-    return new Cursor(String.format("%013d-", ts));
+    return new Cursor(digits(new StringBuilder(14), ts, 13).append('-').toString());
   }
 
   /** The smallest possible bound: reading after it reads everything. */

@@ -36,7 +36,8 @@ import java.util.concurrent.atomic.AtomicInteger;
  *   <li>{@code feedbus_publish_latency_seconds} (submit to durable ack, per event; histogram)</li>
  *   <li>{@code feedbus_publish_batch_seconds} (one store write; histogram), {@code feedbus_publish_batch_events}</li>
  *   <li>{@code feedbus_feed_lag_seconds} (delivery time minus the event's {@code ts}; histogram)</li>
- *   <li>{@code feedbus_store_up} (1 connected, 0 not), {@code feedbus_store_reconnects_total}, {@code feedbus_store_disconnects_total}</li>
+ *   <li>{@code feedbus_store_up} (1 connected, 0 not), {@code feedbus_store_reconnects_total}, {@code feedbus_store_disconnects_total},
+ *       {@code feedbus_store_feed_stalls_total} (disconnects because the feed stopped moving)</li>
  *   <li>{@code feedbus_connections_live} ({@link #connectionOpened} / {@link #connectionClosed})</li>
  *   <li>{@code feedbus_admission_accepted_total}, {@code feedbus_admission_refused_total{reason}}</li>
  *   <li>{@code feedbus_bridge_dropped_total}, {@code feedbus_bridge_disconnected_total{reason}}, {@code feedbus_bridge_refused_total{code}}</li>
@@ -59,6 +60,7 @@ public final class FeedbusMetrics implements GroupCommitter.Observer, FeedVertic
   private final Timer feedLag;
   private final Counter reconnects;
   private final Counter disconnects;
+  private final Counter stalls;
   private final Counter admissionAccepted;
   private final Counter bridgeDropped;
 
@@ -76,6 +78,8 @@ public final class FeedbusMetrics implements GroupCommitter.Observer, FeedVertic
     feedLag = keep(histogram(Timer.builder("feedbus.feed.lag").description("Delivery time minus the event's timestamp")));
     reconnects = keep(Counter.builder("feedbus.store.reconnects").description("Times the store came back after a disconnect").tags(tags).register(registry));
     disconnects = keep(Counter.builder("feedbus.store.disconnects").description("Times the store went away").tags(tags).register(registry));
+    stalls = keep(Counter.builder("feedbus.store.feed.stalls").description("Times the store's change feed stopped moving while connected and was reopened")
+        .tags(tags).register(registry));
     keep(Gauge.builder("feedbus.store.up", storeUp, AtomicInteger::get).description("1 while the store is connected").tags(tags).register(registry));
     keep(Gauge.builder("feedbus.connections.live", liveConnections, AtomicInteger::get).description("Client connections open on this node").tags(tags).register(registry));
     admissionAccepted = keep(Counter.builder("feedbus.admission.accepted").description("Streams admission let in").tags(tags).register(registry));
@@ -137,6 +141,9 @@ public final class FeedbusMetrics implements GroupCommitter.Observer, FeedVertic
       case DISCONNECTED:
         storeUp.set(0);
         disconnects.increment();
+        if (status.stalled()) {
+          stalls.increment();
+        }
         break;
       default:
         storeUp.set(0);

@@ -4,17 +4,26 @@ import io.feedbus.event.CursorClock;
 import io.feedbus.event.Event;
 import io.feedbus.event.FeedbusException;
 import io.feedbus.store.EventLog;
+import io.feedbus.store.PartialAppendException;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
+import io.vertx.core.Vertx;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.List;
 
 /**
- * Groups concurrent publishes into one store write. When nothing is in flight a request is written
- * at once (no added latency at low load); while a write is in flight, new requests queue and go
- * together in the next write. One write at a time also keeps this node's commit order equal to its
- * cursor order, which the change stream's resume relies on.
+ * Groups concurrent publishes into store writes. While fewer writes than the engine takes at once
+ * ({@link EventLog#maxAppendsInFlight()}) are in flight a request is written at once (no added
+ * latency at low load); beyond that, new requests queue and go together in the next write. Cursors
+ * are taken when a write is formed, from the engine's clock, and settled when it is over, so the
+ * engine's commit frontier never passes a write still in flight.
+ *
+ * <p>Commit delay: when a write of K events completes, its K publishers usually publish again
+ * within a fraction of a millisecond. Flushing at once would send only those that queued during the
+ * write, and the two groups would alternate from then on, each write carrying half the publishers.
+ * So the next write waits until the queue has grown by K again, at most {@code maxCommitDelayMillis};
+ * a lone publisher (K = 1) never waits.
  *
  * <p>Not thread-safe: call it from one Vert.x context (the publish verticle's).
  */
@@ -36,15 +45,30 @@ public final class GroupCommitter {
   private final String origin;
   private final int maxBatchSize;
   private final int maxPending;
+  private final int maxInFlight;
   private final Observer observer;
+  private final Vertx vertx;
+  private final long maxCommitDelayMillis;
   private final ArrayDeque<Pending> queue = new ArrayDeque<>();
-  private boolean inFlight;
+  private int inFlight;
+  /** While waiting after a write: flush once this many publishes queue (0: not waiting). */
+  private int waitingFor;
+  private long delayTimer = -1;
   private boolean draining;
   private Promise<Void> drained;
 
-  public GroupCommitter(EventLog log, CursorClock clock, String origin, int maxBatchSize, int maxPending, Observer observer) {
+  public GroupCommitter(EventLog log, String origin, int maxBatchSize, int maxPending, Observer observer) {
+    this(log, origin, maxBatchSize, maxPending, observer, null, 0);
+  }
+
+  /** With a commit delay of up to {@code maxCommitDelayMillis} (timers from {@code vertx}). */
+  public GroupCommitter(EventLog log, String origin, int maxBatchSize, int maxPending, Observer observer,
+                        Vertx vertx, long maxCommitDelayMillis) {
+    this.vertx = vertx;
+    this.maxCommitDelayMillis = vertx == null ? 0 : maxCommitDelayMillis;
     this.log = log;
-    this.clock = clock;
+    this.clock = log.clock();
+    this.maxInFlight = Math.max(1, log.maxAppendsInFlight());
     this.origin = origin;
     this.maxBatchSize = maxBatchSize;
     this.maxPending = maxPending;
@@ -61,7 +85,11 @@ public final class GroupCommitter {
     }
     Promise<Event> promise = Promise.promise();
     queue.add(new Pending(request, promise));
-    if (!inFlight) {
+    if (waitingFor > 0) {
+      if (queue.size() >= waitingFor) {
+        flushAll();
+      }
+    } else if (inFlight < maxInFlight) {
       flush();
     }
     return promise.future();
@@ -75,10 +103,13 @@ public final class GroupCommitter {
   /** Refuses new publishes and completes once every accepted one is written (or failed). */
   public Future<Void> drain() {
     draining = true;
+    if (waitingFor > 0) {
+      flushAll();
+    }
     if (drained == null) {
       drained = Promise.promise();
     }
-    if (!inFlight && queue.isEmpty()) {
+    if (inFlight == 0 && queue.isEmpty()) {
       drained.tryComplete();
     }
     return drained.future();
@@ -91,12 +122,12 @@ public final class GroupCommitter {
     for (int i = 0; i < n; i++) {
       Pending p = queue.poll();
       PublishRequest r = p.request;
-      // Cursors are taken here, in write order, so commit order equals cursor order.
+      // Cursors are taken here, in write order; the clock holds them until the write is settled.
       Event event = new Event(clock.next(), r.topic(), r.payload(), r.headers(), origin, r.persist());
       batch.add(p);
       events.add(event);
     }
-    inFlight = true;
+    inFlight++;
     long started = System.nanoTime();
     Future<Void> write;
     try {
@@ -105,7 +136,8 @@ public final class GroupCommitter {
       write = Future.failedFuture(e);
     }
     write.onComplete(ar -> {
-      inFlight = false;
+      inFlight--;
+      clock.settle(events);
       if (ar.succeeded()) {
         observer.committed(events, System.nanoTime() - started);
         for (int i = 0; i < batch.size(); i++) {
@@ -115,14 +147,49 @@ public final class GroupCommitter {
         FeedbusException error = ar.cause() instanceof FeedbusException
             ? (FeedbusException) ar.cause()
             : FeedbusException.storeUnavailable("the store did not accept the write: " + ar.cause().getMessage(), ar.cause());
-        batch.forEach(p -> p.promise.fail(error));
+        PartialAppendException partial = error instanceof PartialAppendException ? (PartialAppendException) error : null;
+        for (int i = 0; i < batch.size(); i++) {
+          if (partial != null && partial.stored(events.get(i))) {
+            batch.get(i).promise.complete(events.get(i));
+          } else {
+            batch.get(i).promise.fail(error);
+          }
+        }
       }
-      if (!queue.isEmpty()) {
-        flush();
-      } else if (draining) {
+      int returning = batch.size();
+      if (maxCommitDelayMillis > 0 && returning > 1 && !draining && waitingFor == 0) {
+        waitFor(Math.min(maxBatchSize, queue.size() + returning));
+      } else if (waitingFor == 0) {
+        flushAll();
+      }
+      if (draining && inFlight == 0 && queue.isEmpty()) {
         drained.tryComplete();
       }
     });
+  }
+
+  /** Waits for the queue to reach {@code size}, at most the commit delay, then flushes. */
+  private void waitFor(int size) {
+    if (queue.size() >= size) {
+      flushAll();
+      return;
+    }
+    waitingFor = size;
+    delayTimer = vertx.setTimer(maxCommitDelayMillis, t -> {
+      delayTimer = -1;
+      flushAll();
+    });
+  }
+
+  private void flushAll() {
+    waitingFor = 0;
+    if (delayTimer >= 0) {
+      vertx.cancelTimer(delayTimer);
+      delayTimer = -1;
+    }
+    while (inFlight < maxInFlight && !queue.isEmpty()) {
+      flush();
+    }
   }
 
   private record Pending(PublishRequest request, Promise<Event> promise) {

@@ -3,7 +3,6 @@ package io.feedbus.publish;
 import io.feedbus.FeedbusOptions;
 import io.feedbus.event.Ack;
 import io.feedbus.event.BusService;
-import io.feedbus.event.CursorClock;
 import io.feedbus.store.EventLog;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
@@ -13,7 +12,6 @@ import io.vertx.core.eventbus.MessageConsumer;
 public final class PublishVerticle extends VerticleBase {
 
   private final EventLog log;
-  private final CursorClock clock;
   private final String nodeId;
   private final FeedbusOptions.Publish options;
   private final GroupCommitter.Observer observer;
@@ -23,14 +21,14 @@ public final class PublishVerticle extends VerticleBase {
   public PublishVerticle(EventLog log, String nodeId, FeedbusOptions.Publish options, GroupCommitter.Observer observer) {
     this.log = log;
     this.nodeId = nodeId;
-    this.clock = new CursorClock(nodeId);
     this.options = options;
     this.observer = observer;
   }
 
   @Override
   public Future<?> start() {
-    committer = new GroupCommitter(log, clock, nodeId, options.maxBatchSize, options.maxPending, observer);
+    committer = new GroupCommitter(log, nodeId, options.maxBatchSize, options.maxPending, observer,
+        vertx, options.maxCommitDelayMillis);
     consumer = BusService.register(vertx.eventBus(), PublishRequest.ADDRESS, body -> {
       PublishRequest request = PublishRequest.parse(body, options.maxPayloadBytes);
       long accepted = System.nanoTime();

@@ -1,6 +1,7 @@
 package io.feedbus.store;
 
 import io.feedbus.event.Cursor;
+import io.feedbus.event.CursorClock;
 import io.feedbus.event.Event;
 import io.vertx.core.Future;
 import java.util.List;
@@ -11,10 +12,14 @@ import java.util.List;
  * <p>Contract (pinned by {@code EventLogContract} for every engine):
  * <ul>
  *   <li>{@link #append} completes only once every event of the batch is durable; events carry
- *       their cursor already, and a node appends one batch at a time in cursor order.</li>
- *   <li>Reads are strictly after the given cursor, in cursor order.</li>
- *   <li>{@link #changes} delivers every event appended after {@code from}, in cursor order for the
- *       events of one node, each exactly once, also across engine outages.</li>
+ *       their cursor already, taken from {@link #clock()}. When only some of a batch could be
+ *       stored it fails with {@link PartialAppendException}, which says which.</li>
+ *   <li>Reads are strictly after the given cursor, in cursor order, and never return an event
+ *       before every event with a smaller cursor is readable too (on a shared store: below the
+ *       lowest commit frontier of all nodes), so a reader that resumes after the last cursor it saw
+ *       misses nothing.</li>
+ *   <li>{@link #changes} delivers every event appended after {@code from}, in cursor order, each
+ *       exactly once, also across engine outages.</li>
  * </ul>
  * Every method returns without blocking the caller's thread.
  */
@@ -22,6 +27,18 @@ public interface EventLog {
 
   /** Stores a batch; the future completes once all of it is durable. */
   Future<Void> append(List<Event> events);
+
+  /**
+   * The clock this engine's events take their cursors from, seeded from the store so cursors never
+   * go back (restarts, clock steps, other nodes). Writers {@link CursorClock#settle} each cursor
+   * they took once its append is over.
+   */
+  CursorClock clock();
+
+  /** How many appends a writer may have in flight at once (their commits may complete in any order). */
+  default int maxAppendsInFlight() {
+    return 1;
+  }
 
   /** Events of {@code topic} strictly after {@code after} (null: from the start), at most {@code limit}. */
   Future<List<Event>> readAfter(String topic, Cursor after, int limit);

@@ -10,6 +10,14 @@ public record StoreStatus(State state, String engine, String detail, long ts) {
   /** What happened. */
   public enum State { CONNECTED, DISCONNECTED, RECONNECTED, ERROR }
 
+  /** The detail of a disconnect because the feed stopped moving while connected starts with this. */
+  public static final String STALLED = "stalled: ";
+
+  /** A disconnect because the feed stopped moving although its connection stayed open. */
+  public boolean stalled() {
+    return state == State.DISCONNECTED && detail != null && detail.startsWith(STALLED);
+  }
+
   public static StoreStatus of(State state, String engine, String detail) {
     return new StoreStatus(state, engine, detail, System.currentTimeMillis());
   }

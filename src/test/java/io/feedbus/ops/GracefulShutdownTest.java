@@ -55,7 +55,7 @@ class GracefulShutdownTest {
       http.close();
     }
     assertThat(exitCode).isZero();
-    EmbeddedEventLog log = await(EmbeddedEventLog.open(vertx, dir, true));
+    EmbeddedEventLog log = await(EmbeddedEventLog.open(vertx, dir, true, "node-1"));
     try {
       Set<String> stored = new HashSet<>();
       for (int p = 0; p < 16; p++) {
@@ -127,7 +127,7 @@ class GracefulShutdownTest {
         assertThat(io.feedbus.event.FeedbusException.from(f.cause()).status()).as(f.cause().toString()).isEqualTo(503);
       }
     }
-    EmbeddedEventLog log = await(EmbeddedEventLog.open(vertx, dir, true));
+    EmbeddedEventLog log = await(EmbeddedEventLog.open(vertx, dir, true, "node-1"));
     try {
       Set<String> stored = await(log.readAfter("drain", null, 1000)).stream().map(Event::id).collect(Collectors.toSet());
       assertThat(acked).isNotEmpty();

@@ -35,7 +35,7 @@ class ReadinessTest {
 
   @BeforeEach
   void start(Vertx vertx) throws Exception {
-    log = new SwitchableStatusEventLog(await(EmbeddedEventLog.open(vertx, dir, true)));
+    log = new SwitchableStatusEventLog(await(EmbeddedEventLog.open(vertx, dir, true, "node-1")));
     node = await(Feedbus.start(vertx, TestNodes.options(dir), log));
     http = WebClient.create(vertx, new WebClientOptions().setDefaultHost("127.0.0.1").setDefaultPort(node.httpPort()));
   }

@@ -23,6 +23,7 @@ class GroupCommitterTest {
   static final class ManualLog implements EventLog {
     final List<List<Event>> batches = new ArrayList<>();
     final List<Promise<Void>> writes = new ArrayList<>();
+    final CursorClock clock = new CursorClock("n");
 
     @Override public Future<Void> append(List<Event> events) {
       batches.add(events);
@@ -38,6 +39,7 @@ class GroupCommitterTest {
     @Override public Future<Long> purge(String topic) { return Future.succeededFuture(0L); }
     @Override public Future<Long> trim(long olderThanTs) { return Future.succeededFuture(0L); }
     @Override public boolean sharedAcrossNodes() { return false; }
+    @Override public CursorClock clock() { return clock; }
     @Override public Future<Void> close() { return Future.succeededFuture(); }
   }
 
@@ -48,7 +50,7 @@ class GroupCommitterTest {
   @Test
   void anIdleCommitterWritesAtOnceAndBatchesWhatArrivesDuringAWrite() {
     ManualLog log = new ManualLog();
-    GroupCommitter committer = new GroupCommitter(log, new CursorClock("n"), "n", 100, 1000, GroupCommitter.Observer.NONE);
+    GroupCommitter committer = new GroupCommitter(log, "n", 100, 1000, GroupCommitter.Observer.NONE);
     Future<Event> first = committer.submit(request(0));
     assertThat(log.batches).hasSize(1);
     List<Future<Event>> queued = new ArrayList<>();
@@ -69,7 +71,7 @@ class GroupCommitterTest {
   @Test
   void batchesRespectTheMaximumSizeAndKeepCursorOrder() {
     ManualLog log = new ManualLog();
-    GroupCommitter committer = new GroupCommitter(log, new CursorClock("n"), "n", 4, 1000, GroupCommitter.Observer.NONE);
+    GroupCommitter committer = new GroupCommitter(log, "n", 4, 1000, GroupCommitter.Observer.NONE);
     for (int i = 0; i < 9; i++) {
       committer.submit(request(i));
     }
@@ -86,7 +88,7 @@ class GroupCommitterTest {
   @Test
   void aFailedWriteFailsEveryPublishOfItsBatchAndTheNextBatchStillGoes() {
     ManualLog log = new ManualLog();
-    GroupCommitter committer = new GroupCommitter(log, new CursorClock("n"), "n", 100, 1000, GroupCommitter.Observer.NONE);
+    GroupCommitter committer = new GroupCommitter(log, "n", 100, 1000, GroupCommitter.Observer.NONE);
     Future<Event> a = committer.submit(request(0));
     Future<Event> b = committer.submit(request(1));
     log.writes.get(0).fail(new RuntimeException("disk gone"));
@@ -99,7 +101,7 @@ class GroupCommitterTest {
   @Test
   void aFullQueueRefusesWithOverloadedInsteadOfGrowing() {
     ManualLog log = new ManualLog();
-    GroupCommitter committer = new GroupCommitter(log, new CursorClock("n"), "n", 100, 3, GroupCommitter.Observer.NONE);
+    GroupCommitter committer = new GroupCommitter(log, "n", 100, 3, GroupCommitter.Observer.NONE);
     committer.submit(request(0));
     committer.submit(request(1));
     committer.submit(request(2));
@@ -113,7 +115,7 @@ class GroupCommitterTest {
   @Test
   void drainRefusesNewPublishesAndCompletesAfterTheAcceptedOnesAreWritten() {
     ManualLog log = new ManualLog();
-    GroupCommitter committer = new GroupCommitter(log, new CursorClock("n"), "n", 100, 1000, GroupCommitter.Observer.NONE);
+    GroupCommitter committer = new GroupCommitter(log, "n", 100, 1000, GroupCommitter.Observer.NONE);
     Future<Event> accepted = committer.submit(request(0));
     Future<Event> queued = committer.submit(request(1));
     Future<Void> drained = committer.drain();

@@ -53,6 +53,11 @@ public abstract class EventLogContract {
     return new Event(clock.next(), topic, payload, Map.of(), "contract-node", true);
   }
 
+  /** An event stamped by the engine's own clock, as the publish path stamps them: what change streams see live. */
+  protected Event liveEvent(String topic, Object payload) {
+    return new Event(log.clock().next(), topic, payload, Map.of(), "contract-node", true);
+  }
+
   protected void tick(long millis) {
     fakeTime.addAndGet(millis);
   }
@@ -168,6 +173,53 @@ public abstract class EventLogContract {
   }
 
   @Test
+  void payloadsReadBackExactlyAsPublished() throws Exception {
+    JsonObject deep = new JsonObject().put("leaf", 1);
+    for (int i = 0; i < 150; i++) {
+      deep = new JsonObject().put("d", deep);
+    }
+    JsonObject payload = new JsonObject()
+        .put("zero", 0)
+        .put("int", 42)
+        .put("negative", -7)
+        .put("beyond2pow53", 9_007_199_254_740_993L)
+        .put("double", 0.1)
+        .put("large", 1e300)
+        .put("reqlType", new JsonObject().put("$reql_type$", "TIME").put("epoch_time", 1))
+        .put("empty", new JsonObject())
+        .put("none", new io.vertx.core.json.JsonArray())
+        .put("dotted.key", "v")
+        .put("deep", deep);
+    Event event = event("parity", payload);
+    await(log.append(List.of(event)));
+    Event read = await(log.readAfter("parity", null, 10)).get(0);
+    JsonObject back = (JsonObject) read.payload();
+    assertThat(back.encode()).isEqualTo(payload.encode());
+    assertThat(back.getValue("zero")).isInstanceOf(Integer.class).isEqualTo(0);
+    assertThat(back.getValue("int")).isInstanceOf(Integer.class);
+    assertThat(back.getValue("beyond2pow53")).isEqualTo(9_007_199_254_740_993L);
+    assertThat(back.getValue("double")).isEqualTo(0.1);
+    assertThat(read.toJson()).isEqualTo(event.toJson());
+    assertThat(new JsonObject().put("n", 0)).isEqualTo(((JsonObject) event("n", new JsonObject().put("n", 0)).payload()));
+  }
+
+  @Test
+  void appendingACursorTwiceFailsAndNeverOverwrites() throws Exception {
+    Event event = event("dup", "first");
+    await(log.append(List.of(event)));
+    Event sameCursor = new Event(event.cursor(), "dup", "second", null, "contract-node", true);
+    Event other = event("dup", "other");
+    Throwable failure = log.append(List.of(sameCursor, other)).toCompletionStage().toCompletableFuture()
+        .handle((v, t) -> t).get(30, TimeUnit.SECONDS);
+    assertThat(failure).isInstanceOf(io.feedbus.event.FeedbusException.class);
+    assertThat(((io.feedbus.event.FeedbusException) failure).code()).isEqualTo("store_write_failed");
+    assertThat(failure).isInstanceOf(PartialAppendException.class);
+    assertThat(((PartialAppendException) failure).stored(other)).as("the other event of the batch is stored").isTrue();
+    assertThat(((PartialAppendException) failure).stored(sameCursor)).isFalse();
+    assertThat(payloads(await(log.readAfter("dup", null, 10)))).containsExactly("first", "other");
+  }
+
+  @Test
   void deleteRemovesOnlyTheGivenEvents() throws Exception {
     Event keep = event("d", "keep");
     Event transientEvent = new Event(clock.next(), "d", "gone", Map.of(), "contract-node", false);
@@ -203,7 +255,7 @@ public abstract class EventLogContract {
     List<Event> stored = List.of(event("c", 1), event("c", 2));
     await(log.append(List.of(before)));
     await(log.append(stored));
-    List<Event> live = IntStream.range(3, 103).mapToObj(i -> event("c", i)).collect(Collectors.toList());
+    List<Event> live = IntStream.range(3, 103).mapToObj(i -> liveEvent("c", i)).collect(Collectors.toList());
     List<Object> received = new ArrayList<>();
     log.changes(before.cursor(), received(test, received, 102))
         .compose(stream -> appendOneByOne(live))
@@ -220,7 +272,7 @@ public abstract class EventLogContract {
     await(log.append(List.of(event("n", "old"))));
     List<Object> received = new ArrayList<>();
     log.changes(null, received(test, received, 1))
-        .compose(stream -> log.append(List.of(event("n", "new"))))
+        .compose(stream -> log.append(List.of(liveEvent("n", "new"))))
         .onFailure(test::failNow);
     assertThat(test.awaitCompletion(30, TimeUnit.SECONDS)).isTrue();
     assertThat(received).containsExactly("new");
@@ -231,7 +283,7 @@ public abstract class EventLogContract {
     List<Object> received = new ArrayList<>();
     ChangeStream stream = await(log.changes(null, e -> received.add(e.payload())));
     await(stream.close());
-    await(log.append(List.of(event("z", 1))));
+    await(log.append(List.of(liveEvent("z", 1))));
     // Give a (wrongly) still-open stream the time to deliver before asserting it did not.
     vertx.setTimer(300, id -> test.verify(() -> {
       assertThat(received).isEmpty();

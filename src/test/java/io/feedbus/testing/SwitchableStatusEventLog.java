@@ -43,6 +43,11 @@ public final class SwitchableStatusEventLog implements EventLog {
   }
 
   @Override
+  public io.feedbus.event.CursorClock clock() {
+    return delegate.clock();
+  }
+
+  @Override
   public Future<Void> append(List<Event> events) {
     return delegate.append(events);
   }

@@ -17,7 +17,8 @@ import java.util.concurrent.atomic.AtomicInteger;
  * A loopback TCP proxy for outage tests: listens on 127.0.0.1 (random port) and forwards each
  * connection to a target. {@link #dropAll()} cuts every current connection (both sides see the
  * socket close), {@link #pause()} makes new connections close right after they are accepted until
- * {@link #resume()}.
+ * {@link #resume()}, and {@link #freeze()} stops carrying bytes on the current connections while
+ * keeping them open (a link that went silent), until {@link #thaw()}.
  */
 public final class TcpProxy {
 
@@ -28,6 +29,7 @@ public final class TcpProxy {
   private final Set<NetSocket> sockets = ConcurrentHashMap.newKeySet();
   private final AtomicInteger accepted = new AtomicInteger();
   private volatile boolean paused;
+  private final Set<NetSocket> frozen = ConcurrentHashMap.newKeySet();
 
   private TcpProxy(Vertx vertx, String targetHost, int targetPort) {
     this.targetHost = targetHost;
@@ -73,6 +75,22 @@ public final class TcpProxy {
     paused = false;
   }
 
+  /** Stops forwarding on every current connection without closing it; new connections are not affected. */
+  public void freeze() {
+    for (NetSocket socket : sockets) {
+      frozen.add(socket);
+      socket.pause();
+    }
+  }
+
+  /** Forwards again on the connections {@link #freeze()} stopped (those still open). */
+  public void thaw() {
+    for (NetSocket socket : frozen) {
+      socket.resume();
+    }
+    frozen.clear();
+  }
+
   public Future<Void> close() {
     dropAll();
     return server.close().eventually(client::close);
@@ -113,11 +131,15 @@ public final class TcpProxy {
   }
 
   /** Copies with backpressure: a full receiver pauses the sender until it drains. */
-  private static void forward(io.vertx.core.buffer.Buffer buffer, NetSocket to, NetSocket from) {
+  private void forward(io.vertx.core.buffer.Buffer buffer, NetSocket to, NetSocket from) {
     to.write(buffer);
     if (to.writeQueueFull()) {
       from.pause();
-      to.drainHandler(v -> from.resume());
+      to.drainHandler(v -> {
+        if (!frozen.contains(from)) {
+          from.resume();
+        }
+      });
     }
   }
 

@@ -1,10 +1,13 @@
 package io.feedbus.store.embedded;
 
 import io.feedbus.event.Cursor;
+import io.feedbus.event.CursorClock;
 import io.feedbus.event.Event;
 import io.feedbus.store.ChangeListener;
 import io.feedbus.store.ChangeStream;
 import io.feedbus.store.EventLog;
+import io.feedbus.store.PartialAppendException;
+import io.feedbus.event.FeedbusException;
 import io.feedbus.store.StoreStatus;
 import io.vertx.core.Context;
 import io.vertx.core.Future;
@@ -44,6 +47,7 @@ public final class EmbeddedEventLog implements EventLog {
   private final MVMap<String, String> timeline;
   private final WorkerExecutor writer;
   private final boolean fsync;
+  private final CursorClock clock;
   private final List<Stream> streams = new CopyOnWriteArrayList<>();
   private volatile boolean closed;
   /**
@@ -53,28 +57,40 @@ public final class EmbeddedEventLog implements EventLog {
    */
   private volatile String committedThrough = "";
 
-  private EmbeddedEventLog(Vertx vertx, MVStore store, boolean fsync) {
+  private EmbeddedEventLog(Vertx vertx, MVStore store, boolean fsync, String nodeId) {
     this.vertx = vertx;
     this.store = store;
     this.fsync = fsync;
+    this.clock = new CursorClock(nodeId);
     this.topics = store.openMap("topics");
     this.timeline = store.openMap("timeline");
     this.writer = vertx.createSharedWorkerExecutor("feedbus-embedded-writer-" + System.identityHashCode(this), 1);
   }
 
-  /** Opens (creating when missing) the log in {@code dataDir}. */
-  public static Future<EmbeddedEventLog> open(Vertx vertx, Path dataDir, boolean fsync) {
+  /**
+   * Opens (creating when missing) the log in {@code dataDir}; cursors of {@code nodeId} continue
+   * after the newest stored one, whatever the wall clock says.
+   */
+  public static Future<EmbeddedEventLog> open(Vertx vertx, Path dataDir, boolean fsync, String nodeId) {
     return vertx.executeBlocking(() -> {
       Files.createDirectories(dataDir);
       MVStore store = new MVStore.Builder()
           .fileName(dataDir.resolve("events.mv.db").toString())
           .autoCommitDisabled()
           .open();
-      EmbeddedEventLog log = new EmbeddedEventLog(vertx, store, fsync);
+      EmbeddedEventLog log = new EmbeddedEventLog(vertx, store, fsync, nodeId);
       String last = log.timeline.lastKey(); // what is in the file was committed
       log.committedThrough = last == null ? "" : last;
+      if (last != null) {
+        log.clock.observe(Cursor.parse(last));
+      }
       return log;
     });
+  }
+
+  @Override
+  public CursorClock clock() {
+    return clock;
   }
 
   @Override
@@ -82,22 +98,35 @@ public final class EmbeddedEventLog implements EventLog {
     if (events.isEmpty()) {
       return Future.succeededFuture();
     }
-    return write(() -> {
+    clock.hold(events);
+    return this.<Void>write(() -> {
+      // Insert-if-absent: a cursor that is taken keeps its event; the batch's others are stored.
+      List<Event> stored = new ArrayList<>(events.size());
       for (Event event : events) {
-        topics.put(topicKey(event.topic(), event.cursor()), event.toJson().encode());
-        timeline.put(event.id(), event.topic());
+        if (timeline.putIfAbsent(event.id(), event.topic()) == null) {
+          topics.put(topicKey(event.topic(), event.cursor()), event.toJson().encode());
+          stored.add(event);
+        }
       }
       commit(fsync);
-      String last = events.get(events.size() - 1).id();
-      if (last.compareTo(committedThrough) > 0) {
-        committedThrough = last;
+      if (!stored.isEmpty()) {
+        String last = stored.get(stored.size() - 1).id();
+        if (last.compareTo(committedThrough) > 0) {
+          committedThrough = last;
+        }
+        // Listeners hear of a batch only once it is durable, and in commit order.
+        for (Stream stream : streams) {
+          stream.offer(stored);
+        }
       }
-      // Listeners hear of a batch only once it is durable, and in commit order.
-      for (Stream stream : streams) {
-        stream.offer(events);
+      if (stored.size() < events.size()) {
+        FeedbusException taken = new FeedbusException(500, "store_write_failed", (events.size() - stored.size())
+            + " of " + events.size() + " events have a cursor that is taken already; nothing was overwritten");
+        throw stored.isEmpty() ? taken
+            : new PartialAppendException(taken, stored.stream().map(Event::id).collect(java.util.stream.Collectors.toSet()));
       }
       return null;
-    });
+    }).andThen(ar -> clock.settle(events));
   }
 
   @Override

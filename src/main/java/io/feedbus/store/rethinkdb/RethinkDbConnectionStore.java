@@ -1,21 +1,15 @@
 package io.feedbus.store.rethinkdb;
 
-import static com.rethinkdb.RethinkDB.r;
-
-import com.rethinkdb.ast.ReqlAst;
-import com.rethinkdb.gen.ast.ReqlExpr;
-import com.rethinkdb.gen.ast.ReqlFunction1;
-import com.rethinkdb.gen.ast.ReqlFunction3;
-import com.rethinkdb.gen.ast.Table;
 import io.feedbus.event.FeedbusException;
 import io.feedbus.presence.AdmissionSlot;
 import io.feedbus.presence.ConnectionRecord;
 import io.feedbus.store.ConnectionFilter;
 import io.feedbus.store.ConnectionStore;
-import io.vertx.core.Context;
+import io.feedbus.store.rethinkdb.wire.Reql;
+import io.feedbus.store.rethinkdb.wire.ReqlTerm;
 import io.vertx.core.Future;
-import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
+import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import java.util.ArrayList;
 import java.util.HashSet;
@@ -23,12 +17,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import java.util.concurrent.RejectedExecutionException;
-import java.util.concurrent.atomic.AtomicInteger;
-import java.util.function.Supplier;
+import java.util.function.Function;
 
 /**
  * The connection registry on RethinkDB: the {@code connections} table (primary key = connectionId,
@@ -45,103 +34,89 @@ import java.util.function.Supplier;
  *       on one document, re-checking the condition inside the write;</li>
  *   <li>an upsert is an insert whose conflict function keeps {@code connectedAt}.</li>
  * </ul>
- * Queries are sent from a dedicated thread and completed on the caller's Vert.x context.
+ * Queries go through the engine's Vert.x wire client and complete on the caller's context.
  */
 public final class RethinkDbConnectionStore implements ConnectionStore {
 
-  private static final AtomicInteger INSTANCES = new AtomicInteger();
   /** How often a release re-reads when a concurrent release took the slot it chose. */
   private static final int RELEASE_ATTEMPTS = 8;
 
-  private final Vertx vertx;
   private final RethinkDbOptions options;
   private final QueryConnection queries;
-  private final ExecutorService io;
   private volatile boolean closed;
 
   private RethinkDbConnectionStore(Vertx vertx, RethinkDbOptions options) {
-    this.vertx = vertx;
     this.options = options;
-    this.queries = new QueryConnection(new RethinkDbConnector(options));
-    int instance = INSTANCES.incrementAndGet();
-    this.io = Executors.newSingleThreadExecutor(runnable -> {
-      Thread thread = new Thread(runnable, "feedbus-rethinkdb-connections-" + instance);
-      thread.setDaemon(true);
-      return thread;
-    });
+    this.queries = new QueryConnection(vertx, options);
   }
 
   /** Connects, creates the tables and indexes when missing, and returns the store; fails with {@code store_unavailable}. */
   public static Future<RethinkDbConnectionStore> open(Vertx vertx, RethinkDbOptions options) {
     RethinkDbConnectionStore store = new RethinkDbConnectionStore(vertx, options);
-    Context context = vertx.getOrCreateContext();
-    CompletableFuture<Void> bootstrap = store.queries.get()
-        .thenCompose(connection -> CompletableFuture.supplyAsync(
-            () -> new RethinkDbSchema(connection, options, store.io).bootstrap(), store.io).thenCompose(f -> f));
-    return RethinkDbFutures.bridge(context, "connection store bootstrap", bootstrap)
+    return RethinkDbSchema.bootstrap(vertx, store.queries, options)
+        .recover(t -> Future.failedFuture(RethinkDbErrors.toFeedbus("schema bootstrap on RethinkDB at " + options.address(), t)))
         .map(v -> store)
         .recover(failure -> store.close().transform(ignored -> Future.failedFuture(failure)));
   }
 
   @Override
   public Future<ConnectionRecord> upsert(ConnectionRecord connection) {
-    ReqlFunction3 keepConnectedAt = (id, old, incoming) -> incoming.merge(r.hashMap("connectedAt", old.g("connectedAt")));
-    ReqlAst query = connections().insert(document(connection))
-        .optArg("conflict", keepConnectedAt)
-        .optArg("return_changes", "always")
-        .optArg("durability", options.durability.name());
-    return atom("upsert", () -> query).map(result -> {
-      List<?> changes = (List<?>) ((Map<?, ?>) result).get("changes");
-      if (changes == null || changes.isEmpty()) {
-        throw new FeedbusException(500, "store_write_failed", "RethinkDB did not store the connection: " + ((Map<?, ?>) result).get("first_error"));
+    Reql.Function3 keepConnectedAt = (id, old, incoming) -> incoming.merge(new JsonObject().put("connectedAt", old.g("connectedAt")));
+    ReqlTerm query = connections().insert(document(connection))
+        .opt("conflict", keepConnectedAt)
+        .opt("return_changes", "always")
+        .opt("durability", durability());
+    return run("upsert", query).map(result -> {
+      JsonArray changes = summary(result).getJsonArray("changes");
+      if (changes == null || changes.isEmpty() || changes.getJsonObject(0).getJsonObject("new_val") == null) {
+        throw new FeedbusException(500, "store_write_failed", "RethinkDB did not store the connection: " + summary(result).getValue("first_error"));
       }
-      return record(((Map<?, ?>) changes.get(0)).get("new_val"));
+      return record(changes.getJsonObject(0).getJsonObject("new_val"));
     });
   }
 
   @Override
   public Future<Boolean> touch(String connectionId, long now) {
-    ReqlAst query = connections().get(connectionId).update(r.hashMap("lastSeen", now)).optArg("durability", options.durability.name());
-    return atom("heartbeat", () -> query).map(result -> RethinkDbFutures.number(((Map<?, ?>) result).get("skipped")) == 0);
+    ReqlTerm query = connections().get(connectionId).update(new JsonObject().put("lastSeen", now)).opt("durability", durability());
+    return run("heartbeat", query).map(result -> count(result, "skipped") == 0);
   }
 
   @Override
   public Future<ConnectionRecord> remove(String connectionId) {
-    ReqlAst query = connections().get(connectionId).delete().optArg("return_changes", true).optArg("durability", options.durability.name());
-    return atom("remove", () -> query).map(result -> {
-      List<?> changes = (List<?>) ((Map<?, ?>) result).get("changes");
-      return changes == null || changes.isEmpty() ? null : record(((Map<?, ?>) changes.get(0)).get("old_val"));
+    ReqlTerm query = connections().get(connectionId).delete().opt("return_changes", true).opt("durability", durability());
+    return run("remove", query).map(result -> {
+      JsonArray changes = summary(result).getJsonArray("changes");
+      return changes == null || changes.isEmpty() ? null : record(changes.getJsonObject(0).getJsonObject("old_val"));
     });
   }
 
   @Override
   public Future<ConnectionRecord> get(String connectionId) {
-    return atom("get", () -> connections().get(connectionId)).map(doc -> doc == null ? null : record(doc));
+    return run("get", connections().get(connectionId)).map(doc -> doc == null ? null : record((JsonObject) doc));
   }
 
   @Override
   public Future<List<ConnectionRecord>> list(ConnectionFilter filter, int limit) {
-    return atom("list", () -> selection(filter).orderBy("connectedAt", "id").limit(limit).coerceTo("array"))
-        .map(docs -> {
-          List<ConnectionRecord> found = new ArrayList<>();
-          ((List<?>) docs).forEach(doc -> found.add(record(doc)));
-          return found;
-        });
+    return run("list", selection(filter).orderBy("connectedAt", "id").limit(limit).coerceTo("array")).map(docs -> {
+      List<ConnectionRecord> found = new ArrayList<>();
+      ((JsonArray) docs).forEach(doc -> found.add(record((JsonObject) doc)));
+      return found;
+    });
   }
 
   @Override
   public Future<Long> count(ConnectionFilter filter) {
-    return atom("count", () -> selection(filter).count()).map(RethinkDbFutures::number);
+    return run("count", selection(filter).count()).map(RethinkDbErrors::number);
   }
 
   @Override
   public Future<Map<String, Long>> countByServer(long liveSince) {
-    ReqlFunction1 live = row -> row.g("lastSeen").ge(liveSince);
-    return atom("countByServer", () -> connections().filter(live).group("serverId").count().ungroup()).map(rows -> {
+    ReqlTerm query = connections().filter(row -> row.g("lastSeen").ge(liveSince)).group("serverId").count().ungroup();
+    return run("countByServer", query).map(rows -> {
       Map<String, Long> counts = new java.util.TreeMap<>();
-      for (Object row : (List<?>) rows) {
-        Map<?, ?> group = (Map<?, ?>) row;
-        counts.put(String.valueOf(group.get("group")), RethinkDbFutures.number(group.get("reduction")));
+      for (Object row : (JsonArray) rows) {
+        JsonObject group = (JsonObject) row;
+        counts.put(String.valueOf(group.getValue("group")), RethinkDbErrors.number(group.getValue("reduction")));
       }
       return counts;
     });
@@ -149,25 +124,24 @@ public final class RethinkDbConnectionStore implements ConnectionStore {
 
   @Override
   public Future<List<ConnectionRecord>> expire(long liveSince) {
-    ReqlFunction1 stale = row -> row.g("lastSeen").lt(liveSince);
     // The condition is checked again inside each document's write, so a heartbeat that lands
     // between the scan and the delete keeps its connection.
-    ReqlFunction1 deleteIfStale = row -> r.branch(row.g("lastSeen").lt(liveSince), null, row);
-    return atom("expire", () -> connections().filter(stale).replace(deleteIfStale)
-            .optArg("return_changes", true).optArg("durability", options.durability.name()))
-        .map(result -> {
-          List<ConnectionRecord> removed = new ArrayList<>();
-          List<?> changes = (List<?>) ((Map<?, ?>) result).get("changes");
-          if (changes != null) {
-            for (Object change : changes) {
-              Map<?, ?> c = (Map<?, ?>) change;
-              if (c.get("new_val") == null && c.get("old_val") != null) {
-                removed.add(record(c.get("old_val")));
-              }
-            }
+    Function<ReqlTerm, ReqlTerm> deleteIfStale = row -> Reql.branch(row.g("lastSeen").lt(liveSince), null, row);
+    ReqlTerm query = connections().filter(row -> row.g("lastSeen").lt(liveSince)).replace(deleteIfStale)
+        .opt("return_changes", true).opt("durability", durability());
+    return run("expire", query).map(result -> {
+      List<ConnectionRecord> removed = new ArrayList<>();
+      JsonArray changes = summary(result).getJsonArray("changes");
+      if (changes != null) {
+        for (Object change : changes) {
+          JsonObject c = (JsonObject) change;
+          if (c.getValue("new_val") == null && c.getValue("old_val") != null) {
+            removed.add(record(c.getJsonObject("old_val")));
           }
-          return removed;
-        });
+        }
+      }
+      return removed;
+    });
   }
 
   @Override
@@ -180,17 +154,17 @@ public final class RethinkDbConnectionStore implements ConnectionStore {
       return Future.succeededFuture(-1);
     }
     AdmissionSlot candidate = slot.withIndex(index);
-    ReqlFunction3 takeIfLapsed = (id, old, incoming) -> r.branch(old.g("expiresAt").lt(now), incoming, old);
-    ReqlAst query = slots().insert(plain(candidate.toJson()))
-        .optArg("conflict", takeIfLapsed)
-        .optArg("durability", options.durability.name());
-    return atom("acquire", () -> query).compose(result -> {
-      Map<?, ?> summary = (Map<?, ?>) result;
-      if (RethinkDbFutures.number(summary.get("inserted")) + RethinkDbFutures.number(summary.get("replaced")) == 1) {
+    Reql.Function3 takeIfLapsed = (id, old, incoming) -> Reql.branch(old.g("expiresAt").lt(now), incoming, old);
+    ReqlTerm query = slots().insert(candidate.toJson())
+        .opt("conflict", takeIfLapsed)
+        .opt("durability", durability());
+    return run("acquire", query).compose(result -> {
+      if (count(result, "inserted") + count(result, "replaced") == 1) {
         return Future.succeededFuture(index);
       }
-      if (RethinkDbFutures.number(summary.get("errors")) > 0) {
-        return Future.failedFuture(new FeedbusException(500, "store_write_failed", "RethinkDB refused the slot: " + summary.get("first_error")));
+      if (count(result, "errors") > 0) {
+        return Future.failedFuture(new FeedbusException(500, "store_write_failed", "RethinkDB refused the slot: "
+            + summary(result).getValue("first_error")));
       }
       return claimFrom(slot, index + 1, limit, now);
     });
@@ -207,12 +181,11 @@ public final class RethinkDbConnectionStore implements ConnectionStore {
       if (chosen == null) {
         return Future.succeededFuture(false);
       }
-      Object expected = plain(chosen.toJson());
+      JsonObject expected = chosen.toJson();
       // Deletes the document only if it is still exactly the slot chosen (not re-claimed meanwhile).
-      ReqlFunction1 deleteIfSame = row -> r.branch(row.eq(expected), null, row);
-      ReqlAst query = slots().get(chosen.id()).replace(deleteIfSame).optArg("durability", options.durability.name());
-      return atom("release", () -> query).compose(result -> {
-        if (RethinkDbFutures.number(((Map<?, ?>) result).get("deleted")) == 1) {
+      ReqlTerm query = slots().get(chosen.id()).replace(row -> Reql.branch(row.eq(expected), null, row)).opt("durability", durability());
+      return run("release", query).compose(result -> {
+        if (count(result, "deleted") == 1) {
           return Future.succeededFuture(true);
         }
         return attemptsLeft > 1 ? releaseAttempt(uid, connectionId, now, attemptsLeft - 1) : Future.succeededFuture(false);
@@ -222,43 +195,42 @@ public final class RethinkDbConnectionStore implements ConnectionStore {
 
   @Override
   public Future<List<AdmissionSlot>> slots(String uid, long now) {
-    ReqlFunction1 live = row -> row.g("expiresAt").ge(now);
-    return atom("slots", () -> slots().between(uid + "#", uid + "$").filter(live).orderBy("id").coerceTo("array")).map(docs -> {
+    ReqlTerm query = slots().between(uid + "#", uid + "$").filter(row -> row.g("expiresAt").ge(now)).orderBy("id").coerceTo("array");
+    return run("slots", query).map(docs -> {
       List<AdmissionSlot> found = new ArrayList<>();
-      ((List<?>) docs).forEach(doc -> found.add(AdmissionSlot.fromJson(json(doc))));
+      ((JsonArray) docs).forEach(doc -> found.add(AdmissionSlot.fromJson((JsonObject) doc)));
       return found;
     });
   }
 
   @Override
   public Future<Long> renewSlots(String uid, long expiresAt, long now) {
-    ReqlFunction1 leasedAndLive = row -> row.hasFields("connectionId").not().and(row.g("expiresAt").ge(now));
-    ReqlFunction1 extend = row -> r.branch(row.g("expiresAt").lt(expiresAt), r.hashMap("expiresAt", expiresAt), r.hashMap());
-    return atom("renew", () -> slots().between(uid + "#", uid + "$").filter(leasedAndLive).update(extend)
-            .optArg("durability", options.durability.name()))
-        .map(result -> RethinkDbFutures.number(((Map<?, ?>) result).get("replaced")) + RethinkDbFutures.number(((Map<?, ?>) result).get("unchanged")));
+    Function<ReqlTerm, ReqlTerm> extend = row -> Reql.branch(row.g("expiresAt").lt(expiresAt),
+        new JsonObject().put("expiresAt", expiresAt), new JsonObject());
+    ReqlTerm query = slots().between(uid + "#", uid + "$")
+        .filter(row -> row.hasFields("connectionId").not().and(row.g("expiresAt").ge(now)))
+        .update(extend)
+        .opt("durability", durability());
+    return run("renew", query).map(result -> count(result, "replaced") + count(result, "unchanged"));
   }
 
   @Override
   public Future<Long> expireSlots(long now) {
-    ReqlFunction1 lapsed = row -> row.g("expiresAt").lt(now);
-    ReqlFunction1 deleteIfLapsed = row -> r.branch(row.g("expiresAt").lt(now), null, row);
-    Future<Long> leases = atom("expire slots", () -> slots().filter(lapsed).replace(deleteIfLapsed)
-            .optArg("durability", options.durability.name()))
-        .map(result -> RethinkDbFutures.number(((Map<?, ?>) result).get("deleted")));
+    Function<ReqlTerm, ReqlTerm> deleteIfLapsed = row -> Reql.branch(row.g("expiresAt").lt(now), null, row);
+    Future<Long> leases = run("expire slots", slots().filter(row -> row.g("expiresAt").lt(now)).replace(deleteIfLapsed)
+        .opt("durability", durability())).map(result -> count(result, "deleted"));
     return leases.compose(deleted -> orphanedSlots().compose(orphans -> {
       List<Future<Object>> deletes = new ArrayList<>();
       for (Map.Entry<String, String> orphan : orphans.entrySet()) {
         String connectionId = orphan.getValue();
-        ReqlFunction1 deleteIfStillBound = row -> r.branch(
+        Function<ReqlTerm, ReqlTerm> deleteIfStillBound = row -> Reql.branch(
             row.typeOf().eq("OBJECT").and(row.hasFields("connectionId")).and(row.g("connectionId").eq(connectionId)), null, row);
-        deletes.add(atom("expire slots", () -> slots().get(orphan.getKey()).replace(deleteIfStillBound)
-            .optArg("durability", options.durability.name())));
+        deletes.add(run("expire slots", slots().get(orphan.getKey()).replace(deleteIfStillBound).opt("durability", durability())));
       }
       return Future.all(deletes).map(all -> {
         long n = deleted;
         for (int i = 0; i < all.size(); i++) {
-          n += RethinkDbFutures.number(((Map<?, ?>) all.resultAt(i)).get("deleted"));
+          n += count(all.resultAt(i), "deleted");
         }
         return n;
       });
@@ -267,19 +239,19 @@ public final class RethinkDbConnectionStore implements ConnectionStore {
 
   /** Slots bound to a connection that is no longer registered: slot id -> connectionId. */
   private Future<Map<String, String>> orphanedSlots() {
-    ReqlFunction1 bound = row -> row.hasFields("connectionId");
-    return atom("expire slots", () -> slots().filter(bound).pluck("id", "connectionId").coerceTo("array")).compose(rows -> {
+    ReqlTerm bound = slots().filter(row -> row.hasFields("connectionId")).pluck("id", "connectionId").coerceTo("array");
+    return run("expire slots", bound).compose(rows -> {
       Map<String, String> boundSlots = new LinkedHashMap<>();
-      for (Object row : (List<?>) rows) {
-        Map<?, ?> m = (Map<?, ?>) row;
-        boundSlots.put(String.valueOf(m.get("id")), String.valueOf(m.get("connectionId")));
+      for (Object row : (JsonArray) rows) {
+        JsonObject m = (JsonObject) row;
+        boundSlots.put(m.getString("id"), m.getString("connectionId"));
       }
       if (boundSlots.isEmpty()) {
         return Future.succeededFuture(boundSlots);
       }
       Object[] connectionIds = new HashSet<>(boundSlots.values()).toArray();
-      return atom("expire slots", () -> connections().getAll(connectionIds).g("id").coerceTo("array")).map(present -> {
-        Set<Object> registered = new HashSet<>((List<?>) present);
+      return run("expire slots", connections().getAll(connectionIds).g("id").coerceTo("array")).map(present -> {
+        Set<Object> registered = new HashSet<>(((JsonArray) present).getList());
         boundSlots.values().removeIf(registered::contains);
         return boundSlots;
       });
@@ -292,30 +264,30 @@ public final class RethinkDbConnectionStore implements ConnectionStore {
       return Future.succeededFuture();
     }
     closed = true;
-    return vertx.executeBlocking(() -> {
-      queries.close();
-      io.shutdown();
-      return null;
-    }, false);
+    return queries.close();
   }
 
   // ------------------------------------------------------------------ helpers
 
-  private Table connections() {
-    return r.db(options.database).table(options.connectionsTable);
+  private ReqlTerm connections() {
+    return Reql.db(options.database).table(options.connectionsTable);
   }
 
-  private Table slots() {
-    return r.db(options.database).table(options.admissionTable);
+  private ReqlTerm slots() {
+    return Reql.db(options.database).table(options.admissionTable);
+  }
+
+  private String durability() {
+    return options.durability.name();
   }
 
   /** The live connections of a filter, through the serverId or uid index when the filter names one. */
-  private ReqlExpr selection(ConnectionFilter filter) {
-    ReqlExpr base = filter.serverId() != null ? connections().getAll(filter.serverId()).optArg("index", "serverId")
-        : filter.uid() != null ? connections().getAll(filter.uid()).optArg("index", "uid")
+  private ReqlTerm selection(ConnectionFilter filter) {
+    ReqlTerm base = filter.serverId() != null ? connections().getAll(filter.serverId()).opt("index", "serverId")
+        : filter.uid() != null ? connections().getAll(filter.uid()).opt("index", "uid")
         : connections();
-    ReqlFunction1 matches = row -> {
-      ReqlExpr condition = row.g("lastSeen").ge(filter.liveSince());
+    return base.filter(row -> {
+      ReqlTerm condition = row.g("lastSeen").ge(filter.liveSince());
       if (filter.serverId() != null) {
         condition = condition.and(row.g("serverId").eq(filter.serverId()));
       }
@@ -326,44 +298,31 @@ public final class RethinkDbConnectionStore implements ConnectionStore {
         condition = condition.and(row.g("transport").eq(filter.transport()));
       }
       return condition;
-    };
-    return base.filter(matches);
+    });
   }
 
-  private static Object document(ConnectionRecord connection) {
-    JsonObject json = connection.toJson().put("id", connection.connectionId());
-    return plain(json);
+  private static JsonObject document(ConnectionRecord connection) {
+    return connection.toJson().put("id", connection.connectionId());
   }
 
-  private static Object plain(JsonObject json) {
-    return RethinkDbDocuments.plain(json);
-  }
-
-  @SuppressWarnings("unchecked")
-  private static JsonObject json(Object document) {
-    Map<String, Object> map = new LinkedHashMap<>((Map<String, Object>) document);
-    return new JsonObject(map);
-  }
-
-  private static ConnectionRecord record(Object document) {
-    JsonObject json = json(document);
+  private static ConnectionRecord record(JsonObject document) {
+    JsonObject json = document.copy();
     json.remove("id");
     return ConnectionRecord.fromJson(json);
   }
 
-  private Future<Object> atom(String operation, Supplier<ReqlAst> query) {
-    Context context = vertx.getOrCreateContext();
+  private static JsonObject summary(Object result) {
+    return result instanceof JsonObject ? (JsonObject) result : new JsonObject();
+  }
+
+  private static long count(Object result, String field) {
+    return RethinkDbErrors.number(summary(result).getValue(field));
+  }
+
+  private Future<Object> run(String operation, ReqlTerm query) {
     if (closed) {
       return Future.failedFuture(FeedbusException.storeUnavailable("the RethinkDB connection store is closed", null));
     }
-    CompletableFuture<Object> result = queries.get().thenCompose(connection -> {
-      try {
-        return CompletableFuture.supplyAsync(() -> query.get().runAtomAsync(connection, Object.class), io).thenCompose(f -> f);
-      } catch (RejectedExecutionException e) {
-        return CompletableFuture.failedFuture(FeedbusException.storeUnavailable("the RethinkDB connection store is closed", e));
-      }
-    });
-    return RethinkDbFutures.bridge(context, operation, result);
+    return queries.run(operation, query);
   }
-
 }

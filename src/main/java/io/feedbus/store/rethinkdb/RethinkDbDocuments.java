@@ -1,51 +1,47 @@
 package io.feedbus.store.rethinkdb;
 
 import io.feedbus.event.Event;
-import io.vertx.core.json.JsonArray;
+import io.feedbus.store.rethinkdb.wire.ReqlTerm;
 import io.vertx.core.json.JsonObject;
-import java.util.ArrayList;
-import java.util.LinkedHashMap;
-import java.util.List;
-import java.util.Map;
 
 /**
- * Events as RethinkDB documents: {@link Event#toJson()} as plain maps and lists (what the driver
- * turns into ReQL), primary key {@code id} = the cursor string.
+ * Events as RethinkDB documents: {@code id} (= the cursor, the primary key), {@code topic},
+ * {@code cursor}, {@code ts}, {@code origin} and {@code persist} as fields for indexes and
+ * operators, and the whole event as JSON text in {@code json}.
+ *
+ * <p>Keeping the event as text stores every payload exactly as published: numbers keep their type
+ * and precision beyond 2^53 (RethinkDB stores numbers as doubles), nesting has no depth limit, and
+ * keys such as {@code $reql_type$} mean nothing to the server. It also makes a write one string per
+ * event instead of a tree of terms.
  */
 final class RethinkDbDocuments {
+
+  static final String JSON_FIELD = "json";
 
   private RethinkDbDocuments() {
   }
 
-  static Map<String, Object> toDocument(Event event) {
-    @SuppressWarnings("unchecked")
-    Map<String, Object> document = (Map<String, Object>) plain(event.toJson());
-    return document;
+  static JsonObject toDocument(Event event) {
+    return new JsonObject()
+        .put("id", event.id())
+        .put("topic", event.topic())
+        .put("cursor", event.id())
+        .put("ts", event.ts())
+        .put("origin", event.origin())
+        .put("persist", event.persist())
+        .put(JSON_FIELD, event.toJson().encode());
   }
 
-  static Event toEvent(Map<?, ?> document) {
-    @SuppressWarnings("unchecked")
-    Map<String, Object> map = (Map<String, Object>) document;
-    return Event.fromJson(new JsonObject(map));
+  /** What reads fetch of each document: its JSON text (or, for a document without one, the document). */
+  static ReqlTerm readable(ReqlTerm row) {
+    return row.g(JSON_FIELD).defaultTo(row);
   }
 
-  /** JsonObject / JsonArray (at any depth) to LinkedHashMap / ArrayList; other values unchanged. */
-  static Object plain(Object value) {
-    if (value instanceof JsonObject) {
-      value = ((JsonObject) value).getMap();
-    } else if (value instanceof JsonArray) {
-      value = ((JsonArray) value).getList();
+  /** An element read through {@link #readable}: the JSON text of an event, or an event document. */
+  static Event toEvent(Object element) {
+    if (element instanceof String) {
+      return Event.fromJson(new JsonObject((String) element));
     }
-    if (value instanceof Map) {
-      Map<String, Object> map = new LinkedHashMap<>();
-      ((Map<?, ?>) value).forEach((k, v) -> map.put(String.valueOf(k), plain(v)));
-      return map;
-    }
-    if (value instanceof List) {
-      List<Object> list = new ArrayList<>();
-      ((List<?>) value).forEach(v -> list.add(plain(v)));
-      return list;
-    }
-    return value;
+    return Event.fromJson((JsonObject) element);
   }
 }

@@ -1,93 +1,100 @@
 package io.feedbus.store.rethinkdb;
 
-import static com.rethinkdb.RethinkDB.r;
-
-import com.rethinkdb.ast.ReqlAst;
-import com.rethinkdb.gen.ast.Table;
-import com.rethinkdb.net.Connection;
 import io.feedbus.event.Cursor;
+import io.feedbus.event.CursorClock;
 import io.feedbus.event.Event;
 import io.feedbus.event.FeedbusException;
 import io.feedbus.store.ChangeListener;
 import io.feedbus.store.ChangeStream;
 import io.feedbus.store.EventLog;
-import io.vertx.core.Context;
+import io.feedbus.store.PartialAppendException;
+import io.feedbus.store.rethinkdb.wire.Reql;
+import io.feedbus.store.rethinkdb.wire.ReqlConnection;
+import io.feedbus.store.rethinkdb.wire.ReqlError;
+import io.feedbus.store.rethinkdb.wire.ReqlTerm;
 import io.vertx.core.Future;
-import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
 import java.util.ArrayList;
-import java.util.List;
+import java.util.HashMap;
+import java.util.HashSet;
 import java.util.Map;
-import java.util.concurrent.CompletableFuture;
+import java.util.List;
+import java.util.Set;
+import java.util.TreeMap;
 import java.util.concurrent.CopyOnWriteArrayList;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import java.util.concurrent.RejectedExecutionException;
-import java.util.concurrent.atomic.AtomicInteger;
-import java.util.function.Function;
 
 /**
  * The RethinkDB engine: events are documents of one table, primary key {@code id} = the cursor,
- * plus a compound index {@code [topic, cursor]} for replay; every node reads every event through
- * one table changefeed ({@link #sharedAcrossNodes()} is true).
+ * plus a compound index {@code [topic, cursor]} for replay; every node reads every event
+ * ({@link #sharedAcrossNodes()} is true). It speaks RethinkDB's wire protocol through Vert.x
+ * ({@code wire.ReqlConnection}): no thread of its own, nothing blocks an event loop.
  *
- * <p>Threads: queries are sent from a small dedicated executor (the driver writes to the socket on
- * the caller's thread) and their results are handed back on the caller's Vert.x context; each
- * change stream reads its feed on its own thread. No event-loop thread ever waits on the server.
+ * <p><b>Order across nodes.</b> Cursors come from each node's clock, so node B can commit an event
+ * after node A's event with a greater cursor was read. Each node therefore publishes its commit
+ * frontier ({@link NodeFrontiers}); change streams and history reads stop at the lowest frontier
+ * of all live nodes, below which nothing can commit any more. Live delivery is in cursor order on
+ * every node and a reader resuming after its last cursor misses nothing.
  *
- * <p><b>Outage policy: fail fast, never drop silently.</b> When the server cannot be reached,
- * {@link #append} (and every other query) fails with {@code FeedbusException} status 503, code
- * {@code store_unavailable}: the publisher learns at once that its event is not durable and may
- * retry. The query connection is re-opened lazily by the next query, at most once per backoff
- * delay ({@code reconnectInitialDelayMillis} doubling up to {@code reconnectMaxDelayMillis}); in
- * between, queries fail immediately instead of queueing. A write whose connection breaks while in
- * flight fails the same way, although the server may have applied it (its outcome is unknown).
+ * <p><b>Writes.</b> A batch is one insert (several when it exceeds {@code maxInsertBytes}) with
+ * {@code durability} as configured and {@code conflict: error}, guarded by this node's writer
+ * document so a node the others fenced cannot commit behind them. When an insert reports errors or
+ * its connection breaks, the engine reads back which events are stored and fails the batch with
+ * {@link PartialAppendException}: exactly the stored events are acknowledged.
  *
- * <p>Change streams survive outages on their own: they report {@code disconnected}, reconnect
- * with backoff, report {@code reconnected}, and resume from their last delivered cursor without
- * gaps or duplicates (see {@link RethinkDbChangeStream}). Cursors are assigned by each node's clock,
- * so the resumed read starts {@code resumeLookbackMillis} earlier and drops ids already delivered:
- * an event of another node that committed after a newer-cursor event is still delivered once,
- * provided the nodes' clocks and commit delays differ by less than that window.
+ * <p><b>Outages: fail fast, never drop silently.</b> While the server cannot be reached every
+ * query fails at once with {@code store_unavailable} (503) and the query connection is re-opened
+ * with backoff; change streams wait and resume where they stopped.
  */
 public final class RethinkDbEventLog implements EventLog {
 
   static final String ENGINE = "rethinkdb";
   private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(RethinkDbEventLog.class);
-  private static final AtomicInteger INSTANCES = new AtomicInteger();
+  /** How long a transient event may wait for slow readers before it is removed anyway. */
+  private static final long TRANSIENT_MAX_WAIT_MILLIS = 30_000;
 
   private final Vertx vertx;
   private final RethinkDbOptions options;
   private final String nodeId;
-  private final RethinkDbConnector connector;
   private final QueryConnection queries;
-  private final ExecutorService io;
+  private final CursorClock clock;
+  private final NodeFrontiers frontiers;
   private final List<RethinkDbChangeStream> streams = new CopyOnWriteArrayList<>();
+  private LocalCommits local;
+  /** Transient events delivered here, waiting for every reading node to pass them. */
+  private final TreeMap<String, PendingDelete> transientPending = new TreeMap<>();
+
+  private record PendingDelete(long since, io.vertx.core.Promise<Void> removed) {
+  }
+  private long reaper = -1;
   private volatile boolean closed;
 
   private RethinkDbEventLog(Vertx vertx, RethinkDbOptions options, String nodeId) {
     this.vertx = vertx;
     this.options = options;
     this.nodeId = nodeId;
-    this.connector = new RethinkDbConnector(options);
-    this.queries = new QueryConnection(connector);
-    int instance = INSTANCES.incrementAndGet();
-    this.io = Executors.newSingleThreadExecutor(runnable -> {
-      Thread thread = new Thread(runnable, "feedbus-rethinkdb-io-" + instance);
-      thread.setDaemon(true);
-      return thread;
-    });
+    this.queries = new QueryConnection(vertx, options);
+    this.clock = new CursorClock(nodeId);
+    this.frontiers = new NodeFrontiers(vertx, options, queries, clock, nodeId, this::readPosition);
   }
 
   /**
-   * Connects, creates the schema when missing (see {@link RethinkDbSchema}) and returns the engine.
-   * Fails with {@code store_unavailable} when the server cannot be reached.
+   * Connects, creates the schema when missing (see {@link RethinkDbSchema}), joins the writers and
+   * returns the engine. Fails with {@code store_unavailable} when the server cannot be reached.
    */
   public static Future<RethinkDbEventLog> open(Vertx vertx, RethinkDbOptions options, String nodeId) {
     RethinkDbEventLog log = new RethinkDbEventLog(vertx, options, nodeId);
-    return log.withConnection("schema bootstrap",
-            connection -> new RethinkDbSchema(connection, options, log.io).bootstrap())
-        .map(v -> log)
+    return RethinkDbSchema.bootstrap(vertx, log.queries, options)
+        .recover(t -> Future.failedFuture(RethinkDbErrors.toFeedbus("schema bootstrap on RethinkDB at " + options.address(), t)))
+        .compose(v -> log.frontiers.start())
+        .map(v -> {
+          log.local = new LocalCommits(log.frontiers.stableBound());
+          log.reaper = vertx.setPeriodic(options.heartbeatIntervalMillis, t -> log.reapTransient());
+          log.frontiers.listen(log::reapTransient);
+          return log;
+        })
         .recover(failure -> log.close().transform(ignored -> Future.failedFuture(failure)));
   }
 
@@ -100,42 +107,166 @@ public final class RethinkDbEventLog implements EventLog {
   }
 
   @Override
+  public CursorClock clock() {
+    return clock;
+  }
+
+  @Override
+  public int maxAppendsInFlight() {
+    // Inserts of one connection run in parallel on the server; the frontier keeps readers in order.
+    return options.writesInFlight;
+  }
+
+  @Override
   public Future<Void> append(List<Event> events) {
     if (events.isEmpty()) {
       return Future.succeededFuture();
     }
-    List<Map<String, Object>> documents = new ArrayList<>(events.size());
-    for (Event event : events) {
-      documents.add(RethinkDbDocuments.toDocument(event));
+    if (closed) {
+      return Future.failedFuture(FeedbusException.storeUnavailable("the RethinkDB event log is closed", null));
     }
-    ReqlAst insert = events()
-        .insert(documents)
-        .optArg("durability", options.durability.name())
-        .optArg("conflict", "error");
-    return atom("append", insert).map(result -> {
-      Map<?, ?> summary = (Map<?, ?>) result;
-      long errors = RethinkDbFutures.number(summary.get("errors"));
-      if (errors > 0) {
-        throw new FeedbusException(500, "store_write_failed", "RethinkDB rejected " + errors + " of " + events.size()
-            + " events: " + summary.get("first_error"));
+    clock.hold(events);
+    // Encoding a large batch is real work: not on the caller's event loop.
+    return vertx.executeBlocking(() -> encodeInserts(events), false)
+        .compose(inserts -> {
+          List<Future<Object>> writes = new ArrayList<>(inserts.size());
+          for (Buffer insert : inserts) {
+            writes.add(queries.run("append", insert));
+          }
+          return Future.join(writes);
+        })
+        .transform(ar -> outcome(events, ar.succeeded() ? ar.result().list() : null, ar.cause()))
+        .andThen(ar -> {
+          // What is stored is recorded, and announced as committed, before the frontier may pass it.
+          if (ar.succeeded()) {
+            local.stored(events);
+          } else if (ar.cause() instanceof PartialAppendException) {
+            PartialAppendException partial = (PartialAppendException) ar.cause();
+            local.stored(events.stream().filter(partial::stored).collect(java.util.stream.Collectors.toList()));
+          } else if (ar.cause() instanceof FeedbusException && ((FeedbusException) ar.cause()).status() == 503) {
+            local.uncertain(events);
+          }
+          frontiers.committed(events.stream().map(Event::cursor).max(Cursor::compareTo).orElseThrow());
+          clock.settle(events);
+          if (streams.isEmpty()) {
+            // Nobody reads: a stream that starts later starts at the stable bound, above all of this.
+            local.passed(frontiers.stableBound());
+          }
+        });
+  }
+
+  private List<Buffer> encodeInserts(List<Event> events) {
+    List<Buffer> inserts = new ArrayList<>();
+    List<JsonObject> chunk = new ArrayList<>();
+    long bytes = 0;
+    for (Event event : events) {
+      JsonObject document = RethinkDbDocuments.toDocument(event);
+      long size = document.getString(RethinkDbDocuments.JSON_FIELD).length() * 2L + 200;
+      if (!chunk.isEmpty() && bytes + size > options.maxInsertBytes) {
+        inserts.add(insertOf(chunk));
+        chunk = new ArrayList<>();
+        bytes = 0;
       }
-      return null;
+      chunk.add(document);
+      bytes += size;
+    }
+    inserts.add(insertOf(chunk));
+    return inserts;
+  }
+
+  private Buffer insertOf(List<JsonObject> documents) {
+    ReqlTerm insert = events().insert(Reql.arrayOfFlatObjects(documents))
+        .opt("durability", options.durability.name())
+        .opt("conflict", "error");
+    return ReqlConnection.encode(frontiers.guard(insert));
+  }
+
+  /** Success when every insert stored everything; otherwise reads back what is stored. */
+  private Future<Void> outcome(List<Event> events, List<Object> summaries, Throwable failure) {
+    FeedbusException problem = null;
+    if (summaries != null) {
+      for (Object summary : summaries) {
+        JsonObject s = summary instanceof JsonObject ? (JsonObject) summary : new JsonObject();
+        if (RethinkDbErrors.number(s.getValue("errors")) > 0) {
+          problem = new FeedbusException(500, "store_write_failed", "RethinkDB rejected "
+              + RethinkDbErrors.number(s.getValue("errors")) + " of " + events.size() + " events: " + s.getValue("first_error"));
+        }
+      }
+      if (problem == null) {
+        return Future.succeededFuture();
+      }
+    } else {
+      Throwable cause = failure instanceof FeedbusException && failure.getCause() != null ? failure.getCause() : failure;
+      if (cause instanceof ReqlError && RethinkDbErrors.messageOf(cause).contains(RethinkDbErrors.FENCED)) {
+        frontiers.fenced();
+        return Future.failedFuture(FeedbusException.storeUnavailable(
+            "this node is joining the RethinkDB writers again after a pause; retry", cause));
+      }
+      problem = failure instanceof FeedbusException ? (FeedbusException) failure
+          : RethinkDbErrors.toFeedbus("append", failure);
+    }
+    // Some inserts (or documents) may have been stored: find out which, so exactly those are
+    // acknowledged. A document counts only with our text: a cursor taken already holds another event.
+    FeedbusException reported = problem;
+    Map<String, String> texts = new HashMap<>();
+    for (Event event : events) {
+      texts.put(event.id(), event.toJson().encode());
+    }
+    ReqlTerm check = events().getAll(texts.keySet().toArray())
+        .map(row -> Reql.array(row.g("id"), row.g(RethinkDbDocuments.JSON_FIELD).defaultTo(null))).coerceTo("array");
+    return queries.run("append check", check).transform(ar -> {
+      if (ar.failed()) {
+        return Future.failedFuture(FeedbusException.storeUnavailable(reported.getMessage()
+            + " (whether the events were stored is unknown: retrying may store them twice)", reported));
+      }
+      Set<String> stored = new HashSet<>();
+      for (Object pair : (JsonArray) ar.result()) {
+        String id = ((JsonArray) pair).getString(0);
+        if (texts.get(id) != null && texts.get(id).equals(((JsonArray) pair).getValue(1))) {
+          stored.add(id);
+        }
+      }
+      if (stored.size() == events.size()) {
+        return Future.succeededFuture();
+      }
+      if (!stored.isEmpty()) {
+        LOG.warn("append stored {} of {} events: {}", stored.size(), events.size(), reported.getMessage());
+      }
+      return Future.failedFuture(stored.isEmpty() ? reported : new PartialAppendException(reported, stored));
     });
   }
 
   @Override
   public Future<List<Event>> readAfter(String topic, Cursor after, int limit) {
-    return list("readAfter", readAfterQuery(topic, after, limit));
+    Cursor bound = frontiers.stableBound();
+    ReqlTerm query = events()
+        .between(Reql.array(topic, after == null ? Reql.minval() : after.value()), Reql.array(topic, bound.value()))
+        .opt("index", RethinkDbSchema.TOPIC_CURSOR_INDEX)
+        .opt("left_bound", "open")
+        .opt("right_bound", "open")
+        .orderBy().opt("index", RethinkDbSchema.TOPIC_CURSOR_INDEX)
+        .limit(limit)
+        .map(RethinkDbDocuments::readable);
+    return list("readAfter", query);
   }
 
   @Override
   public Future<List<Event>> readAllAfter(Cursor after, int limit) {
-    return list("readAllAfter", readAllAfterQuery(after, limit));
+    Cursor bound = frontiers.stableBound();
+    ReqlTerm query = events()
+        .between(after == null ? Reql.minval() : after.value(), bound.value())
+        .opt("left_bound", "open")
+        .opt("right_bound", "open")
+        .orderBy().opt("index", "id")
+        .limit(limit)
+        .map(RethinkDbDocuments::readable);
+    return list("readAllAfter", query);
   }
 
   @Override
   public Future<Cursor> latest() {
-    return atom("latest", latestQuery()).map(RethinkDbEventLog::latestOf);
+    ReqlTerm query = events().orderBy().opt("index", Reql.desc("id")).limit(1).g("id").coerceTo("array");
+    return queries.run("latest", query).map(ids -> ((JsonArray) ids).isEmpty() ? null : Cursor.parse(((JsonArray) ids).getString(0)));
   }
 
   @Override
@@ -143,43 +274,96 @@ public final class RethinkDbEventLog implements EventLog {
     if (closed) {
       return Future.failedFuture(FeedbusException.storeUnavailable("the RethinkDB event log is closed", null));
     }
-    RethinkDbChangeStream stream = new RethinkDbChangeStream(this, vertx.getOrCreateContext(), from, listener);
+    RethinkDbChangeStream stream = new RethinkDbChangeStream(this, frontiers, vertx.getOrCreateContext(), listener);
     streams.add(stream);
-    return stream.start().onFailure(t -> streams.remove(stream)).map(s -> s);
+    return stream.start(from);
   }
 
+  /**
+   * Removes events, transient ones once every node that reads has read past them (each node's
+   * readers announce how far they got), or after {@value #TRANSIENT_MAX_WAIT_MILLIS} ms at the
+   * latest; completes once they are removed.
+   */
   @Override
   public Future<Void> delete(List<Event> events) {
     if (events.isEmpty()) {
       return Future.succeededFuture();
     }
-    Object[] ids = events.stream().map(Event::id).toArray();
-    return atom("delete", events().getAll(ids).delete().optArg("durability", options.durability.name())).mapEmpty();
+    long now = System.currentTimeMillis();
+    List<Future<Void>> removed = new ArrayList<>();
+    synchronized (transientPending) {
+      for (Event event : events) {
+        PendingDelete pending = new PendingDelete(now, io.vertx.core.Promise.promise());
+        PendingDelete previous = transientPending.putIfAbsent(event.id(), pending);
+        removed.add((previous == null ? pending : previous).removed().future());
+      }
+    }
+    reapTransient();
+    return Future.all(removed).mapEmpty();
+  }
+
+  private Future<Void> reapTransient() {
+    synchronized (transientPending) {
+      if (transientPending.isEmpty()) {
+        return Future.succeededFuture();
+      }
+    }
+    return frontiers.minDelivered().compose(min -> {
+      long tooOld = System.currentTimeMillis() - TRANSIENT_MAX_WAIT_MILLIS;
+      List<Object> ids = new ArrayList<>();
+      List<io.vertx.core.Promise<Void>> waiting = new ArrayList<>();
+      synchronized (transientPending) {
+        transientPending.entrySet().removeIf(entry -> {
+          boolean passed = min == null || entry.getKey().compareTo(min.value()) < 0;
+          if (passed || closed || entry.getValue().since() < tooOld) {
+            ids.add(entry.getKey());
+            waiting.add(entry.getValue().removed());
+            return true;
+          }
+          return false;
+        });
+      }
+      if (ids.isEmpty()) {
+        return Future.succeededFuture();
+      }
+      return queries.run("delete", events().getAll(ids.toArray()).delete().opt("durability", options.durability.name()))
+          .onSuccess(v -> waiting.forEach(io.vertx.core.Promise::tryComplete))
+          .onFailure(e -> {
+            LOG.warn("could not remove {} transient events: {}", ids.size(), e.getMessage());
+            waiting.forEach(p -> p.tryFail(e));
+          })
+          .mapEmpty();
+    });
   }
 
   @Override
   public Future<Long> purge(String topic) {
-    ReqlAst query = events()
-        .between(r.array(topic, r.minval()), r.array(topic, r.maxval()))
-        .optArg("index", RethinkDbSchema.TOPIC_CURSOR_INDEX)
+    ReqlTerm query = events()
+        .between(Reql.array(topic, Reql.minval()), Reql.array(topic, Reql.maxval()))
+        .opt("index", RethinkDbSchema.TOPIC_CURSOR_INDEX)
         .delete()
-        .optArg("durability", options.durability.name());
-    return atom("purge", query).map(result -> RethinkDbFutures.number(((Map<?, ?>) result).get("deleted")));
+        .opt("durability", options.durability.name());
+    return queries.run("purge", query).map(result -> RethinkDbErrors.number(((JsonObject) result).getValue("deleted")));
   }
 
   @Override
   public Future<Long> trim(long olderThanTs) {
     // Right bound open: every cursor of an earlier millisecond sorts before "<ts>-".
-    ReqlAst query = events()
-        .between(r.minval(), Cursor.beforeTimestamp(olderThanTs).value())
+    ReqlTerm query = events()
+        .between(Reql.minval(), Cursor.beforeTimestamp(olderThanTs).value())
         .delete()
-        .optArg("durability", options.durability.name());
-    return atom("trim", query).map(result -> RethinkDbFutures.number(((Map<?, ?>) result).get("deleted")));
+        .opt("durability", options.durability.name());
+    return queries.run("trim", query).map(result -> RethinkDbErrors.number(((JsonObject) result).getValue("deleted")));
   }
 
   @Override
   public boolean sharedAcrossNodes() {
     return true;
+  }
+
+  /** How many times the change feed was found stalled (silent while written to) and reopened. */
+  public long feedStalls() {
+    return frontiers.stalls();
   }
 
   @Override
@@ -188,110 +372,76 @@ public final class RethinkDbEventLog implements EventLog {
       return Future.succeededFuture();
     }
     closed = true;
+    if (reaper >= 0) {
+      vertx.cancelTimer(reaper);
+    }
     List<Future<Void>> closing = new ArrayList<>();
     for (RethinkDbChangeStream stream : streams) {
       closing.add(stream.close());
     }
     streams.clear();
-    return Future.all(closing).transform(ignored -> vertx.<Void>executeBlocking(() -> {
-      queries.close();
-      io.shutdown();
-      return null;
-    }, false));
+    return Future.join(closing)
+        .eventually(this::reapTransient)
+        .eventually(frontiers::close)
+        .eventually(queries::close)
+        .mapEmpty();
   }
 
-  // ------------------------------------------------------------------ queries, shared with streams
+  // ------------------------------------------------------------------ shared with streams
 
-  Table events() {
-    return r.db(options.database).table(options.eventsTable);
+  ReqlTerm events() {
+    return Reql.db(options.database).table(options.eventsTable);
   }
 
-  ReqlAst readAfterQuery(String topic, Cursor after, int limit) {
-    Object lower = after == null ? r.array(topic, r.minval()) : r.array(topic, after.value());
-    return events()
-        .between(lower, r.array(topic, r.maxval()))
-        .optArg("index", RethinkDbSchema.TOPIC_CURSOR_INDEX)
-        .optArg("left_bound", "open")
-        .orderBy().optArg("index", RethinkDbSchema.TOPIC_CURSOR_INDEX)
-        .limit(limit)
-        .coerceTo("array");
+  QueryConnection queries() {
+    return queries;
   }
 
-  ReqlAst readAllAfterQuery(Cursor after, int limit) {
-    Object lower = after == null ? r.minval() : after.value();
-    return events()
-        .between(lower, r.maxval())
-        .optArg("left_bound", "open")
-        .orderBy().optArg("index", "id")
-        .limit(limit)
-        .coerceTo("array");
-  }
-
-  ReqlAst latestQuery() {
-    // An array of zero or one id: no error to catch on an empty table.
-    return events().orderBy().optArg("index", r.desc("id")).limit(1).g("id").coerceTo("array");
-  }
-
-  static Cursor latestOf(Object ids) {
-    List<?> list = (List<?>) ids;
-    return list.isEmpty() ? null : Cursor.parse(String.valueOf(list.get(0)));
-  }
-
-  static List<Event> eventsOf(Object documents) {
-    List<?> list = (List<?>) documents;
-    List<Event> events = new ArrayList<>(list.size());
-    for (Object document : list) {
-      try {
-        events.add(RethinkDbDocuments.toEvent((Map<?, ?>) document));
-      } catch (RuntimeException e) {
-        // A foreign document in the table must not wedge every reader (and every change stream) on it.
-        LOG.warn("skipping a document that is not a feedbus event: {} ({})", document, e.getMessage());
-      }
-    }
-    return events;
-  }
-
-  RethinkDbConnector connector() {
-    return connector;
-  }
-
-  boolean closed() {
-    return closed;
+  NodeFrontiers frontiers() {
+    return frontiers;
   }
 
   void forget(RethinkDbChangeStream stream) {
     streams.remove(stream);
+    readersPassed();
   }
 
-  /** Runs an atom query on the shared connection; the result arrives on the caller's context. */
-  private Future<Object> atom(String operation, ReqlAst query) {
-    return withConnection(operation, connection -> query.runAtomAsync(connection, Object.class));
+  LocalCommits local() {
+    return local;
   }
 
-  private Future<List<Event>> list(String operation, ReqlAst query) {
-    return atom(operation, query).map(RethinkDbEventLog::eventsOf);
+  /** A reader moved on: what every reader is past is dropped from memory. */
+  void readersPassed() {
+    local.passed(streams.isEmpty() ? frontiers.stableBound() : readPosition());
   }
 
-  /** Runs an atom query on a given connection (a change stream's own); the result arrives on {@code context}. */
-  Future<Object> atomOn(Connection connection, Context context, String operation, ReqlAst query) {
-    return RethinkDbFutures.bridge(context, operation, submit(() -> query.runAtomAsync(connection, Object.class)));
-  }
-
-  private <T> Future<T> withConnection(String operation, Function<Connection, CompletableFuture<T>> call) {
-    Context context = vertx.getOrCreateContext();
-    if (closed && !"schema bootstrap".equals(operation)) {
-      return Future.failedFuture(FeedbusException.storeUnavailable("the RethinkDB event log is closed", null));
+  /** The lowest read position of this node's change streams; null when none runs. */
+  private Cursor readPosition() {
+    Cursor min = null;
+    for (RethinkDbChangeStream stream : streams) {
+      Cursor bound = stream.readBound();
+      if (bound != null && (min == null || bound.compareTo(min) < 0)) {
+        min = bound;
+      }
     }
-    return RethinkDbFutures.bridge(context, operation, queries.get().thenCompose(connection -> submit(() -> call.apply(connection))));
+    return min;
   }
 
-  /** Sends a query from the I/O thread, never from the caller's (possibly event-loop) thread. */
-  private <T> CompletableFuture<T> submit(java.util.function.Supplier<CompletableFuture<T>> send) {
-    try {
-      return CompletableFuture.supplyAsync(send, io).thenCompose(f -> f);
-    } catch (RejectedExecutionException e) {
-      return CompletableFuture.failedFuture(FeedbusException.storeUnavailable("the RethinkDB event log is closed", e));
+  private Future<List<Event>> list(String operation, ReqlTerm query) {
+    return queries.run(operation, query).map(RethinkDbEventLog::eventsOf);
+  }
+
+  static List<Event> eventsOf(Object elements) {
+    JsonArray list = (JsonArray) elements;
+    List<Event> events = new ArrayList<>(list.size());
+    for (Object element : list) {
+      try {
+        events.add(RethinkDbDocuments.toEvent(element));
+      } catch (RuntimeException e) {
+        // A foreign document in the table must not wedge every reader on it.
+        LOG.warn("skipping a document that is not a feedbus event: {} ({})", element, e.getMessage());
+      }
     }
+    return events;
   }
-
 }

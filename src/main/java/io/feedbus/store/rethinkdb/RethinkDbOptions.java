@@ -1,6 +1,7 @@
 package io.feedbus.store.rethinkdb;
 
 import io.feedbus.FeedbusOptions;
+import io.feedbus.store.rethinkdb.wire.ReqlEndpoint;
 import java.util.List;
 
 /** Settings of the RethinkDB engine ({@code store.rethinkdb} in the config). */
@@ -19,17 +20,39 @@ public final class RethinkDbOptions {
   public String eventsTable = "events";
   public String connectionsTable = "connections";
   public String admissionTable = "admission";
+  /** One document per running writer: its commit frontier and heartbeat (see {@code NodeFrontiers}). */
+  public String nodesTable = "nodes";
   public Durability durability = Durability.hard;
   public long connectTimeoutMillis = 5_000;
   public long reconnectInitialDelayMillis = 200;
   public long reconnectMaxDelayMillis = 10_000;
+  /** How long a query may take before it fails with {@code store_unavailable}. */
+  public long queryTimeoutMillis = 10_000;
+  /** How often a node writes its commit frontier when nothing else made it write. */
+  public long heartbeatIntervalMillis = 1_000;
   /**
-   * How far before the last delivered cursor a resumed change stream re-reads: cursors are assigned
-   * per node, so another node's event can commit a little later than a newer-cursor one.
+   * How long a node may stay silent before the others fence it (its later writes fail) and stop
+   * waiting for its frontier: the longest delivery pause a killed node causes.
    */
-  public long resumeLookbackMillis = 2_000;
-  /** Server-side changefeed buffer ({@code changefeed_queue_size}); null keeps the server default (100,000). */
-  public Integer changefeedQueueSize;
+  public long nodeExpiryMillis = 5_000;
+  /**
+   * How many inserts a node keeps in flight at once. One, with the publish path's commit delay,
+   * makes the largest inserts, which is what this server rewards most (see the README's figures).
+   */
+  public int writesInFlight = 1;
+  /** The largest insert sent at once, in bytes of JSON; a larger batch goes as several inserts. */
+  public int maxInsertBytes = 4 * 1024 * 1024;
+
+  /** {@code host:port}, for messages. */
+  public String address() {
+    return host + ":" + port;
+  }
+
+  /** Where and how the wire client connects. */
+  public ReqlEndpoint endpoint() {
+    return new ReqlEndpoint(host, port, user, password == null ? "" : password, tls, caCertFile,
+        connectTimeoutMillis, queryTimeoutMillis);
+  }
 
   /** Adds a line per bad field to {@code problems}, each prefixed with {@code prefix}. */
   public void validate(String prefix, List<String> problems) {
@@ -40,7 +63,8 @@ public final class RethinkDbOptions {
     if (database == null || !database.matches("\\w+")) {
       problems.add(prefix + ".database = '" + database + "': must be letters, digits or '_'");
     }
-    for (String[] t : new String[][] {{"eventsTable", eventsTable}, {"connectionsTable", connectionsTable}, {"admissionTable", admissionTable}}) {
+    for (String[] t : new String[][] {{"eventsTable", eventsTable}, {"connectionsTable", connectionsTable},
+        {"admissionTable", admissionTable}, {"nodesTable", nodesTable}}) {
       if (t[1] == null || !t[1].matches("\\w+")) {
         problems.add(prefix + "." + t[0] + " = '" + t[1] + "': must be letters, digits or '_'");
       }
@@ -48,10 +72,11 @@ public final class RethinkDbOptions {
     FeedbusOptions.range(problems, prefix + ".connectTimeoutMillis", connectTimeoutMillis, 1, 600_000);
     FeedbusOptions.range(problems, prefix + ".reconnectInitialDelayMillis", reconnectInitialDelayMillis, 1, 600_000);
     FeedbusOptions.range(problems, prefix + ".reconnectMaxDelayMillis", reconnectMaxDelayMillis, reconnectInitialDelayMillis, 3_600_000);
-    FeedbusOptions.range(problems, prefix + ".resumeLookbackMillis", resumeLookbackMillis, 0, 3_600_000);
-    if (changefeedQueueSize != null) {
-      FeedbusOptions.range(problems, prefix + ".changefeedQueueSize", changefeedQueueSize, 1, 100_000_000);
-    }
+    FeedbusOptions.range(problems, prefix + ".queryTimeoutMillis", queryTimeoutMillis, 100, 3_600_000);
+    FeedbusOptions.range(problems, prefix + ".heartbeatIntervalMillis", heartbeatIntervalMillis, 10, 60_000);
+    FeedbusOptions.range(problems, prefix + ".nodeExpiryMillis", nodeExpiryMillis, 3 * heartbeatIntervalMillis, 3_600_000);
+    FeedbusOptions.range(problems, prefix + ".writesInFlight", writesInFlight, 1, 64);
+    FeedbusOptions.range(problems, prefix + ".maxInsertBytes", maxInsertBytes, 65_536, 64 * 1024 * 1024);
     if (durability == null) {
       problems.add(prefix + ".durability = null: must be one of hard, soft");
     }

@@ -1,16 +1,15 @@
 package io.feedbus.store.rethinkdb;
 
-import static com.rethinkdb.RethinkDB.r;
-
-import com.rethinkdb.ast.ReqlAst;
-import com.rethinkdb.gen.ast.ReqlFunction1;
-import com.rethinkdb.gen.ast.ReqlFunction3;
-import com.rethinkdb.gen.ast.Table;
-import com.rethinkdb.net.Connection;
-import java.util.List;
+import io.feedbus.store.rethinkdb.wire.Reql;
+import io.feedbus.store.rethinkdb.wire.ReqlTerm;
+import io.vertx.core.Future;
+import io.vertx.core.Promise;
+import io.vertx.core.Vertx;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import java.util.LinkedHashMap;
 import java.util.Map;
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.Executor;
+import java.util.function.Function;
 import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -18,126 +17,170 @@ import org.slf4j.LoggerFactory;
 /**
  * Creates what the engine needs when it is missing: the database; the events table with the
  * compound index {@code topic_cursor} on {@code [topic, cursor]} (replay reads); the connections
- * table with indexes {@code serverId} and {@code uid}; the admission table. Then waits until every
- * index is ready.
+ * table with indexes {@code serverId} and {@code uid}; the admission and nodes tables. Then waits
+ * until every table ({@code wait}) and index ({@code indexWait}) is ready.
  *
- * <p>Idempotent and safe when nodes race: creating what exists fails with a {@code ReqlOpFailedError}
- * "... already exists", which counts as success.
+ * <p>Idempotent and safe when nodes race: creating what exists fails with "... already exists",
+ * which counts as success; a table another node has just created can still refuse reads and writes
+ * ("primary replica ... not available", "does not exist" on a lagging server), which is retried
+ * with backoff until {@code connectTimeoutMillis} times 6 has passed.
  *
- * <p>On a multi-server RethinkDB cluster two racing {@code tableCreate} calls can leave two tables
- * with one name (every later query on it fails with "is ambiguous"). Bootstrap detects that and
- * repairs it without losing data: among the {@code rethinkdb.table_config} entries with that db and
- * name it keeps the one with the smallest id (every node picks the same one), renames each other
- * to {@code <name>_dup_<id prefix>}, copies its documents into the kept table (existing documents
- * win), then drops it. Concurrent repairs converge: the rename and the copy are idempotent and a
- * second drop finds nothing. Databases created by such a race are not repaired here; create the
- * database ahead of time on a cluster, or bootstrap under a cluster-wide lock.
+ * <p>Racing {@code tableCreate} calls leave several tables with one name, on a single server too
+ * (seen with RethinkDB 2.4.4: three nodes, three tables, every time; {@code dbCreate} is serialized),
+ * and every later query on the name fails with "is ambiguous". Bootstrap repairs it without losing
+ * data: among the {@code rethinkdb.table_config} entries with that db and name it keeps the one with
+ * the smallest id (every node picks the same one), renames each other to
+ * {@code <name>_dup_<id prefix>}, copies its documents into the kept table (existing documents win),
+ * then drops it. Every step is idempotent and retried while the tables are not ready, so nodes that
+ * repair at the same time converge; a step that finds its table gone was done by another node.
+ * Databases created twice by a race on a multi-server cluster are not repaired: create the database
+ * ahead of time there.
  */
-public final class RethinkDbSchema {
+final class RethinkDbSchema {
 
   private static final Logger LOG = LoggerFactory.getLogger(RethinkDbSchema.class);
 
   /** The compound secondary index replay reads use: {@code [topic, cursor]}. */
-  public static final String TOPIC_CURSOR_INDEX = "topic_cursor";
+  static final String TOPIC_CURSOR_INDEX = "topic_cursor";
 
-  private final Connection connection;
+  private final Vertx vertx;
+  private final QueryConnection queries;
   private final RethinkDbOptions options;
-  private final Executor executor;
+  private final Backoff backoff;
+  private final long deadlineNanos;
 
-  /**
-   * @param executor where queries are sent from (the driver writes to the socket on the caller's thread)
-   */
-  public RethinkDbSchema(Connection connection, RethinkDbOptions options, Executor executor) {
-    this.connection = connection;
+  private RethinkDbSchema(Vertx vertx, QueryConnection queries, RethinkDbOptions options) {
+    this.vertx = vertx;
+    this.queries = queries;
     this.options = options;
-    this.executor = executor;
+    this.backoff = new Backoff(Math.max(20, options.reconnectInitialDelayMillis), Math.max(200, options.reconnectMaxDelayMillis));
+    this.deadlineNanos = System.nanoTime() + 6 * options.connectTimeoutMillis * 1_000_000;
   }
 
-  /** Creates what is missing and waits for every index; completes once the schema is usable. */
-  public CompletableFuture<Void> bootstrap() {
+  /** Creates what is missing and waits for every table and index; completes once the schema is usable. */
+  static Future<Void> bootstrap(Vertx vertx, QueryConnection queries, RethinkDbOptions options) {
+    return new RethinkDbSchema(vertx, queries, options).run();
+  }
+
+  private Future<Void> run() {
     String events = options.eventsTable;
     String connections = options.connectionsTable;
-    return ignoreExisting(() -> r.dbCreate(options.database))
-        .thenCompose(v -> ensureTable(events))
-        .thenCompose(v -> ensureTable(connections))
-        .thenCompose(v -> ensureTable(options.admissionTable))
-        .thenCompose(v -> ensureIndex(events, TOPIC_CURSOR_INDEX,
-            row -> r.array(row.g("topic"), row.g("cursor"))))
-        .thenCompose(v -> ensureIndex(connections, "serverId", row -> row.g("serverId")))
-        .thenCompose(v -> ensureIndex(connections, "uid", row -> row.g("uid")))
-        .thenCompose(v -> repairing(events, () -> table(events).indexWait(TOPIC_CURSOR_INDEX)))
-        .thenCompose(v -> repairing(connections, () -> table(connections).indexWait("serverId", "uid")))
-        .thenApply(v -> null);
+    return creating("create database", () -> Reql.dbCreate(options.database))
+        .compose(v -> ensureTable(events))
+        .compose(v -> ensureTable(connections))
+        .compose(v -> ensureTable(options.admissionTable))
+        .compose(v -> ensureTable(options.nodesTable))
+        .compose(v -> ensureIndex(events, TOPIC_CURSOR_INDEX, row -> Reql.array(row.g("topic"), row.g("cursor"))))
+        .compose(v -> ensureIndex(connections, "serverId", row -> row.g("serverId")))
+        .compose(v -> ensureIndex(connections, "uid", row -> row.g("uid")))
+        .compose(v -> repairing(events, "wait for indexes", () -> table(events).indexWait(TOPIC_CURSOR_INDEX)))
+        .compose(v -> repairing(connections, "wait for indexes", () -> table(connections).indexWait("serverId", "uid")))
+        .mapEmpty();
   }
 
-  private Table table(String name) {
-    return r.db(options.database).table(name);
+  private ReqlTerm table(String name) {
+    return Reql.db(options.database).table(name);
   }
 
-  private CompletableFuture<Object> ensureTable(String name) {
-    return repairing(name, () -> r.db(options.database).tableCreate(name))
-        .exceptionallyCompose(t -> RethinkDbErrors.isAlreadyExists(t)
-            ? CompletableFuture.completedFuture(null) : CompletableFuture.failedFuture(t))
-        // wait_() both waits for the table to be ready and probes for a duplicate name.
-        .thenCompose(v -> repairing(name, () -> table(name).wait_()));
+  private Future<Object> ensureTable(String name) {
+    // Only a table that is not listed yet is created: a node that comes later adds no duplicate.
+    return retrying("list tables", () -> Reql.db(options.database).tableList())
+        .compose(tables -> ((JsonArray) tables).contains(name) ? Future.succeededFuture()
+            : repairing(name, "create table " + name, () -> Reql.db(options.database).tableCreate(name))
+                .recover(t -> RethinkDbErrors.isAlreadyExists(t) ? Future.succeededFuture() : Future.failedFuture(t)))
+        // wait() both waits for the table to be ready and probes for a duplicate name.
+        .compose(v -> repairing(name, "wait for table " + name, () -> table(name).waitReady()));
   }
 
-  private CompletableFuture<Object> ensureIndex(String tableName, String index, ReqlFunction1 function) {
-    return repairing(tableName, () -> table(tableName).indexCreate(index, function))
-        .exceptionallyCompose(t -> RethinkDbErrors.isAlreadyExists(t)
-            ? CompletableFuture.completedFuture(null) : CompletableFuture.failedFuture(t));
+  private Future<Object> ensureIndex(String tableName, String index, Function<ReqlTerm, ReqlTerm> function) {
+    return repairing(tableName, "create index " + index, () -> table(tableName).indexCreate(index, function))
+        .recover(t -> RethinkDbErrors.isAlreadyExists(t) ? Future.succeededFuture() : Future.failedFuture(t));
   }
 
-  private CompletableFuture<Object> ignoreExisting(Supplier<ReqlAst> query) {
-    return run(query).exceptionallyCompose(t -> RethinkDbErrors.isAlreadyExists(t)
-        ? CompletableFuture.completedFuture(null) : CompletableFuture.failedFuture(t));
+  private Future<Object> creating(String operation, Supplier<ReqlTerm> query) {
+    return retrying(operation, query)
+        .recover(t -> RethinkDbErrors.isAlreadyExists(t) ? Future.succeededFuture() : Future.failedFuture(t));
   }
 
-  /** Runs {@code query}; when the table name turns out ambiguous, repairs it and runs it once more. */
-  private CompletableFuture<Object> repairing(String tableName, Supplier<ReqlAst> query) {
-    return run(query).exceptionallyCompose(t -> {
-      if (!RethinkDbErrors.isAmbiguousTable(t)) {
-        return CompletableFuture.failedFuture(t);
+  /**
+   * Runs {@code query}; when the table name turns out ambiguous, repairs it and runs it again, as
+   * often as a node racing behind this one creates yet another duplicate (until the deadline).
+   */
+  private Future<Object> repairing(String tableName, String operation, Supplier<ReqlTerm> query) {
+    return retrying(operation, query).recover(t -> {
+      if (!RethinkDbErrors.isAmbiguousTable(t) || System.nanoTime() > deadlineNanos) {
+        return Future.failedFuture(t);
       }
-      LOG.warn("table {}.{} is ambiguous (created twice by racing nodes); repairing", options.database, tableName);
-      return repairDuplicates(tableName).thenCompose(v -> run(query));
+      LOG.info("table {}.{} is ambiguous (created more than once by nodes starting together); repairing",
+          options.database, tableName);
+      return repairDuplicates(tableName).compose(v -> repairing(tableName, operation, query));
     });
   }
 
-  CompletableFuture<Void> repairDuplicates(String tableName) {
-    ReqlAst configs = r.db("rethinkdb").table("table_config")
-        .filter(r.hashMap("db", options.database).with("name", tableName))
+  /** Runs a query, again after a pause while the server says the data is not ready (or not there) yet. */
+  private Future<Object> retrying(String operation, Supplier<ReqlTerm> query) {
+    Promise<Object> result = Promise.promise();
+    attempt(operation, query, 0, true, result);
+    return result.future();
+  }
+
+  /** A repair step: retried while not ready; done when its table is gone (another node did it). */
+  private Future<Object> repairStep(String operation, ReqlTerm query) {
+    Promise<Object> result = Promise.promise();
+    attempt(operation, () -> query, 0, false, result);
+    return result.future().recover(t -> RethinkDbErrors.isMissing(t) ? Future.succeededFuture() : Future.failedFuture(t));
+  }
+
+  private void attempt(String operation, Supplier<ReqlTerm> query, int attempt, boolean retryMissing, Promise<Object> result) {
+    queries.connection()
+        .compose(c -> c.run(query.get(), Math.max(options.queryTimeoutMillis, 60_000)))
+        .onSuccess(result::complete)
+        .onFailure(t -> {
+          boolean transientFailure = RethinkDbErrors.isMissing(t) ? retryMissing
+              : RethinkDbErrors.isUnavailable(t) && !RethinkDbErrors.isAlreadyExists(t) && !RethinkDbErrors.isAmbiguousTable(t);
+          if (!transientFailure || System.nanoTime() > deadlineNanos) {
+            result.fail(transientFailure ? RethinkDbErrors.toFeedbus("schema bootstrap (" + operation + ")", t) : t);
+            return;
+          }
+          long delay = backoff.delay(attempt);
+          LOG.debug("schema bootstrap: {} not possible yet ({}); again in {} ms", operation, t.getMessage(), delay);
+          vertx.setTimer(delay, x -> attempt(operation, query, attempt + 1, retryMissing, result));
+        });
+  }
+
+  Future<Void> repairDuplicates(String tableName) {
+    ReqlTerm configs = Reql.db("rethinkdb").table("table_config")
+        .filter(new JsonObject().put("db", options.database).put("name", tableName))
         .orderBy("id")
         .coerceTo("array");
-    return run(() -> configs).thenCompose(found -> {
-      List<?> entries = (List<?>) found;
-      CompletableFuture<Void> chain = CompletableFuture.completedFuture(null);
+    return retrying("list duplicate tables", () -> configs).compose(found -> {
+      JsonArray entries = (JsonArray) found;
+      Map<String, String> duplicates = new LinkedHashMap<>();
       for (int i = 1; i < entries.size(); i++) {
-        String id = String.valueOf(((Map<?, ?>) entries.get(i)).get("id"));
-        String duplicateName = tableName + "_dup_" + id.replace("-", "").substring(0, 8);
-        chain = chain.thenCompose(v -> mergeDuplicate(tableName, id, duplicateName));
+        String id = entries.getJsonObject(i).getString("id");
+        duplicates.put(id, tableName + "_dup_" + id.replace("-", "").substring(0, 8));
+      }
+      // Every duplicate is renamed first (by id: idempotent), so the name is unique for the merges.
+      Future<Void> chain = Future.succeededFuture();
+      for (Map.Entry<String, String> duplicate : duplicates.entrySet()) {
+        chain = chain.compose(v -> repairStep("rename duplicate", Reql.db("rethinkdb").table("table_config")
+            .get(duplicate.getKey()).update(new JsonObject().put("name", duplicate.getValue()))).mapEmpty());
+      }
+      for (Map.Entry<String, String> duplicate : duplicates.entrySet()) {
+        chain = chain.compose(v -> mergeDuplicate(tableName, duplicate.getKey(), duplicate.getValue()));
       }
       return chain;
     });
   }
 
-  private CompletableFuture<Void> mergeDuplicate(String tableName, String id, String duplicateName) {
-    ReqlFunction3 keepExisting = (key, existing, incoming) -> existing;
-    return run(() -> r.db("rethinkdb").table("table_config").get(id).update(r.hashMap("name", duplicateName)))
-        .thenCompose(v -> run(() -> table(duplicateName).wait_()))
-        .thenCompose(v -> run(() -> table(tableName).insert(table(duplicateName)).optArg("conflict", keepExisting)))
-        .thenCompose(v -> run(() -> r.db(options.database).tableDrop(duplicateName)))
-        .handle((v, t) -> {
-          if (t != null && !(RethinkDbErrors.unwrap(t).getMessage() + "").contains("does not exist")) {
-            throw new java.util.concurrent.CompletionException(RethinkDbErrors.unwrap(t));
-          }
-          LOG.warn("merged duplicate table {}.{} (id {}) into {}", options.database, duplicateName, id, tableName);
-          return null;
-        });
-  }
-
-  private CompletableFuture<Object> run(Supplier<ReqlAst> query) {
-    return CompletableFuture.supplyAsync(() -> query.get().runAtomAsync(connection, Object.class), executor)
-        .thenCompose(f -> f);
+  private Future<Void> mergeDuplicate(String tableName, String id, String duplicateName) {
+    Reql.Function3 keepExisting = (key, existing, incoming) -> existing;
+    // A step that finds the duplicate gone was done by another node repairing at the same time.
+    return repairStep("wait for duplicate", table(duplicateName).waitReady())
+        .compose(v -> repairStep("wait for kept table", table(tableName).waitReady()))
+        .compose(v -> repairStep("merge duplicate", table(tableName).insert(table(duplicateName)).opt("conflict", keepExisting)))
+        .compose(v -> repairStep("drop duplicate", Reql.db(options.database).tableDrop(duplicateName)))
+        .onSuccess(v -> LOG.info("merged duplicate table {}.{} (id {}) into {}", options.database, duplicateName, id, tableName))
+        .mapEmpty();
   }
 }

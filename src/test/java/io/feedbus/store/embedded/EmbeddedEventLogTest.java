@@ -22,7 +22,7 @@ class EmbeddedEventLogTest extends EventLogContract {
 
   @Override
   protected Future<EventLog> openLog(Vertx vertx) {
-    return EmbeddedEventLog.open(vertx, dir, true).map(log -> log);
+    return EmbeddedEventLog.open(vertx, dir, true, "node-1").map(log -> log);
   }
 
   @Test
@@ -32,7 +32,7 @@ class EmbeddedEventLogTest extends EventLogContract {
       await(log.append(batch.subList(i, i + 20)));
     }
     await(((EmbeddedEventLog) log).closeAbruptly());
-    log = await(EmbeddedEventLog.open(vertx, dir, true));
+    log = await(EmbeddedEventLog.open(vertx, dir, true, "node-1"));
     List<Event> read = await(log.readAfter("durable", null, 1000));
     assertThat(read.stream().map(Event::id)).containsExactlyElementsOf(batch.stream().map(Event::id).collect(Collectors.toList()));
     assertThat(await(log.latest())).isEqualTo(batch.get(199).cursor());

@@ -48,7 +48,7 @@ class KillDurabilityTest {
       await(Future.join(publishers).otherwiseEmpty());
       http.close();
     }
-    EmbeddedEventLog log = await(EmbeddedEventLog.open(vertx, dir, true));
+    EmbeddedEventLog log = await(EmbeddedEventLog.open(vertx, dir, true, "node-1"));
     try {
       Set<String> stored = new java.util.HashSet<>();
       for (int p = 0; p < 16; p++) {

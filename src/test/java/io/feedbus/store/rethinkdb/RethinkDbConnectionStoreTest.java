@@ -1,5 +1,6 @@
 package io.feedbus.store.rethinkdb;
 
+import io.feedbus.testing.RethinkDbTesting;
 import io.feedbus.store.ConnectionStore;
 import io.feedbus.store.ConnectionStoreContract;
 import io.vertx.core.Future;

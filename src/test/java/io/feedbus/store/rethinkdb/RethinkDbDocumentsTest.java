@@ -6,21 +6,27 @@ import io.feedbus.event.CursorClock;
 import io.feedbus.event.Event;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
-import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 
 class RethinkDbDocumentsTest {
 
   @Test
-  void documentsArePlainMapsKeyedByTheCursorAndRoundTrip() {
-    JsonObject payload = new JsonObject().put("n", 1).put("list", new JsonArray().add(new JsonObject().put("deep", true)));
+  void documentsAreKeyedByTheCursorAndKeepTheEventAsText() {
+    JsonObject payload = new JsonObject().put("n", 1).put("list", new JsonArray().add(new JsonObject().put("$reql_type$", "TIME")));
     Event event = new Event(new CursorClock("n").next(), "orders", payload, Map.of("trace", "x"), "n", false);
-    Map<String, Object> document = RethinkDbDocuments.toDocument(event);
-    assertThat(document.get("id")).isEqualTo(event.cursor().value());
-    assertThat(document.get("payload")).isInstanceOf(Map.class);
-    assertThat(((Map<?, ?>) document.get("payload")).get("list")).isInstanceOf(List.class);
-    assertThat(((List<?>) ((Map<?, ?>) document.get("payload")).get("list")).get(0)).isInstanceOf(Map.class);
-    assertThat(RethinkDbDocuments.toEvent(document).toJson()).isEqualTo(event.toJson());
+    JsonObject document = RethinkDbDocuments.toDocument(event);
+    assertThat(document.getString("id")).isEqualTo(event.cursor().value());
+    assertThat(document.getString("cursor")).isEqualTo(event.cursor().value());
+    assertThat(document.getString("topic")).isEqualTo("orders");
+    assertThat(document.getBoolean("persist")).isFalse();
+    assertThat(document.getValue(RethinkDbDocuments.JSON_FIELD)).isInstanceOf(String.class);
+    assertThat(RethinkDbDocuments.toEvent(document.getString(RethinkDbDocuments.JSON_FIELD)).toJson()).isEqualTo(event.toJson());
+  }
+
+  @Test
+  void aDocumentWithoutTextReadsAsTheEventItself() {
+    Event event = new Event(new CursorClock("n").next(), "orders", 7, Map.of(), "n", true);
+    assertThat(RethinkDbDocuments.toEvent(event.toJson()).toJson()).isEqualTo(event.toJson());
   }
 }

@@ -2,48 +2,42 @@ package io.feedbus.store.rethinkdb;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import com.rethinkdb.gen.exc.ReqlDriverError;
-import com.rethinkdb.gen.exc.ReqlOpFailedError;
-import com.rethinkdb.gen.exc.ReqlQueryLogicError;
-import com.rethinkdb.gen.exc.ReqlRuntimeError;
 import io.feedbus.event.FeedbusException;
-import java.io.IOException;
-import java.net.ConnectException;
-import java.util.concurrent.CompletionException;
+import io.feedbus.store.rethinkdb.wire.ReqlError;
 import org.junit.jupiter.api.Test;
 
 class RethinkDbErrorsTest {
 
-  @Test
-  void alreadyExistsCountsForDatabasesTablesAndIndexesEvenWhenWrapped() {
-    assertThat(RethinkDbErrors.isAlreadyExists(new ReqlOpFailedError("Database `feedbus` already exists."))).isTrue();
-    assertThat(RethinkDbErrors.isAlreadyExists(new CompletionException(
-        new ReqlOpFailedError("Table `feedbus.events` already exists.")))).isTrue();
-    assertThat(RethinkDbErrors.isAlreadyExists(new ReqlOpFailedError(
-        "Index `topic_cursor` already exists on table `feedbus.events`."))).isTrue();
+  private static ReqlError opFailed(String message) {
+    return new ReqlError(ReqlError.Kind.RUNTIME, ReqlError.OP_FAILED, message, null, null);
   }
 
   @Test
-  void alreadyExistsNeedsTheOpFailedClass() {
-    assertThat(RethinkDbErrors.isAlreadyExists(new ReqlQueryLogicError("Table `x` already exists."))).isFalse();
-    assertThat(RethinkDbErrors.isAlreadyExists(new ReqlOpFailedError("Cannot perform write: primary replica not available"))).isFalse();
+  void alreadyExistsCountsForDatabasesTablesAndIndexes() {
+    assertThat(RethinkDbErrors.isAlreadyExists(opFailed("Database `feedbus` already exists."))).isTrue();
+    assertThat(RethinkDbErrors.isAlreadyExists(opFailed("Table `feedbus.events` already exists."))).isTrue();
+    assertThat(RethinkDbErrors.isAlreadyExists(opFailed("Index `topic_cursor` already exists on table `feedbus.events`."))).isTrue();
+  }
+
+  @Test
+  void alreadyExistsNeedsAnOpFailedError() {
+    assertThat(RethinkDbErrors.isAlreadyExists(new ReqlError(ReqlError.Kind.RUNTIME, ReqlError.QUERY_LOGIC,
+        "Table `x` already exists.", null, null))).isFalse();
+    assertThat(RethinkDbErrors.isAlreadyExists(opFailed("Cannot perform write: primary replica not available"))).isFalse();
   }
 
   @Test
   void ambiguousTablesAreRecognised() {
-    assertThat(RethinkDbErrors.isAmbiguousTable(new ReqlOpFailedError(
-        "Table `feedbus.events` is ambiguous; there are multiple tables with that name."))).isTrue();
-    assertThat(RethinkDbErrors.isAmbiguousTable(new ReqlOpFailedError("Table `feedbus.events` does not exist."))).isFalse();
+    assertThat(RethinkDbErrors.isAmbiguousTable(opFailed("Table `feedbus.events` is ambiguous; there are multiple tables with that name."))).isTrue();
+    assertThat(RethinkDbErrors.isAmbiguousTable(opFailed("Table `feedbus.events` does not exist."))).isFalse();
   }
 
   @Test
-  void connectionProblemsBecomeStoreUnavailable() {
+  void connectionProblemsAndUnavailableReplicasBecomeStoreUnavailable() {
     for (Throwable t : new Throwable[] {
-        new ReqlDriverError("Client not connected."),
-        new ReqlRuntimeError("Connection is closed."),
-        new CompletionException(new ConnectException("Connection refused")),
-        new ReqlDriverError(new IOException("Broken pipe")),
-        new ReqlOpFailedError("Cannot perform write: primary replica for shard [\"\", +inf) not available")}) {
+        new ReqlError(ReqlError.Kind.CONNECTION, 0, "RethinkDB at 127.0.0.1:1 closed the connection", null, null),
+        new ReqlError(ReqlError.Kind.RUNTIME, ReqlError.OP_INDETERMINATE, "Cannot perform write: lost contact with primary", null, null),
+        opFailed("Cannot perform write: primary replica for shard [\"\", +inf) not available")}) {
       FeedbusException e = RethinkDbErrors.toFeedbus("append", t);
       assertThat(e.status()).as(t.toString()).isEqualTo(503);
       assertThat(e.code()).isEqualTo("store_unavailable");
@@ -53,7 +47,8 @@ class RethinkDbErrorsTest {
 
   @Test
   void queryMistakesAreInternalErrors() {
-    FeedbusException e = RethinkDbErrors.toFeedbus("readAfter", new ReqlQueryLogicError("Index `x` was not found"));
+    FeedbusException e = RethinkDbErrors.toFeedbus("readAfter",
+        new ReqlError(ReqlError.Kind.RUNTIME, ReqlError.QUERY_LOGIC, "Index `x` was not found", null, null));
     assertThat(e.status()).isEqualTo(500);
     assertThat(e.code()).isEqualTo("store_error");
   }
@@ -61,6 +56,6 @@ class RethinkDbErrorsTest {
   @Test
   void feedbusExceptionsPassThrough() {
     FeedbusException original = FeedbusException.storeUnavailable("down", null);
-    assertThat(RethinkDbErrors.toFeedbus("append", new CompletionException(original))).isSameAs(original);
+    assertThat(RethinkDbErrors.toFeedbus("append", original)).isSameAs(original);
   }
 }

@@ -1,6 +1,7 @@
 package io.feedbus.store.rethinkdb;
 
-import static io.feedbus.store.rethinkdb.RethinkDbTesting.failureOf;
+import io.feedbus.testing.RethinkDbTesting;
+import static io.feedbus.testing.RethinkDbTesting.failureOf;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.feedbus.event.Event;
@@ -36,17 +37,6 @@ class RethinkDbEventLogTest extends EventLogContract {
   @Test
   void everyNodeSeesEveryEventThroughTheSharedDatabase() {
     assertThat(log.sharedAcrossNodes()).isTrue();
-  }
-
-  @Test
-  void appendingAnIdTwiceFailsInsteadOfOverwriting() throws Exception {
-    Event event = event("dup", "first");
-    await(log.append(List.of(event)));
-    Event sameId = new Event(event.cursor(), "dup", "second", null, "contract-node", true);
-    Throwable failure = failureOf(log.append(List.of(sameId)));
-    assertThat(failure).isInstanceOf(FeedbusException.class);
-    assertThat(((FeedbusException) failure).code()).isEqualTo("store_write_failed");
-    assertThat(await(log.readAfter("dup", null, 10)).get(0).payload()).isEqualTo("first");
   }
 
   @Test

@@ -1,109 +1,117 @@
 package io.feedbus.store.rethinkdb;
 
-import static com.rethinkdb.RethinkDB.r;
+import static io.feedbus.testing.RethinkDbTesting.await;
 import static org.assertj.core.api.Assertions.assertThat;
 
-import com.rethinkdb.net.Connection;
+import io.feedbus.store.rethinkdb.wire.Reql;
+import io.feedbus.testing.RethinkDbTesting;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import java.util.concurrent.TimeUnit;
+import java.util.stream.Collectors;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
-/** Schema bootstrap: creates what is missing, changes nothing when run again, survives a race. */
+/** Schema bootstrap: creates what is missing, changes nothing when run again, survives racing nodes. */
 class RethinkDbSchemaTest {
 
   private RethinkDbOptions options;
-  private Connection first;
-  private Connection second;
-  private ExecutorService executor;
+  private final List<Vertx> nodes = new ArrayList<>();
+  private final List<QueryConnection> connections = new ArrayList<>();
 
   @BeforeEach
-  void connect() {
+  void fresh() {
     RethinkDbTesting.assumeServer();
     options = RethinkDbTesting.freshOptions();
-    first = RethinkDbTesting.connect(options);
-    second = RethinkDbTesting.connect(options);
-    executor = Executors.newFixedThreadPool(2);
   }
 
   @AfterEach
-  void cleanUp() {
-    if (options == null) {
-      return;
+  void cleanUp() throws Exception {
+    for (QueryConnection c : connections) {
+      await(c.close());
+    }
+    for (Vertx v : nodes) {
+      await(v.close());
     }
     RethinkDbTesting.dropDatabase(options);
-    first.close();
-    second.close();
-    executor.shutdownNow();
   }
 
-  private void bootstrap(Connection connection) throws Exception {
-    new RethinkDbSchema(connection, options, executor).bootstrap().get(60, TimeUnit.SECONDS);
+  /** A bootstrap as a node runs it: its own Vert.x, its own connection. */
+  private Future<Void> bootstrapOnANewNode() {
+    Vertx vertx = Vertx.vertx();
+    nodes.add(vertx);
+    QueryConnection queries = new QueryConnection(vertx, options);
+    connections.add(queries);
+    return RethinkDbSchema.bootstrap(vertx, queries, options);
   }
 
-  @SuppressWarnings("unchecked")
-  private List<Object> tableConfigs() {
-    return (List<Object>) r.db("rethinkdb").table("table_config").filter(r.hashMap("db", options.database))
-        .orderBy("name").pluck("id", "name", "indexes").coerceTo("array").runAtom(first, List.class);
+  private JsonArray tableConfigs() throws Exception {
+    return (JsonArray) RethinkDbTesting.query(options, Reql.db("rethinkdb").table("table_config")
+        .filter(new JsonObject().put("db", options.database)).orderBy("name").pluck("id", "name", "indexes").coerceTo("array"));
   }
 
-  private static List<String> names(List<Object> configs) {
-    return configs.stream().map(c -> String.valueOf(((Map<?, ?>) c).get("name"))).collect(java.util.stream.Collectors.toList());
+  private static List<String> names(JsonArray configs) {
+    return configs.stream().map(c -> ((JsonObject) c).getString("name")).collect(Collectors.toList());
+  }
+
+  private List<String> allTables() {
+    return List.of(options.admissionTable, options.connectionsTable, options.eventsTable, options.nodesTable);
   }
 
   @Test
-  @SuppressWarnings("unchecked")
   void bootstrapCreatesTheTablesAndReadyIndexes() throws Exception {
-    bootstrap(first);
-    List<Object> tables = (List<Object>) r.db(options.database).tableList().runAtom(first, List.class);
-    assertThat(tables).containsExactlyInAnyOrder(options.eventsTable, options.connectionsTable, options.admissionTable);
-    List<?> eventIndexes = r.db(options.database).table(options.eventsTable).indexStatus().coerceTo("array").runAtom(first, List.class);
+    await(bootstrapOnANewNode());
+    assertThat(names(tableConfigs())).containsExactlyElementsOf(allTables());
+    JsonArray eventIndexes = (JsonArray) RethinkDbTesting.query(options,
+        Reql.db(options.database).table(options.eventsTable).indexWait());
     assertThat(eventIndexes).singleElement().satisfies(status -> {
-      assertThat(((Map<?, ?>) status).get("index")).isEqualTo(RethinkDbSchema.TOPIC_CURSOR_INDEX);
-      assertThat(((Map<?, ?>) status).get("ready")).isEqualTo(true);
-      assertThat(((Map<?, ?>) status).get("multi")).isEqualTo(false);
+      assertThat(((JsonObject) status).getString("index")).isEqualTo(RethinkDbSchema.TOPIC_CURSOR_INDEX);
+      assertThat(((JsonObject) status).getBoolean("ready")).isTrue();
+      assertThat(((JsonObject) status).getBoolean("multi")).isFalse();
     });
-    List<Object> connectionIndexes = (List<Object>) r.db(options.database).table(options.connectionsTable).indexList().runAtom(first, List.class);
+    JsonArray connectionIndexes = (JsonArray) RethinkDbTesting.query(options,
+        Reql.db(options.database).table(options.connectionsTable).indexList());
     assertThat(connectionIndexes).containsExactlyInAnyOrder("serverId", "uid");
   }
 
   @Test
   void runningBootstrapAgainChangesNothing() throws Exception {
-    bootstrap(first);
-    List<Object> before = tableConfigs();
-    bootstrap(first);
+    await(bootstrapOnANewNode());
+    JsonArray before = tableConfigs();
+    await(bootstrapOnANewNode());
     assertThat(tableConfigs()).isEqualTo(before);
   }
 
   @Test
   void twoNodesBootstrappingAtTheSameMomentBothSucceed() throws Exception {
-    CompletableFuture<Void> a = new RethinkDbSchema(first, options, executor).bootstrap();
-    CompletableFuture<Void> b = new RethinkDbSchema(second, options, executor).bootstrap();
-    CompletableFuture.allOf(a, b).get(60, TimeUnit.SECONDS);
-    List<Object> configs = tableConfigs();
-    assertThat(names(configs)).containsExactly(options.admissionTable, options.connectionsTable, options.eventsTable);
+    await(Future.all(bootstrapOnANewNode(), bootstrapOnANewNode()));
+    assertThat(names(tableConfigs())).containsExactlyElementsOf(allTables());
+  }
+
+  @Test
+  void threeNodesBootstrappingAtTheSameMomentAllSucceed() throws Exception {
+    await(Future.all(bootstrapOnANewNode(), bootstrapOnANewNode(), bootstrapOnANewNode()));
+    assertThat(names(tableConfigs())).containsExactlyElementsOf(allTables());
   }
 
   @Test
   void aDuplicateTableIsMergedIntoOne() throws Exception {
-    bootstrap(first);
-    r.db(options.database).table(options.eventsTable).insert(r.hashMap("id", "kept-doc")).run(first);
+    await(bootstrapOnANewNode());
+    RethinkDbTesting.query(options, Reql.db(options.database).table(options.eventsTable).insert(new JsonObject().put("id", "kept-doc")));
     // A race on a multi-server cluster leaves two tables with one name; a single server may refuse to.
     try {
-      r.db("rethinkdb").table("table_config")
-          .insert(r.hashMap("db", options.database).with("name", options.eventsTable)).run(first);
-    } catch (RuntimeException refused) {
+      RethinkDbTesting.query(options, Reql.db("rethinkdb").table("table_config")
+          .insert(new JsonObject().put("db", options.database).put("name", options.eventsTable)));
+    } catch (Exception refused) {
       Assumptions.abort("this server refuses a second table with the same name: " + refused.getMessage());
     }
-    bootstrap(second);
-    List<Object> configs = tableConfigs();
-    assertThat(names(configs)).containsExactly(options.admissionTable, options.connectionsTable, options.eventsTable);
-    assertThat(r.db(options.database).table(options.eventsTable).get("kept-doc").runAtom(first, Map.class)).isNotNull();
+    await(bootstrapOnANewNode());
+    assertThat(names(tableConfigs())).containsExactlyElementsOf(allTables());
+    assertThat(RethinkDbTesting.query(options, Reql.db(options.database).table(options.eventsTable).get("kept-doc"))).isNotNull();
   }
 }
