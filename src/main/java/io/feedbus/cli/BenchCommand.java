@@ -4,6 +4,8 @@ import io.feedbus.Feedbus;
 import io.feedbus.FeedbusOptions;
 import io.feedbus.client.FeedbusClient;
 import io.feedbus.ops.Logs;
+import io.feedbus.store.rethinkdb.RethinkDbOptions;
+import io.feedbus.store.rethinkdb.RethinkDbServerProcess;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
@@ -45,6 +47,10 @@ final class BenchCommand implements Callable<Integer> {
   @Option(names = "--no-fsync", description = "Do not fsync each commit (store.embedded.fsync = false).")
   boolean noFsync;
 
+  @Option(names = "--rethinkdb", description = {"Bench the RethinkDB engine against the raw Java driver on the same server:",
+      "RETHINKDB_HOST / RETHINKDB_PORT when set, else a rethinkdb binary (RETHINKDB_BIN or on the PATH) started for the run."})
+  boolean rethinkdb;
+
   @Spec
   CommandSpec spec;
 
@@ -54,8 +60,7 @@ final class BenchCommand implements Callable<Integer> {
     }
 
     double percentileMillis(double p) {
-      int index = (int) Math.min(latencies.length - 1, Math.ceil(p * latencies.length) - 1);
-      return latencies[Math.max(0, index)] / 1e6;
+      return BenchCommand.percentileMillis(latencies, p);
     }
   }
 
@@ -65,6 +70,9 @@ final class BenchCommand implements Callable<Integer> {
     if (events < 1 || publishers < 1) {
       spec.commandLine().getErr().println("feedbus bench: --events and --publishers must be at least 1");
       return ExitCodes.USAGE;
+    }
+    if (rethinkdb) {
+      return benchRethinkDb();
     }
     Path dir = Files.createTempDirectory("feedbus-bench");
     Vertx vertx = Vertx.vertx();
@@ -90,6 +98,44 @@ final class BenchCommand implements Callable<Integer> {
     return ExitCodes.OK;
   }
 
+  private Integer benchRethinkDb() throws Exception {
+    RethinkDbOptions server = new RethinkDbOptions();
+    String host = System.getenv("RETHINKDB_HOST");
+    RethinkDbServerProcess process = null;
+    String description;
+    if (host != null && !host.isBlank()) {
+      server.host = host;
+      String port = System.getenv("RETHINKDB_PORT");
+      server.port = port == null || port.isBlank() ? 28015 : Integer.parseInt(port);
+      description = server.address();
+    } else {
+      var binary = RethinkDbServerProcess.findBinary();
+      if (binary.isEmpty()) {
+        spec.commandLine().getErr().println("feedbus bench: store_unavailable: no RethinkDB server: set RETHINKDB_HOST"
+            + " (and RETHINKDB_PORT), or put a rethinkdb binary on the PATH or at RETHINKDB_BIN");
+        return ExitCodes.UNAVAILABLE;
+      }
+      process = RethinkDbServerProcess.start(binary.get());
+      server.host = process.host();
+      server.port = process.driverPort();
+      description = binary.get() + " on " + server.address() + " (started for this run)";
+    }
+    String user = System.getenv("RETHINKDB_USER");
+    if (user != null && !user.isBlank()) {
+      server.user = user;
+    }
+    server.password = System.getenv().getOrDefault("RETHINKDB_PASSWORD", "");
+    try {
+      RethinkDbBench bench = new RethinkDbBench(server, events, publishers, payloadBytes, spec.commandLine().getOut());
+      bench.print(bench.run(), description);
+    } finally {
+      if (process != null) {
+        process.close();
+      }
+    }
+    return ExitCodes.OK;
+  }
+
   private Result run(FeedbusClient client, String name, int concurrency, int total, String payload) throws Exception {
     long[] latencies = new long[total];
     int[] next = {0};
@@ -107,7 +153,7 @@ final class BenchCommand implements Callable<Integer> {
   }
 
   /** Publishes one event at a time until {@code total} are taken by all loops together (no future chain: no deep stack). */
-  private void publishLoop(FeedbusClient client, String topic, String payload, long[] latencies, int[] next, int total, Promise<Void> done) {
+  static void publishLoop(FeedbusClient client, String topic, String payload, long[] latencies, int[] next, int total, Promise<Void> done) {
     int index;
     synchronized (next) {
       if (next[0] >= total) {
@@ -140,11 +186,20 @@ final class BenchCommand implements Callable<Integer> {
     out.flush();
   }
 
-  private static <T> T await(Future<T> future) throws Exception {
+  /** The {@code p} quantile (0..1) of sorted nanosecond latencies, in milliseconds; NaN when there are none. */
+  static double percentileMillis(long[] sortedNanos, double p) {
+    if (sortedNanos == null || sortedNanos.length == 0) {
+      return Double.NaN;
+    }
+    int index = (int) Math.min(sortedNanos.length - 1, Math.ceil(p * sortedNanos.length) - 1);
+    return sortedNanos[Math.max(0, index)] / 1e6;
+  }
+
+  static <T> T await(Future<T> future) throws Exception {
     return future.toCompletionStage().toCompletableFuture().get(10, TimeUnit.MINUTES);
   }
 
-  private static void deleteTree(Path dir) throws java.io.IOException {
+  static void deleteTree(Path dir) throws java.io.IOException {
     try (var paths = Files.walk(dir)) {
       paths.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
     }
