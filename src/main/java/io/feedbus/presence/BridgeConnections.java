@@ -17,7 +17,8 @@ import java.util.concurrent.ConcurrentHashMap;
 public final class BridgeConnections implements BridgeSockets.Listener {
 
   private final Vertx vertx;
-  private final Map<String, ConnectionHandle> handles = new ConcurrentHashMap<>();
+  /** Each socket's registration, kept from the moment it starts: a socket may close before it completes. */
+  private final Map<String, Future<ConnectionHandle>> handles = new ConcurrentHashMap<>();
   private volatile BrowserBridge bridge;
 
   public BridgeConnections(Vertx vertx) {
@@ -36,21 +37,24 @@ public final class BridgeConnections implements BridgeSockets.Listener {
         .put("uid", connection.uid() == null ? "anonymous" : connection.uid())
         .put("transport", BrowserConnection.TRANSPORT)
         .put("fields", new JsonObject().put("remoteAddress", connection.remoteAddress()));
-    return ConnectionHandle.register(vertx, registration, order -> {
+    Future<ConnectionHandle> registering = ConnectionHandle.register(vertx, registration, order -> {
       handles.remove(connection.connectionId());
       BrowserBridge b = bridge;
       if (b != null) {
         String reason = order.getString("reason", "closed");
         b.disconnect(connection.connectionId(), "banned".equals(reason) ? 4403 : 4410, reason, order.getString("message", reason));
       }
-    }).onSuccess(handle -> handles.put(connection.connectionId(), handle)).mapEmpty();
+    });
+    handles.put(connection.connectionId(), registering);
+    return registering.onFailure(e -> handles.remove(connection.connectionId(), registering)).mapEmpty();
   }
 
   @Override
   public void closed(BrowserConnection connection) {
-    ConnectionHandle handle = handles.remove(connection.connectionId());
-    if (handle != null) {
-      handle.close();
+    // Also when the registration is still under way: it is removed as soon as it completes.
+    Future<ConnectionHandle> registering = handles.remove(connection.connectionId());
+    if (registering != null) {
+      registering.onSuccess(ConnectionHandle::close);
     }
   }
 }
