@@ -14,9 +14,13 @@ import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
+import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.HashSet;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.function.Supplier;
@@ -29,24 +33,31 @@ import org.slf4j.LoggerFactory;
  * no event can be stored below it any more, so readers deliver up to it in cursor order and resume
  * after their last cursor without missing what another node committed late.
  *
- * <p>Each running engine is a writer with a document {@code {id, nodeId, frontier, delivered, beat,
- * reason}} (a new id at every join). It writes its frontier after its commits while other writers
- * are live, when another writer's commit moved past it (reason {@code reply}, so idle nodes do not
- * hold the others back), and every {@code heartbeatIntervalMillis}. It reads everyone's through one
- * change feed on that table, on a connection of its own.
+ * <p>Each running engine is a writer with a document {@code {id, nodeId, frontier, committed,
+ * delivered, beat, reason, welcomes}} (a new id at every join). It writes it after its commits while
+ * other writers are live, when another writer's commit moved past its frontier (reason {@code reply},
+ * so an idle node does not hold the others back), and every {@code heartbeatIntervalMillis}. It reads
+ * everyone's through one change feed on that table, on a connection of its own.
  *
- * <p>A writer silent for {@code nodeExpiryMillis} (measured only while this node's own feed is
- * healthy) is <em>fenced</em>: its document is deleted if its beat did not move. Its inserts check
- * that their writer's document exists, so a writer that was only paused cannot commit behind the
- * others afterwards; it joins again under a new id. A feed that stops showing this writer's own
- * heartbeats is stalled: it is reported (status, log, metric) and reopened.
+ * <p><b>Joining.</b> A writer moves its clock past every frontier it sees and the newest stored
+ * event, inserts its document (reason {@code join}), and waits until every live writer has answered
+ * by writing its own document with a {@code welcomes} entry for it. A writer that has seen the
+ * joiner never reads past the joiner's frontier any more, and its frontier in the answer is above
+ * all it read before; the joiner moves its clock past that too, and only then takes writes. So a
+ * new node never commits below what another node already delivered, whatever the clocks say.
  *
- * <p>Joining moves the clock past every writer's frontier and the newest stored event, so cursors
- * never go back across restarts, clock steps or nodes. All state is confined to one context.
+ * <p><b>Fencing.</b> A writer silent for {@code nodeExpiryMillis} (measured only while this node's
+ * own feed shows its own writes) is fenced: its document is deleted if its beat did not move. Its
+ * inserts check that their writer's document exists, so a writer that was only paused cannot
+ * commit behind the others; it joins again under a new id. A feed that stops showing this writer's
+ * own heartbeats is stalled: it is reported (status, log, metric) and reopened. All state is
+ * confined to one context.
  */
 final class NodeFrontiers {
 
   private static final Logger LOG = LoggerFactory.getLogger(NodeFrontiers.class);
+  /** How many joiners a writer's document lists as welcomed (the newest). */
+  private static final int WELCOMES_KEPT = 16;
 
   /** What readers of the frontiers are told. */
   interface Listener {
@@ -58,21 +69,22 @@ final class NodeFrontiers {
     }
   }
 
-  private static final class Peer {
-    String nodeId;
-    Cursor frontier;
-    Cursor delivered;
-    Cursor committed;
-    long beat;
-    long heardNanos;
-  }
-
   /**
    * What readers need, taken together: the lowest frontier among the other writers (null: none),
    * and the highest cursor any other writer (live or gone) may have committed (null: none). A range
    * below the stable bound that starts after {@code foreignCommitted} holds only this node's events.
    */
   record View(Cursor floor, Cursor foreignCommitted) {
+  }
+
+  private static final class Peer {
+    String nodeId;
+    Cursor frontier;
+    Cursor delivered;
+    Cursor committed;
+    Set<String> welcomes = Set.of();
+    long beat;
+    long heardNanos;
   }
 
   private final Vertx vertx;
@@ -85,23 +97,26 @@ final class NodeFrontiers {
   private final Supplier<Cursor> delivered;
   private final List<Listener> listeners = new CopyOnWriteArrayList<>();
   private final Map<String, Peer> peers = new HashMap<>();
+  private final LinkedHashSet<String> welcomed = new LinkedHashSet<>();
   private final Promise<Void> started = Promise.promise();
 
-  private volatile String writerId;
-  /** The id a join is registering, before the insert is acknowledged (its document may show first). */
-  private String joiningId;
+  /** Our document's id once inserted; null before and after being fenced. */
+  private volatile String docId;
+  /** True once every live writer welcomed us: our inserts may go (they name {@link #docId}). */
+  private volatile boolean open;
   /** The other writers as readers see them, replaced whole on every change (for readers on other threads). */
   private volatile View view = new View(null, null);
-  /** The highest cursor other writers that are gone may have committed. */
-  private Cursor departedCommitted;
   /** The highest cursor this writer may have stored (a write with an unknown outcome counts). */
   private volatile Cursor ownCommitted;
   private volatile boolean healthy;
   private volatile long stalls;
+  /** The highest cursor other writers that are gone may have committed. */
+  private Cursor departedCommitted;
   private boolean joining;
+  private String joiningId;
+  private Set<String> awaitingWelcome;
   private Cursor announced;
   private long beat;
-  private long beatWrittenNanos;
   private long ownBeatSeen = -1;
   private long awaitedBeat = -1;
   private long awaitedSinceNanos;
@@ -131,7 +146,7 @@ final class NodeFrontiers {
     clock.onSettle(() -> context.runOnContext(v -> committed()));
   }
 
-  /** Opens the feed, joins, and completes once this writer's document is visible in its own feed. */
+  /** Opens the feed and joins; completes once this writer is welcomed and sees its own writes. */
   Future<Void> start() {
     context.runOnContext(v -> {
       openFeed();
@@ -187,9 +202,9 @@ final class NodeFrontiers {
     }));
   }
 
-  /** The term an insert runs under: it fails with {@link RethinkDbErrors#FENCED} when this writer was fenced. */
+  /** The term an insert runs under: it fails with {@link RethinkDbErrors#FENCED} unless this writer is open and not fenced. */
   ReqlTerm guard(ReqlTerm write) {
-    String id = writerId;
+    String id = open ? docId : null;
     return Reql.branch(nodes().get(id == null ? "" : id).ne(null), write, Reql.error(RethinkDbErrors.FENCED));
   }
 
@@ -203,15 +218,9 @@ final class NodeFrontiers {
     return stalls;
   }
 
-  /** This writer was fenced (an insert said so): join again under a new id. */
+  /** An insert said this writer was fenced: join again under a new id. */
   void fenced() {
-    context.runOnContext(v -> {
-      if (!closed && !joining) {
-        LOG.warn("this node's writer {} was fenced by the others (it was silent too long); joining again", writerId);
-        writerId = null;
-        join();
-      }
-    });
+    context.runOnContext(v -> lost(docId));
   }
 
   /** Stops the feed and removes this writer's document, so the others stop waiting for it at once. */
@@ -219,11 +228,12 @@ final class NodeFrontiers {
     return Future.<Void>future(p -> context.runOnContext(v -> {
       closed = true;
       healthy = false;
+      open = false;
       if (timer >= 0) {
         vertx.cancelTimer(timer);
       }
-      String id = writerId;
-      writerId = null;
+      String id = docId != null ? docId : joiningId;
+      docId = null;
       Future<Object> leave = id == null ? Future.succeededFuture()
           : queries.run("leave", nodes().get(id).delete().opt("durability", "soft"));
       leave.onComplete(ar -> {
@@ -259,6 +269,7 @@ final class NodeFrontiers {
         return;
       }
       feedConnection = ar.result();
+      // Until the new feed's documents are in, what the gone peers may have committed still counts.
       peers.values().forEach(this::departed);
       peers.clear();
       ownBeatSeen = -1;
@@ -302,8 +313,7 @@ final class NodeFrontiers {
       LOG.warn("lost the change feed of RethinkDB at {}: {}; reconnecting", options.address(), detail);
       status(StoreStatus.State.DISCONNECTED, detail);
     }
-    long delay = backoff.delay(feedAttempt++);
-    vertx.setTimer(delay, t -> openFeed());
+    vertx.setTimer(backoff.delay(feedAttempt++), t -> openFeed());
   }
 
   private void onBatch(JsonArray batch) {
@@ -333,6 +343,9 @@ final class NodeFrontiers {
     if (changed && feedReady) {
       recomputeFloor();
     }
+    if (awaitingWelcome != null) {
+      checkWelcomes();
+    }
   }
 
   private void feedBecameReady() {
@@ -340,9 +353,9 @@ final class NodeFrontiers {
     feedReadyNanos = System.nanoTime();
     feedAttempt = 0;
     recomputeFloor();
-    if (writerId == null) {
+    if (docId == null && !joining) {
       join();
-    } else {
+    } else if (docId != null) {
       // Back after an outage: our document may be gone (fenced meanwhile); the beat tells.
       awaitBeat();
       announce("heartbeat");
@@ -352,7 +365,7 @@ final class NodeFrontiers {
   private boolean seen(JsonObject doc) {
     String id = doc.getString("id");
     long docBeat = RethinkDbErrors.number(doc.getValue("beat"));
-    if (id.equals(writerId) || id.equals(joiningId)) {
+    if (id.equals(docId) || id.equals(joiningId)) {
       ownBeatSeen = Math.max(ownBeatSeen, docBeat);
       if (awaitedBeat >= 0 && ownBeatSeen >= awaitedBeat) {
         awaitedBeat = -1;
@@ -360,16 +373,27 @@ final class NodeFrontiers {
       }
       return false;
     }
+    boolean isNew = !peers.containsKey(id);
     Peer peer = peers.computeIfAbsent(id, k -> new Peer());
     peer.nodeId = doc.getString("nodeId");
     peer.frontier = parseOrNull(doc.getString("frontier"));
     peer.delivered = parseOrNull(doc.getString("delivered"));
     peer.committed = parseOrNull(doc.getString("committed"));
+    JsonArray welcomes = doc.getJsonArray("welcomes");
+    peer.welcomes = welcomes == null ? Set.of() : new HashSet<>(welcomes.getList());
     peer.beat = docBeat;
     peer.heardNanos = System.nanoTime();
-    // Another writer's commit moved past our announced frontier: say ours, or its readers wait for our heartbeat.
-    if (peer.frontier != null && "commit".equals(doc.getString("reason")) && writerId != null
+    String reason = doc.getString("reason");
+    if (isNew && "join".equals(reason) && docId != null) {
+      // A writer is joining: from now on we read no further than its frontier; say so with our own.
+      welcomed.add(id);
+      while (welcomed.size() > WELCOMES_KEPT) {
+        welcomed.remove(welcomed.iterator().next());
+      }
+      announce("welcome");
+    } else if (open && peer.frontier != null && "commit".equals(reason)
         && (announced == null || peer.frontier.compareTo(announced) > 0)) {
+      // Another writer's commit moved past our frontier: say ours, or its readers wait for our heartbeat.
       clock.observe(peer.frontier);
       announce("reply");
     }
@@ -377,13 +401,8 @@ final class NodeFrontiers {
   }
 
   private boolean removed(String id) {
-    if (id != null && id.equals(writerId)) {
-      if (!joining && !closed) {
-        LOG.warn("this node's writer {} was fenced by the others; joining again", id);
-        writerId = null;
-        healthy = false;
-        join();
-      }
+    if (id != null && id.equals(docId)) {
+      lost(id);
       return false;
     }
     Peer gone = peers.remove(id);
@@ -391,6 +410,18 @@ final class NodeFrontiers {
       departed(gone);
     }
     return gone != null;
+  }
+
+  /** Our document is gone (the others fenced us): join again under a new id. */
+  private void lost(String id) {
+    if (closed || id == null || !id.equals(docId)) {
+      return;
+    }
+    LOG.warn("this node's writer {} was fenced by the others (it was silent too long); joining again", id);
+    docId = null;
+    open = false;
+    healthy = false;
+    join();
   }
 
   /** A writer left (or was fenced): what it committed still counts until every reader is past it. */
@@ -401,7 +432,7 @@ final class NodeFrontiers {
   }
 
   private void becameHealthy() {
-    if (healthy) {
+    if (healthy || !open) {
       return;
     }
     healthy = true;
@@ -425,13 +456,13 @@ final class NodeFrontiers {
       return;
     }
     joining = true;
+    open = false;
     for (Peer peer : peers.values()) {
       clock.observe(peer.frontier);
     }
     ReqlTerm newest = Reql.db(options.database).table(options.eventsTable)
         .orderBy().opt("index", Reql.desc("id")).limit(1).g("id").coerceTo("array");
     String id = UUID.randomUUID().toString();
-    Cursor[] frontier = new Cursor[1];
     queries.run("join", newest).compose(found -> {
       JsonArray ids = (JsonArray) found;
       if (!ids.isEmpty()) {
@@ -440,30 +471,53 @@ final class NodeFrontiers {
       beat = 0;
       ownBeatSeen = -1;
       joiningId = id;
-      JsonObject doc = document(id, "join");
-      frontier[0] = Cursor.parseBound(doc.getString("frontier"));
-      return queries.run("join", nodes().insert(doc).opt("durability", "soft"));
+      return queries.run("join", nodes().insert(document(id, "join")).opt("durability", "soft"));
     }).onComplete(ar -> {
-      joining = false;
       joiningId = null;
       if (closed) {
         return;
       }
       if (ar.failed()) {
+        joining = false;
         LOG.warn("could not join the writers on RethinkDB at {}: {}", options.address(), ar.cause().getMessage());
         vertx.setTimer(backoff.delay(feedAttempt++), t -> {
-          if (writerId == null) {
+          if (docId == null) {
             join();
           }
         });
         return;
       }
-      writerId = id;
-      announced = frontier[0];
-      beatWrittenNanos = System.nanoTime();
-      lastWriteNanos = beatWrittenNanos;
-      awaitBeat();
+      docId = id;
+      lastWriteNanos = System.nanoTime();
+      // Every writer live now must welcome us; one that is fenced or leaves meanwhile no longer counts.
+      awaitingWelcome = new HashSet<>(peers.keySet());
+      checkWelcomes();
     });
+  }
+
+  /** Moves the clock past each welcoming writer's frontier; opens once nobody is left to answer. */
+  private void checkWelcomes() {
+    if (awaitingWelcome == null || docId == null) {
+      return;
+    }
+    awaitingWelcome.removeIf(peerId -> {
+      Peer peer = peers.get(peerId);
+      if (peer == null) {
+        return true;
+      }
+      if (peer.welcomes.contains(docId)) {
+        clock.observe(peer.frontier);
+        return true;
+      }
+      return false;
+    });
+    if (awaitingWelcome.isEmpty()) {
+      awaitingWelcome = null;
+      joining = false;
+      open = true;
+      announce("joined");
+      awaitBeat();
+    }
   }
 
   private JsonObject document(String id, String reason) {
@@ -475,25 +529,27 @@ final class NodeFrontiers {
         .put("id", id)
         .put("nodeId", nodeId)
         .put("frontier", frontier.value())
-        .put("delivered", reading == null ? null : reading.value())
         .put("committed", committed == null ? null : committed.value())
+        .put("delivered", reading == null ? null : reading.value())
         .put("beat", beat)
-        .put("reason", reason);
+        // While joining the reason stays "join": a writer that sees us first in a later write still answers.
+        .put("reason", open ? reason : "join")
+        .put("welcomes", new JsonArray(new ArrayList<>(welcomed)));
   }
 
   /** Expects this writer's current beat to show in the feed within the stall timeout. */
   private void awaitBeat() {
     awaitedBeat = beat;
     awaitedSinceNanos = System.nanoTime();
-    if (ownBeatSeen >= beat && writerId != null) {
+    if (ownBeatSeen >= beat && docId != null) {
       awaitedBeat = -1;
       becameHealthy();
     }
   }
 
-  /** Writes this writer's frontier; one write at a time, the latest reason wins a queued one. */
+  /** Writes this writer's document; one write at a time, a queued commit reason wins. */
   private void announce(String reason) {
-    if (writerId == null || joining || closed) {
+    if (docId == null || closed) {
       return;
     }
     if (writing) {
@@ -502,7 +558,7 @@ final class NodeFrontiers {
     }
     writing = true;
     beat++;
-    String id = writerId;
+    String id = docId;
     JsonObject doc = document(id, reason);
     Cursor frontier = Cursor.parseBound(doc.getString("frontier"));
     doc.remove("id");
@@ -511,17 +567,16 @@ final class NodeFrontiers {
       writing = false;
       if (ar.succeeded()) {
         JsonObject summary = (JsonObject) ar.result();
-        if (RethinkDbErrors.number(summary.getValue("skipped")) > 0 && id.equals(writerId)) {
-          removed(id);
+        if (RethinkDbErrors.number(summary.getValue("skipped")) > 0) {
+          lost(id);
           return;
         }
         if (announced == null || frontier.compareTo(announced) > 0) {
           announced = frontier;
         }
-        beatWrittenNanos = System.nanoTime();
         if (awaitedBeat < 0 && feedReady) {
           awaitedBeat = beat;
-          awaitedSinceNanos = beatWrittenNanos;
+          awaitedSinceNanos = System.nanoTime();
         }
       }
       String again = writeAgain;
@@ -535,7 +590,7 @@ final class NodeFrontiers {
   /** A write of this node settled: tell the local readers, and the other writers when there are any. */
   private void committed() {
     fire();
-    if (!peers.isEmpty()) {
+    if (open && !peers.isEmpty()) {
       announce("commit");
     }
   }
@@ -545,19 +600,22 @@ final class NodeFrontiers {
       return;
     }
     long now = System.nanoTime();
-    if (writerId != null && !joining && millisSince(lastWriteNanos, now) >= options.heartbeatIntervalMillis) {
+    if (docId != null && millisSince(lastWriteNanos, now) >= options.heartbeatIntervalMillis) {
       announce("heartbeat");
     }
     long stallMillis = Math.max(2_000, 3 * options.heartbeatIntervalMillis);
     if (feedReady && awaitedBeat >= 0 && millisSince(awaitedSinceNanos, now) > stallMillis) {
       stalls++;
-      String detail = StoreStatus.STALLED + "the change feed showed none of this node's heartbeats for " + millisSince(awaitedSinceNanos, now) + " ms";
+      String detail = StoreStatus.STALLED + "the change feed showed none of this node's heartbeats for "
+          + millisSince(awaitedSinceNanos, now) + " ms";
       awaitedBeat = -1;
       feedFailed(new IllegalStateException(detail));
       return;
     }
-    if (healthy && millisSince(feedReadyNanos, now) > options.nodeExpiryMillis) {
-      for (Map.Entry<String, Peer> entry : peers.entrySet()) {
+    // Silence counts only while our own feed shows our own writes: otherwise it may be ours.
+    boolean feedTrusted = feedReady && docId != null && ownBeatSeen >= 0;
+    if (feedTrusted && millisSince(feedReadyNanos, now) > options.nodeExpiryMillis) {
+      for (Map.Entry<String, Peer> entry : new ArrayList<>(peers.entrySet())) {
         if (millisSince(entry.getValue().heardNanos, now) > options.nodeExpiryMillis) {
           fence(entry.getKey(), entry.getValue());
         }
@@ -576,10 +634,9 @@ final class NodeFrontiers {
       if (RethinkDbErrors.number(((JsonObject) result).getValue("deleted")) > 0) {
         LOG.warn("writer {} of node {} was silent for over {} ms: fenced; delivery no longer waits for it",
             id, peer.nodeId, options.nodeExpiryMillis);
-        Peer gone = peers.remove(id);
-        if (gone != null) {
-          departed(gone);
+        if (removed(id)) {
           recomputeFloor();
+          checkWelcomes();
         }
       }
     });

@@ -71,12 +71,12 @@ public final class RethinkDbEventLog implements EventLog {
   private long reaper = -1;
   private volatile boolean closed;
 
-  private RethinkDbEventLog(Vertx vertx, RethinkDbOptions options, String nodeId) {
+  private RethinkDbEventLog(Vertx vertx, RethinkDbOptions options, String nodeId, java.util.function.LongSupplier wallClock) {
     this.vertx = vertx;
     this.options = options;
     this.nodeId = nodeId;
     this.queries = new QueryConnection(vertx, options);
-    this.clock = new CursorClock(nodeId);
+    this.clock = new CursorClock(nodeId, wallClock);
     this.frontiers = new NodeFrontiers(vertx, options, queries, clock, nodeId, this::readPosition);
   }
 
@@ -85,7 +85,12 @@ public final class RethinkDbEventLog implements EventLog {
    * returns the engine. Fails with {@code store_unavailable} when the server cannot be reached.
    */
   public static Future<RethinkDbEventLog> open(Vertx vertx, RethinkDbOptions options, String nodeId) {
-    RethinkDbEventLog log = new RethinkDbEventLog(vertx, options, nodeId);
+    return open(vertx, options, nodeId, System::currentTimeMillis);
+  }
+
+  /** As {@link #open(Vertx, RethinkDbOptions, String)} with the node's wall clock given (tests set it wrong on purpose). */
+  static Future<RethinkDbEventLog> open(Vertx vertx, RethinkDbOptions options, String nodeId, java.util.function.LongSupplier wallClock) {
+    RethinkDbEventLog log = new RethinkDbEventLog(vertx, options, nodeId, wallClock);
     return RethinkDbSchema.bootstrap(vertx, log.queries, options)
         .recover(t -> Future.failedFuture(RethinkDbErrors.toFeedbus("schema bootstrap on RethinkDB at " + options.address(), t)))
         .compose(v -> log.frontiers.start())

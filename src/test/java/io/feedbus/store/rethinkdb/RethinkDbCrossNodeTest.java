@@ -187,6 +187,26 @@ class RethinkDbCrossNodeTest {
   }
 
   @Test
+  void aNodeJoiningWithItsClockBehindNeverCommitsBelowWhatOthersDelivered() throws Exception {
+    RethinkDbEventLog a = node("node-a");
+    Collector onA = new Collector(1);
+    ChangeStream stream = await(a.changes(null, onA));
+    // A's reader moves on with A's clock while A is idle; B's clock is ten seconds behind.
+    await(vertxes.get(0).timer(600));
+    Cursor deliveredBeforeB = ((RethinkDbChangeStream) stream).readBound();
+    Vertx vertxB = Vertx.vertx();
+    vertxes.add(vertxB);
+    RethinkDbEventLog b = await(RethinkDbEventLog.open(vertxB, options, "node-b", () -> System.currentTimeMillis() - 10_000));
+    logs.add(b);
+    List<Event> fromB = batch(b, "orders", 1);
+    assertThat(fromB.get(0).cursor()).as("B's first cursor").isGreaterThan(deliveredBeforeB);
+    await(b.append(fromB));
+    List<Event> received = await(onA.done.future());
+    assertThat(ids(received)).containsExactly(fromB.get(0).id());
+    await(stream.close());
+  }
+
+  @Test
   void aNodeThatStopsBeatingIsFencedAndNoLongerHoldsTheOthersBack() throws Exception {
     RethinkDbEventLog a = node("node-a");
     Vertx vertxB = Vertx.vertx();
