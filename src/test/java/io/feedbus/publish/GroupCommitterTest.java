@@ -17,6 +17,7 @@ import java.util.Map;
 import org.junit.jupiter.api.Test;
 
 /** Group commit: no waiting when idle, one write for what queued meanwhile, bounded, drains. */
+@org.junit.jupiter.api.extension.ExtendWith(io.vertx.junit5.VertxExtension.class)
 class GroupCommitterTest {
 
   /** An engine whose writes complete only when the test says so, recording each batch. */
@@ -96,6 +97,56 @@ class GroupCommitterTest {
     assertThat(((FeedbusException) a.cause()).code()).isEqualTo("store_unavailable");
     log.writes.get(1).complete();
     assertThat(b.succeeded()).isTrue();
+  }
+
+  @Test
+  void aPartlyStoredWriteAcknowledgesExactlyTheStoredEventsAndSettlesEveryCursor() {
+    ManualLog log = new ManualLog();
+    GroupCommitter committer = new GroupCommitter(log, "n", 100, 1000, GroupCommitter.Observer.NONE);
+    Future<Event> first = committer.submit(request(0));
+    List<Future<Event>> batch = new ArrayList<>();
+    for (int i = 1; i <= 3; i++) {
+      batch.add(committer.submit(request(i)));
+    }
+    log.writes.get(0).complete();
+    List<Event> written = log.batches.get(1);
+    FeedbusException rejected = new FeedbusException(500, "store_write_failed", "one event was refused");
+    log.writes.get(1).fail(new io.feedbus.store.PartialAppendException(rejected,
+        java.util.Set.of(written.get(0).id(), written.get(2).id())));
+    assertThat(first.succeeded()).isTrue();
+    assertThat(batch.get(0).succeeded()).isTrue();
+    assertThat(batch.get(1).failed()).isTrue();
+    assertThat(((FeedbusException) batch.get(1).cause()).code()).isEqualTo("store_write_failed");
+    assertThat(batch.get(2).succeeded()).isTrue();
+    // Nothing is held any more: the engine's frontier is free to pass the whole batch.
+    assertThat(log.clock.frontier()).isGreaterThan(written.get(2).cursor());
+  }
+
+  @Test
+  void afterAWriteTheNextWaitsForThePublishersItAcknowledged(io.vertx.core.Vertx vertx) throws Exception {
+    ManualLog log = new ManualLog();
+    java.util.concurrent.CompletableFuture<Void> done = new java.util.concurrent.CompletableFuture<>();
+    vertx.runOnContext(v -> {
+      GroupCommitter committer = new GroupCommitter(log, "n", 100, 1000, GroupCommitter.Observer.NONE, vertx, 50);
+      committer.submit(request(0));
+      committer.submit(request(1));
+      committer.submit(request(2));
+      log.writes.get(0).complete(); // a write of one: that publisher alone does not hold the next write back
+      assertThat(log.batches).hasSize(2);
+      log.writes.get(1).complete(); // a write of two: the next one waits for two more publishes
+      committer.submit(request(3));
+      assertThat(log.batches).as("waiting for the second returning publisher").hasSize(2);
+      committer.submit(request(4));
+      assertThat(log.batches).hasSize(3);
+      assertThat(log.batches.get(2)).hasSize(2);
+      log.writes.get(2).complete();
+      committer.submit(request(5)); // only one of two comes back: the delay bounds the wait
+      vertx.setTimer(200, t -> {
+        assertThat(log.batches).hasSize(4);
+        done.complete(null);
+      });
+    });
+    done.get(10, java.util.concurrent.TimeUnit.SECONDS);
   }
 
   @Test
