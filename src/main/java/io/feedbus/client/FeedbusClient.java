@@ -105,8 +105,13 @@ public final class FeedbusClient {
    * ({@link Subscription#closed()} tells why).
    */
   public Future<Subscription> subscribe(String topic, String fromCursor, String uid, Handler<Event> handler) {
+    return subscribe(topic, fromCursor, uid, "eventbus", handler);
+  }
+
+  /** As {@link #subscribe(String, String, String, Handler)}, registered with another transport name (the SSE route says {@code sse}). */
+  public Future<Subscription> subscribe(String topic, String fromCursor, String uid, String transport, Handler<Event> handler) {
     try {
-      return new ReplayingSubscription(vertx, this, topic, fromCursor, uid, handler).start();
+      return new ReplayingSubscription(vertx, this, topic, fromCursor, uid, transport, handler).start();
     } catch (FeedbusException e) {
       return Future.failedFuture(e);
     }

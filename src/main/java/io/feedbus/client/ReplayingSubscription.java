@@ -39,12 +39,15 @@ final class ReplayingSubscription implements Subscription {
   private volatile boolean live;
   private boolean cancelled;
   private final String uid;
+  private final String transport;
   private final String connectionId = java.util.UUID.randomUUID().toString();
   private final Promise<String> closed = Promise.promise();
   private ConnectionHandle connection;
 
-  ReplayingSubscription(Vertx vertx, FeedbusClient client, String topic, String fromCursor, String uid, Handler<Event> handler) {
+  ReplayingSubscription(Vertx vertx, FeedbusClient client, String topic, String fromCursor, String uid, String transport,
+                        Handler<Event> handler) {
     this.uid = uid == null ? FeedbusClient.DEFAULT_UID : uid;
+    this.transport = transport;
     this.vertx = vertx;
     this.client = client;
     this.topic = Topic.validate(topic);
@@ -74,7 +77,7 @@ final class ReplayingSubscription implements Subscription {
 
   /** Registers this subscription as a connection; without any registry on the bus (no broker node), it goes unregistered. */
   private Future<Void> register() {
-    JsonObject registration = new JsonObject().put("connectionId", connectionId).put("uid", uid).put("transport", "eventbus")
+    JsonObject registration = new JsonObject().put("connectionId", connectionId).put("uid", uid).put("transport", transport)
         .put("fields", new JsonObject().put("topic", topic));
     return ConnectionHandle.register(vertx, registration, order -> closedByRegistry(order.getString("reason", "closed")))
         .<Void>map(handle -> {

@@ -31,6 +31,9 @@ public final class StreamRoutes {
 
   private static final Logger LOG = LoggerFactory.getLogger(StreamRoutes.class);
 
+  /** How SSE streams show in the connection registry. */
+  public static final String TRANSPORT = "sse";
+
   private final FeedbusClient client;
   private final Set<Stream> open = ConcurrentHashMap.newKeySet();
 
@@ -76,7 +79,7 @@ public final class StreamRoutes {
     Stream stream = new Stream(response);
     open.add(stream);
     response.closeHandler(v -> stream.cancel());
-    client.subscribe(ctx.pathParam("topic"), from, stream::send).onComplete(ar -> {
+    client.subscribe(ctx.pathParam("topic"), from, null, TRANSPORT, stream::send).onComplete(ar -> {
       if (ar.failed()) {
         FeedbusException error = FeedbusException.from(ar.cause());
         stream.close(error.code(), error.getMessage());
@@ -84,6 +87,12 @@ public final class StreamRoutes {
         ar.result().cancel();
       } else {
         stream.subscription = ar.result();
+        // The registry may close the stream's connection (drain, ban, lifetime, expiry): end it with the reason.
+        ar.result().closed().onSuccess(reason -> {
+          if (!"cancelled".equals(reason)) {
+            stream.close(reason, "the connection registry closed this stream (" + reason + "); resume after the last id received");
+          }
+        });
       }
     });
   }

@@ -11,7 +11,21 @@ public final class Waits {
   private Waits() {
   }
 
-  /** Completes once {@code condition} holds, checked every 20 ms. */
+  /**
+   * Waits on the calling (test) thread until {@code condition} holds, checking every 20 ms, for at
+   * most a minute; the condition may block (it runs on the test thread, never on an event loop).
+   */
+  public static void poll(Vertx vertx, java.util.concurrent.Callable<Boolean> condition) throws Exception {
+    long deadline = System.nanoTime() + 60_000_000_000L;
+    while (!condition.call()) {
+      if (System.nanoTime() > deadline) {
+        throw new AssertionError("the condition did not hold within a minute");
+      }
+      vertx.timer(20).toCompletionStage().toCompletableFuture().get();
+    }
+  }
+
+  /** Completes once {@code condition} holds, checked every 20 ms (on an event loop: it must not block). */
   public static Future<Void> until(Vertx vertx, BooleanSupplier condition) {
     Promise<Void> done = Promise.promise();
     vertx.setPeriodic(20, id -> {
