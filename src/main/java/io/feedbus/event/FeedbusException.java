@@ -11,6 +11,9 @@ import io.vertx.core.json.JsonObject;
  */
 public class FeedbusException extends RuntimeException {
 
+  /** The code of a write refused because its cursor holds another event: the writer retries with a new cursor. */
+  public static final String CURSOR_TAKEN = "cursor_taken";
+
   private final int status;
   private final String code;
 

@@ -19,6 +19,10 @@ import java.util.List;
  * are taken when a write is formed, from the engine's clock, and settled when it is over, so the
  * engine's commit frontier never passes a write still in flight.
  *
+ * <p>A publish whose cursor turns out to be taken (the engine refuses to overwrite; possible only
+ * when another writer shares this node's id) is written again with a new cursor, up to
+ * {@value #CURSOR_ATTEMPTS} times.
+ *
  * <p>Commit delay: when a write of K events completes, its K publishers usually publish again
  * within a fraction of a millisecond. Flushing at once would send only those that queued during the
  * write, and the two groups would alternate from then on, each write carrying half the publishers.
@@ -39,6 +43,8 @@ public final class GroupCommitter {
     default void acknowledged(Event event, long nanos) {
     }
   }
+
+  static final int CURSOR_ATTEMPTS = 3;
 
   private final EventLog log;
   private final CursorClock clock;
@@ -84,7 +90,7 @@ public final class GroupCommitter {
       return Future.failedFuture(new FeedbusException(503, "overloaded", maxPending + " publishes are already waiting for the store; retry later"));
     }
     Promise<Event> promise = Promise.promise();
-    queue.add(new Pending(request, promise));
+    queue.add(new Pending(request, promise, 0));
     if (waitingFor > 0) {
       if (queue.size() >= waitingFor) {
         flushAll();
@@ -148,11 +154,16 @@ public final class GroupCommitter {
             ? (FeedbusException) ar.cause()
             : FeedbusException.storeUnavailable("the store did not accept the write: " + ar.cause().getMessage(), ar.cause());
         PartialAppendException partial = error instanceof PartialAppendException ? (PartialAppendException) error : null;
-        for (int i = 0; i < batch.size(); i++) {
+        boolean taken = FeedbusException.CURSOR_TAKEN.equals(error.code());
+        for (int i = batch.size() - 1; i >= 0; i--) {
+          Pending p = batch.get(i);
           if (partial != null && partial.stored(events.get(i))) {
-            batch.get(i).promise.complete(events.get(i));
+            p.promise.complete(events.get(i));
+          } else if (taken && p.attempts + 1 < CURSOR_ATTEMPTS) {
+            // Written again first, with a new cursor (the clock is past every cursor of this batch).
+            queue.addFirst(new Pending(p.request, p.promise, p.attempts + 1));
           } else {
-            batch.get(i).promise.fail(error);
+            p.promise.fail(error);
           }
         }
       }
@@ -192,6 +203,6 @@ public final class GroupCommitter {
     }
   }
 
-  private record Pending(PublishRequest request, Promise<Event> promise) {
+  private record Pending(PublishRequest request, Promise<Event> promise, int attempts) {
   }
 }

@@ -150,6 +150,27 @@ class GroupCommitterTest {
   }
 
   @Test
+  void aPublishWhoseCursorIsTakenIsWrittenAgainWithANewCursor() {
+    ManualLog log = new ManualLog();
+    GroupCommitter committer = new GroupCommitter(log, "n", 100, 1000, GroupCommitter.Observer.NONE);
+    Future<Event> kept = committer.submit(request(0));
+    Future<Event> a = committer.submit(request(1));
+    Future<Event> b = committer.submit(request(2));
+    log.writes.get(0).complete();
+    List<Event> first = log.batches.get(1);
+    FeedbusException taken = new FeedbusException(500, FeedbusException.CURSOR_TAKEN, "a cursor is taken");
+    log.writes.get(1).fail(new io.feedbus.store.PartialAppendException(taken, java.util.Set.of(first.get(0).id())));
+    assertThat(a.succeeded()).isTrue();
+    assertThat(b.isComplete()).as("written again, not failed").isFalse();
+    List<Event> retry = log.batches.get(2);
+    assertThat(retry).extracting(Event::payload).containsExactly(2);
+    assertThat(retry.get(0).cursor()).isGreaterThan(first.get(1).cursor());
+    log.writes.get(2).complete();
+    assertThat(b.result().cursor()).isEqualTo(retry.get(0).cursor());
+    assertThat(kept.succeeded()).isTrue();
+  }
+
+  @Test
   void aFullQueueRefusesWithOverloadedInsteadOfGrowing() {
     ManualLog log = new ManualLog();
     GroupCommitter committer = new GroupCommitter(log, "n", 100, 3, GroupCommitter.Observer.NONE);

@@ -37,6 +37,9 @@ public abstract class EventLogContract {
   /** Opens a fresh, empty log for one test. */
   protected abstract Future<EventLog> openLog(Vertx vertx);
 
+  /** Opens the same log again (same directory or database), as a restarted node would, with this wall clock. */
+  protected abstract Future<EventLog> reopenLog(Vertx vertx, java.util.function.LongSupplier wallClock);
+
   @BeforeEach
   void open(Vertx vertx) throws Exception {
     log = openLog(vertx).toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
@@ -173,6 +176,23 @@ public abstract class EventLogContract {
   }
 
   @Test
+  void cursorsContinueAfterTheNewestStoredEventWhenTheClockStepsBackAcrossARestart(Vertx vertx) throws Exception {
+    List<Event> before = IntStream.range(0, 50).mapToObj(i -> liveEvent("restart", i)).collect(Collectors.toList());
+    await(log.append(before));
+    await(log.close());
+    log = null;
+    log = await(reopenLog(vertx, () -> System.currentTimeMillis() - 600_000));
+    List<Event> after = IntStream.range(50, 100).mapToObj(i -> liveEvent("restart", i)).collect(Collectors.toList());
+    assertThat(after.get(0).cursor()).isGreaterThan(before.get(before.size() - 1).cursor());
+    await(log.append(after));
+    List<Event> read = await(log.readAfter("restart", null, 200));
+    assertThat(payloads(read)).containsExactlyElementsOf(IntStream.range(0, 100).boxed().collect(Collectors.toList()));
+    assertThat(payloads(await(log.readAfter("restart", before.get(before.size() - 1).cursor(), 200))))
+        .as("a subscriber at its last cursor sees what was published after the restart")
+        .containsExactlyElementsOf(IntStream.range(50, 100).boxed().collect(Collectors.toList()));
+  }
+
+  @Test
   void payloadsReadBackExactlyAsPublished() throws Exception {
     JsonObject deep = new JsonObject().put("leaf", 1);
     for (int i = 0; i < 150; i++) {
@@ -212,7 +232,7 @@ public abstract class EventLogContract {
     Throwable failure = log.append(List.of(sameCursor, other)).toCompletionStage().toCompletableFuture()
         .handle((v, t) -> t).get(30, TimeUnit.SECONDS);
     assertThat(failure).isInstanceOf(io.feedbus.event.FeedbusException.class);
-    assertThat(((io.feedbus.event.FeedbusException) failure).code()).isEqualTo("store_write_failed");
+    assertThat(((io.feedbus.event.FeedbusException) failure).code()).isEqualTo(io.feedbus.event.FeedbusException.CURSOR_TAKEN);
     assertThat(failure).isInstanceOf(PartialAppendException.class);
     assertThat(((PartialAppendException) failure).stored(other)).as("the other event of the batch is stored").isTrue();
     assertThat(((PartialAppendException) failure).stored(sameCursor)).isFalse();

@@ -57,11 +57,11 @@ public final class EmbeddedEventLog implements EventLog {
    */
   private volatile String committedThrough = "";
 
-  private EmbeddedEventLog(Vertx vertx, MVStore store, boolean fsync, String nodeId) {
+  private EmbeddedEventLog(Vertx vertx, MVStore store, boolean fsync, String nodeId, java.util.function.LongSupplier wallClock) {
     this.vertx = vertx;
     this.store = store;
     this.fsync = fsync;
-    this.clock = new CursorClock(nodeId);
+    this.clock = new CursorClock(nodeId, wallClock);
     this.topics = store.openMap("topics");
     this.timeline = store.openMap("timeline");
     this.writer = vertx.createSharedWorkerExecutor("feedbus-embedded-writer-" + System.identityHashCode(this), 1);
@@ -72,13 +72,19 @@ public final class EmbeddedEventLog implements EventLog {
    * after the newest stored one, whatever the wall clock says.
    */
   public static Future<EmbeddedEventLog> open(Vertx vertx, Path dataDir, boolean fsync, String nodeId) {
+    return open(vertx, dataDir, fsync, nodeId, System::currentTimeMillis);
+  }
+
+  /** As {@link #open(Vertx, Path, boolean, String)} with the node's wall clock given (tests set it back on purpose). */
+  public static Future<EmbeddedEventLog> open(Vertx vertx, Path dataDir, boolean fsync, String nodeId,
+                                              java.util.function.LongSupplier wallClock) {
     return vertx.executeBlocking(() -> {
       Files.createDirectories(dataDir);
       MVStore store = new MVStore.Builder()
           .fileName(dataDir.resolve("events.mv.db").toString())
           .autoCommitDisabled()
           .open();
-      EmbeddedEventLog log = new EmbeddedEventLog(vertx, store, fsync, nodeId);
+      EmbeddedEventLog log = new EmbeddedEventLog(vertx, store, fsync, nodeId, wallClock);
       String last = log.timeline.lastKey(); // what is in the file was committed
       log.committedThrough = last == null ? "" : last;
       if (last != null) {
@@ -120,7 +126,7 @@ public final class EmbeddedEventLog implements EventLog {
         }
       }
       if (stored.size() < events.size()) {
-        FeedbusException taken = new FeedbusException(500, "store_write_failed", (events.size() - stored.size())
+        FeedbusException taken = new FeedbusException(500, FeedbusException.CURSOR_TAKEN, (events.size() - stored.size())
             + " of " + events.size() + " events have a cursor that is taken already; nothing was overwritten");
         throw stored.isEmpty() ? taken
             : new PartialAppendException(taken, stored.stream().map(Event::id).collect(java.util.stream.Collectors.toSet()));

@@ -193,8 +193,11 @@ public final class RethinkDbEventLog implements EventLog {
       for (Object summary : summaries) {
         JsonObject s = summary instanceof JsonObject ? (JsonObject) summary : new JsonObject();
         if (RethinkDbErrors.number(s.getValue("errors")) > 0) {
-          problem = new FeedbusException(500, "store_write_failed", "RethinkDB rejected "
-              + RethinkDbErrors.number(s.getValue("errors")) + " of " + events.size() + " events: " + s.getValue("first_error"));
+          String firstError = String.valueOf(s.getValue("first_error"));
+          // conflict: error refuses a document whose id exists: its cursor is taken, nothing is overwritten.
+          String code = firstError.startsWith("Duplicate primary key") ? FeedbusException.CURSOR_TAKEN : "store_write_failed";
+          problem = new FeedbusException(500, code, "RethinkDB rejected "
+              + RethinkDbErrors.number(s.getValue("errors")) + " of " + events.size() + " events: " + firstError);
         }
       }
       if (problem == null) {

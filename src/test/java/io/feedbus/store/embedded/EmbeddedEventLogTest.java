@@ -25,6 +25,11 @@ class EmbeddedEventLogTest extends EventLogContract {
     return EmbeddedEventLog.open(vertx, dir, true, "node-1").map(log -> log);
   }
 
+  @Override
+  protected Future<EventLog> reopenLog(Vertx vertx, java.util.function.LongSupplier wallClock) {
+    return EmbeddedEventLog.open(vertx, dir, true, "node-1", wallClock).map(log -> log);
+  }
+
   @Test
   void acknowledgedEventsSurviveAnAbruptCloseAndReopen(Vertx vertx) throws Exception {
     List<Event> batch = IntStream.range(0, 200).mapToObj(i -> event("durable", i)).collect(Collectors.toList());

@@ -26,6 +26,11 @@ class RethinkDbEventLogTest extends EventLogContract {
     return RethinkDbEventLog.open(vertx, options, "contract-node").map(log -> log);
   }
 
+  @Override
+  protected Future<EventLog> reopenLog(Vertx vertx, java.util.function.LongSupplier wallClock) {
+    return RethinkDbEventLog.open(vertx, options, "contract-node", wallClock).map(log -> log);
+  }
+
   @AfterEach
   void dropDatabase() throws Exception {
     if (log != null) {
