@@ -28,21 +28,48 @@ public final class BridgeSockets {
   }
 
   private final Map<SockJSSocket, BrowserSocket> open = new ConcurrentHashMap<>();
+  /** Sockets being admitted (token check, registry): true once the socket closed meanwhile. */
+  private final Map<SockJSSocket, Boolean> admitting = new ConcurrentHashMap<>();
   private final Listener listener;
 
   BridgeSockets(Listener listener) {
     this.listener = listener;
   }
 
-  /** Asks the listener, then tracks the socket; fails when the listener refuses. */
+  /** A socket opened: from now on its close is remembered, also while it is being admitted. */
+  void admitting(SockJSSocket socket) {
+    admitting.put(socket, false);
+  }
+
+  /** The socket was refused before it reached the listener (e.g. its token). */
+  void refused(SockJSSocket socket) {
+    admitting.remove(socket);
+  }
+
+  /**
+   * Asks the listener, then tracks the socket; fails when the listener refuses. A socket that closed
+   * while the listener was asked is closed at the listener at once and never tracked.
+   */
   Future<Void> admit(BrowserSocket socket) {
-    return listener.opened(socket.connection).onSuccess(v -> {
-      if (socket.closed) {
+    return listener.opened(socket.connection).andThen(ar -> {
+      boolean closedMeanwhile = Boolean.TRUE.equals(admitting.remove(socket.socket));
+      if (ar.failed()) {
+        return;
+      }
+      if (closedMeanwhile || socket.closed) {
+        socket.closed = true;
         listener.closed(socket.connection);
       } else {
         open.put(socket.socket, socket);
       }
-    });
+    }).compose(v -> socket.closed ? Future.failedFuture(new ClosedWhileAdmitted()) : Future.succeededFuture());
+  }
+
+  /** The socket closed while it was being admitted: it is gone from the listener already. */
+  static final class ClosedWhileAdmitted extends RuntimeException {
+    ClosedWhileAdmitted() {
+      super("the socket closed while it was being admitted", null, false, false);
+    }
   }
 
   BrowserSocket get(SockJSSocket socket) {
@@ -51,6 +78,9 @@ public final class BridgeSockets {
 
   /** Forgets a socket; true the first time for an admitted one. */
   boolean remove(SockJSSocket socket) {
+    if (admitting.computeIfPresent(socket, (k, closed) -> true) != null) {
+      return false; // admission will see it closed
+    }
     BrowserSocket removed = open.remove(socket);
     if (removed == null) {
       return false;

@@ -83,7 +83,11 @@ public final class BrowserBridge implements Handler<BridgeEvent> {
     SockJSSocket socket = event.socket();
     // Frames that arrive while the token is checked wait for the bridge to take the socket over.
     socket.pause();
+    sockets.admitting(socket);
+    // Vert.x listens for the socket's close only once SOCKET_CREATED is complete: until then, we do.
+    socket.closeHandler(v -> sockets.remove(socket));
     auth.authenticate(token(socket))
+        .onFailure(e -> sockets.refused(socket))
         .compose(user -> {
           BrowserSocket browser = new BrowserSocket(socket,
               new BrowserConnection(UUID.randomUUID().toString(), user.uid(), String.valueOf(socket.remoteAddress()), System.currentTimeMillis()),
@@ -94,6 +98,9 @@ public final class BrowserBridge implements Handler<BridgeEvent> {
           if (ar.succeeded()) {
             watchExpiry(ar.result());
             event.complete(true);
+          } else if (ar.cause() instanceof BridgeSockets.ClosedWhileAdmitted) {
+            LOG.debug("browser {} left while it was being admitted", socket.remoteAddress());
+            event.complete(false);
           } else {
             String reason = ar.cause().getMessage();
             LOG.info("refused browser {}: {}", socket.remoteAddress(), reason);

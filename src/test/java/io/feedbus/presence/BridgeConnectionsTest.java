@@ -12,6 +12,8 @@ import io.vertx.core.http.WebSocketClient;
 import io.vertx.core.json.JsonObject;
 import io.vertx.junit5.VertxExtension;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
@@ -64,6 +66,31 @@ class BridgeConnectionsTest {
       awaitCount(vertx, "anonymous", 1);
       await(ws.close());
       awaitCount(vertx, "anonymous", 0);
+    } finally {
+      await(client.close());
+      await(node.close());
+    }
+  }
+
+  @Test
+  void socketsDroppedAsSoonAsTheyOpenLeaveNoConnectionBehind(Vertx vertx, @TempDir Path dir) throws Exception {
+    Feedbus node = await(Feedbus.start(vertx, TestNodes.options(dir, new JsonObject()
+        .put("presence", new JsonObject().put("heartbeatIntervalMillis", 100)))));
+    WebSocketClient client = vertx.createWebSocketClient();
+    try {
+      List<Future<Void>> drops = new ArrayList<>();
+      for (int i = 0; i < 50; i++) {
+        // Closed at once, some before the bridge even registered them: the close-during-open race.
+        drops.add(client.connect(node.httpPort(), "127.0.0.1", "/eventbus/websocket").compose(WebSocket::close));
+      }
+      await(Future.join(drops));
+      awaitCount(vertx, "anonymous", 0);
+      // Several heartbeat intervals later nothing has come back to life.
+      await(Future.future(p -> vertx.setTimer(500, id -> p.complete())));
+      awaitCount(vertx, "anonymous", 0);
+      assertThat(node.browserBridge().sockets().count()).isZero();
+      // The gauge follows the registry's count at its next sweep.
+      io.feedbus.testing.Waits.poll(vertx, () -> node.meters().find("feedbus.connections.live").gauge().value() == 0);
     } finally {
       await(client.close());
       await(node.close());
