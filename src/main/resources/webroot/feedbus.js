@@ -2,6 +2,7 @@
  * feedbus for browsers: a thin layer over the Vert.x event bus bridge client.
  *
  *   var bus = new Feedbus({ token: jwtOrNull });          // connects to /eventbus
+ *   // options.transports: SockJS transports to try, e.g. ['xhr-streaming', 'xhr-polling'] (default: all)
  *   bus.publish('orders', { order: 42 }).then(ack => ...); // {id, cursor, ts}
  *   var sub = bus.subscribe('orders', lastCursor, event => ..., err => ...);
  *
@@ -49,7 +50,7 @@
     this.onstate = options.onstate || function () {};
     this.onerror = options.onerror || function (e) { console.error('feedbus: ' + e); };
     this.persistCursors = options.persistCursors !== false;
-    this.eb = new EventBus(url);
+    this.eb = new EventBus(url, options.transports ? { transports: options.transports } : {});
     this.eb.enableReconnect(options.reconnect !== false);
     this._ready = new Promise(function (resolve, reject) {
       self.eb.onopen = function () {
