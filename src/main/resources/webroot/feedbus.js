@@ -212,7 +212,8 @@
           if (event.ts >= self._listeningSince - OVERLAP_WINDOW_MILLIS) self._replayedIds[event.id] = true;
           self._deliver(event);
         });
-        if (result.events.length === REPLAY_PAGE) return page(result.events[result.events.length - 1].cursor);
+        // The server may cap a page below REPLAY_PAGE (history.maxLimit): the end is where no `next` comes.
+        if (result.next && result.events.length) return page(result.next);
       });
     };
     page(from).then(function () {

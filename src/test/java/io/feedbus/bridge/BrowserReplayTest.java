@@ -1,0 +1,137 @@
+package io.feedbus.bridge;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.feedbus.Feedbus;
+import io.feedbus.FeedbusOptions;
+import io.feedbus.client.FeedbusClient;
+import io.feedbus.event.Ack;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import io.vertx.core.json.JsonObject;
+import java.nio.file.Files;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.function.BooleanSupplier;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.openqa.selenium.support.ui.WebDriverWait;
+
+/**
+ * feedbus.js's replay-then-live in headless Chromium, against a node whose history pages are
+ * smaller than the pages feedbus.js asks for ({@code history.maxLimit} 100).
+ */
+@Timeout(value = 120, unit = TimeUnit.SECONDS)
+class BrowserReplayTest {
+
+  static final int MAX_LIMIT = 100;
+
+  static Vertx vertx;
+  static Feedbus node;
+  static BridgeTestServer bridge;
+  static FeedbusClient client;
+  static HeadlessChromium chromium;
+
+  @BeforeAll
+  static void start() throws Exception {
+    vertx = Vertx.vertx();
+    FeedbusOptions options = FeedbusOptions.defaults();
+    options.http().port = 0;
+    options.store().embedded.dataDir = Files.createTempDirectory("feedbus-replay").toString();
+    options.store().embedded.fsync = false;
+    options.history().maxLimit = MAX_LIMIT;
+    node = await(Feedbus.start(vertx, options));
+    bridge = await(BridgeTestServer.start(vertx, new BridgeOptions(), BridgeObserver.NONE, router -> { }));
+    client = FeedbusClient.create(vertx, 10_000);
+    chromium = HeadlessChromium.startOrSkip();
+  }
+
+  @AfterAll
+  static void stop() throws Exception {
+    try {
+      if (chromium != null) {
+        chromium.close();
+      }
+    } finally {
+      if (bridge != null) {
+        await(bridge.close());
+      }
+      if (node != null) {
+        await(node.close());
+      }
+      await(vertx.close());
+    }
+  }
+
+  @Test
+  void aReplayLongerThanTheServersPageLimitFollowsNextToTheEndThenGoesLive() throws Exception {
+    String topic = "replay.long";
+    Ack start = await(client.publish(topic, new JsonObject().put("phase", "start")));
+    List<String> expected = publish(topic, 600);
+
+    openBarePage();
+    subscribe(topic, start.cursor());
+    waitUntil(() -> live() && events().size() >= expected.size());
+    assertThat(events()).as("all 600, in order, though each history page holds at most " + MAX_LIMIT).isEqualTo(expected);
+
+    expected.add(await(client.publish(topic, new JsonObject().put("phase", "live"))).id());
+    waitUntil(() -> events().size() >= expected.size());
+    assertThat(events()).isEqualTo(expected);
+  }
+
+  /** Publishes {@code count} events, a few at a time; returns their ids in cursor order. */
+  static List<String> publish(String topic, int count) throws Exception {
+    List<String> ids = new ArrayList<>();
+    for (int batch = 0; batch < count; batch += 50) {
+      List<Future<Ack>> acks = new ArrayList<>();
+      for (int i = batch; i < Math.min(count, batch + 50); i++) {
+        acks.add(client.publish(topic, new JsonObject().put("i", i)));
+      }
+      await(Future.all(acks));
+      acks.forEach(ack -> ids.add(ack.result().id()));
+    }
+    ids.sort(null);
+    return ids;
+  }
+
+  static void openBarePage() {
+    chromium.driver.get(bridge.url(BridgeTestServer.BARE_PAGE));
+    chromium.driver.executeScript("harness.connect({ reconnect: false });");
+    waitUntil(() -> chromium.driver.executeScript("return harness.transport();") != null);
+  }
+
+  static void subscribe(String topic, String from) {
+    chromium.driver.executeScript("harness.subscribe(arguments[0], arguments[1]);", topic, from);
+  }
+
+  static boolean live() {
+    return Boolean.TRUE.equals(chromium.driver.executeScript("return harness.subscription.live;"));
+  }
+
+  @SuppressWarnings("unchecked")
+  static List<String> events() {
+    return (List<String>) chromium.driver.executeScript("return harness.events;");
+  }
+
+  @SuppressWarnings("unchecked")
+  static List<String> errors() {
+    return (List<String>) chromium.driver.executeScript("return harness.errors;");
+  }
+
+  static void waitUntil(BooleanSupplier condition) {
+    try {
+      new WebDriverWait(chromium.driver, Duration.ofSeconds(15)).until(d -> condition.getAsBoolean());
+    } catch (org.openqa.selenium.TimeoutException e) {
+      List<String> events = events();
+      throw new AssertionError("the page did not get there; errors " + errors() + ", " + events.size() + " events, live " + live(), e);
+    }
+  }
+
+  static <T> T await(Future<T> future) throws Exception {
+    return future.toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
+  }
+}
