@@ -8,8 +8,10 @@
  *
  * subscribe() replays every event after the cursor, then goes live, with no gap and no duplicate
  * (the same algorithm as the Java client's ReplayingSubscription): it listens live first and buffers,
- * pages through feedbus.history until it is exhausted, then hands over the buffered live events that
- * history did not already contain. The last cursor is kept in localStorage, so a reload or a
+ * pages through feedbus.history until it is exhausted, then hands over the buffered live events.
+ * An event is delivered only when its cursor is after the last one delivered: live events come in
+ * cursor order and history shows no event before every earlier one is readable, so that drops exactly
+ * what history and live both brought, with no window of time or set of ids to keep. The last cursor is kept in localStorage, so a reload or a
  * reconnect resumes where it left off. Needs sockjs.min.js and vertx-eventbus.js loaded first.
  */
 (function (global) {
@@ -19,8 +21,6 @@
   var DROPPED_ADDRESS = 'feedbus.bridge.dropped';
   var CLOSING_ADDRESS = 'feedbus.bridge.closing';
   var REPLAY_PAGE = 500;
-  // Events older than this before the live listener opened cannot reach it (feed lag, clock skew).
-  var OVERLAP_WINDOW_MILLIS = 60000;
 
   function cursorKey(topic) {
     return 'feedbus.cursor.' + topic;
@@ -197,10 +197,7 @@
     var self = this;
     var generation = ++this._generation;
     this.live = false;
-    this._from = from || null;
     this._buffer = [];
-    this._replayedIds = {};
-    this._listeningSince = Date.now();
     if (!from) {
       this._goLive();
       return;
@@ -208,10 +205,7 @@
     var page = function (after) {
       return self.bus.history(self.topic, after, REPLAY_PAGE).then(function (result) {
         if (generation !== self._generation || self.cancelled) return;
-        result.events.forEach(function (event) {
-          if (event.ts >= self._listeningSince - OVERLAP_WINDOW_MILLIS) self._replayedIds[event.id] = true;
-          self._deliver(event);
-        });
+        result.events.forEach(function (event) { self._deliver(event); });
         // The server may cap a page below REPLAY_PAGE (history.maxLimit): the end is where no `next` comes.
         if (result.next && result.events.length) return page(result.next);
       });
@@ -226,11 +220,7 @@
   Subscription.prototype._goLive = function () {
     var buffered = this._buffer;
     this._buffer = [];
-    for (var i = 0; i < buffered.length; i++) {
-      var event = buffered[i];
-      if (!this._replayedIds[event.id] && (this._from === null || event.cursor > this._from)) this._deliver(event);
-    }
-    this._replayedIds = {};
+    for (var i = 0; i < buffered.length; i++) this._deliver(buffered[i]);
     this.live = true;
   };
 
@@ -243,8 +233,10 @@
     if (this.live) this._deliver(event); else this._buffer.push(event);
   };
 
+  // Delivers an event after the last one delivered (cursors compare as strings); anything else was
+  // delivered already.
   Subscription.prototype._deliver = function (event) {
-    if (this.cancelled) return;
+    if (this.cancelled || (this.lastCursor !== null && event.cursor <= this.lastCursor)) return;
     this.lastCursor = event.cursor;
     if (this.bus.persistCursors) {
       try {
