@@ -16,9 +16,9 @@ final class BridgeTestServer {
 
   static final String BARE_PAGE = "/bare.html";
 
-  /** Drives feedbus.js from Selenium: a bus, one subscription, the ids it delivered, errors and drop notices. */
+  /** Drives feedbus.js from Selenium: a bus, its subscriptions and the ids each delivered, errors, drop notices. */
   private static final String HARNESS = String.join("\n",
-      "var harness = window.harness = { bus: null, subscription: null, events: [], errors: [], notices: [] };",
+      "var harness = window.harness = { bus: null, subscriptions: {}, events: {}, errors: [], notices: [] };",
       "harness.connect = function (options) {",
       "  options = options || {};",
       "  options.persistCursors = false;",
@@ -31,20 +31,16 @@ final class BridgeTestServer {
       "  };",
       "};",
       "harness.subscribe = function (topic, from) {",
-      "  harness.events = [];",
-      "  harness.subscription = harness.bus.subscribe(topic, from, function (e) { harness.events.push(e.id); },",
+      "  var events = harness.events[topic] = [];",
+      "  harness.subscriptions[topic] = harness.bus.subscribe(topic, from, function (e) { events.push(e.id); },",
       "      function (e) { harness.errors.push(String(e)); });",
+      "};",
+      "harness.live = function (topic) {",
+      "  return !!harness.subscriptions[topic] && harness.subscriptions[topic].live;",
       "};",
       "harness.transport = function () {",
       "  var sockJs = harness.bus && harness.bus.eb.sockJSConn;",
       "  return sockJs && sockJs.readyState === 1 ? sockJs.transport : null;",
-      "};",
-      // A synchronous request holds the page's only thread: nothing it receives is read until the server answers.
-      "harness.blockUntil = function (path) {",
-      "  var request = new XMLHttpRequest();",
-      "  request.open('GET', path, false);",
-      "  request.send();",
-      "  return request.responseText;",
       "};");
 
   private static final String PAGE = "<!doctype html>\n<html><head><meta charset=\"utf-8\"><title>bare</title></head><body>\n"
@@ -69,15 +65,16 @@ final class BridgeTestServer {
       routes.accept(router);
       BrowserBridge bridge = BrowserRoutes.mount(router, vertx, auth, options, observer, BridgeSockets.Listener.NONE);
       // A small send buffer: a browser that stops reading fills the bridge's own queue sooner.
-      return vertx.createHttpServer(new HttpServerOptions().setSendBufferSize(16 * 1024))
+      return vertx.createHttpServer(new HttpServerOptions().setSendBufferSize(4096))
           .requestHandler(router)
           .listen(0, "127.0.0.1")
           .map(server -> new BridgeTestServer(server, bridge));
     });
   }
 
-  String url(String path) {
-    return "http://127.0.0.1:" + server.actualPort() + path;
+  /** Where the bare page and the bridge are, e.g. {@code http://127.0.0.1:41234}. */
+  String origin() {
+    return "http://127.0.0.1:" + server.actualPort();
   }
 
   Future<Void> close() {

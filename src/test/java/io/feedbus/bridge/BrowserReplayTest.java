@@ -12,16 +12,14 @@ import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonObject;
 import java.nio.file.Files;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.TimeUnit;
-import java.util.function.BooleanSupplier;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
-import org.openqa.selenium.support.ui.WebDriverWait;
 
 /**
  * feedbus.js's replay-then-live in headless Chromium, against a node whose history pages are
@@ -37,6 +35,7 @@ class BrowserReplayTest {
   static BridgeTestServer bridge;
   static FeedbusClient client;
   static HeadlessChromium chromium;
+  static BarePage page;
 
   @BeforeAll
   static void start() throws Exception {
@@ -50,6 +49,7 @@ class BrowserReplayTest {
     bridge = await(BridgeTestServer.start(vertx, new BridgeOptions(), BridgeObserver.NONE, router -> { }));
     client = FeedbusClient.create(vertx, 10_000);
     chromium = HeadlessChromium.startOrSkip();
+    page = new BarePage(chromium, bridge.origin());
   }
 
   @AfterAll
@@ -73,28 +73,28 @@ class BrowserReplayTest {
   void aReplayLongerThanTheServersPageLimitFollowsNextToTheEndThenGoesLive() throws Exception {
     String topic = "replay.long";
     Ack start = await(client.publish(topic, new JsonObject().put("phase", "start")));
-    List<String> expected = publish(topic, 600);
+    List<String> expected = publish(client, topic, 600);
 
-    openBarePage();
-    subscribe(topic, start.cursor());
-    waitUntil(() -> live() && events().size() >= expected.size());
-    assertThat(events()).as("all 600, in order, though each history page holds at most " + MAX_LIMIT).isEqualTo(expected);
+    page.open(Map.of("reconnect", false));
+    page.subscribe(topic, start.cursor());
+    page.waitUntil(() -> page.live(topic) && page.events(topic).size() >= expected.size());
+    assertThat(page.events(topic)).as("all 600, in order, though each history page holds at most " + MAX_LIMIT).isEqualTo(expected);
 
     expected.add(await(client.publish(topic, new JsonObject().put("phase", "live"))).id());
-    waitUntil(() -> events().size() >= expected.size());
-    assertThat(events()).isEqualTo(expected);
+    page.waitUntil(() -> page.events(topic).size() >= expected.size());
+    assertThat(page.events(topic)).isEqualTo(expected);
   }
 
   @Test
   void aLateLiveDeliveryOfAnEventTheReplayAlreadyShowedIsNotDeliveredAgain() throws Exception {
     String topic = "replay.late";
     Ack start = await(client.publish(topic, new JsonObject().put("phase", "start")));
-    List<String> expected = publish(topic, 3);
+    List<String> expected = publish(client, topic, 3);
 
-    openBarePage();
-    subscribe(topic, start.cursor());
-    waitUntil(() -> live() && events().size() >= expected.size());
-    assertThat(events()).isEqualTo(expected);
+    page.open(Map.of("reconnect", false));
+    page.subscribe(topic, start.cursor());
+    page.waitUntil(() -> page.live(topic) && page.events(topic).size() >= expected.size());
+    assertThat(page.events(topic)).isEqualTo(expected);
 
     // History may show an event before its live delivery arrives: deliver the last replayed one live
     // now (as the broker would, late), then a new event.
@@ -103,12 +103,12 @@ class BrowserReplayTest {
     vertx.eventBus().publish(Topic.address(topic), last.toJson());
     expected.add(await(client.publish(topic, new JsonObject().put("phase", "live"))).id());
 
-    waitUntil(() -> events().contains(expected.get(3)));
-    assertThat(events()).as("each event once, in cursor order").isEqualTo(expected);
+    page.waitUntil(() -> page.events(topic).contains(expected.get(3)));
+    assertThat(page.events(topic)).as("each event once, in cursor order").isEqualTo(expected);
   }
 
   /** Publishes {@code count} events, a few at a time; returns their ids in cursor order. */
-  static List<String> publish(String topic, int count) throws Exception {
+  static List<String> publish(FeedbusClient client, String topic, int count) throws Exception {
     List<String> ids = new ArrayList<>();
     for (int batch = 0; batch < count; batch += 50) {
       List<Future<Ack>> acks = new ArrayList<>();
@@ -120,39 +120,6 @@ class BrowserReplayTest {
     }
     ids.sort(null);
     return ids;
-  }
-
-  static void openBarePage() {
-    chromium.driver.get(bridge.url(BridgeTestServer.BARE_PAGE));
-    chromium.driver.executeScript("harness.connect({ reconnect: false });");
-    waitUntil(() -> chromium.driver.executeScript("return harness.transport();") != null);
-  }
-
-  static void subscribe(String topic, String from) {
-    chromium.driver.executeScript("harness.subscribe(arguments[0], arguments[1]);", topic, from);
-  }
-
-  static boolean live() {
-    return Boolean.TRUE.equals(chromium.driver.executeScript("return harness.subscription.live;"));
-  }
-
-  @SuppressWarnings("unchecked")
-  static List<String> events() {
-    return (List<String>) chromium.driver.executeScript("return harness.events;");
-  }
-
-  @SuppressWarnings("unchecked")
-  static List<String> errors() {
-    return (List<String>) chromium.driver.executeScript("return harness.errors;");
-  }
-
-  static void waitUntil(BooleanSupplier condition) {
-    try {
-      new WebDriverWait(chromium.driver, Duration.ofSeconds(15)).until(d -> condition.getAsBoolean());
-    } catch (org.openqa.selenium.TimeoutException e) {
-      List<String> events = events();
-      throw new AssertionError("the page did not get there; errors " + errors() + ", " + events.size() + " events, live " + live(), e);
-    }
   }
 
   static <T> T await(Future<T> future) throws Exception {

@@ -10,17 +10,14 @@ import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonObject;
 import java.nio.file.Files;
-import java.nio.file.Path;
-import java.time.Duration;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.TimeUnit;
-import java.util.function.BooleanSupplier;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
-import org.openqa.selenium.support.ui.WebDriverWait;
 
 /**
  * Every SockJS transport the bridge enables, one at a time, in headless Chromium: a browser whose
@@ -35,6 +32,7 @@ class BrowserTransportTest {
   static BridgeTestServer bridge;
   static FeedbusClient client;
   static HeadlessChromium chromium;
+  static BarePage page;
 
   @BeforeAll
   static void start() throws Exception {
@@ -47,6 +45,7 @@ class BrowserTransportTest {
     bridge = await(BridgeTestServer.start(vertx, new BridgeOptions(), BridgeObserver.NONE, router -> { }));
     client = FeedbusClient.create(vertx, 10_000);
     chromium = HeadlessChromium.startOrSkip();
+    page = new BarePage(chromium, bridge.origin());
   }
 
   @AfterAll
@@ -75,41 +74,19 @@ class BrowserTransportTest {
     Ack first = await(client.publish(topic, new JsonObject().put("phase", "history").put("i", 1)));
     Ack second = await(client.publish(topic, new JsonObject().put("phase", "history").put("i", 2)));
 
-    chromium.driver.get(bridge.url(BridgeTestServer.BARE_PAGE));
-    chromium.driver.executeScript("harness.connect({ transports: [arguments[0]], reconnect: false });", transport);
-    waitUntil(() -> transport.equals(chromium.driver.executeScript("return harness.transport();")));
-    chromium.driver.executeScript("harness.subscribe(arguments[0], arguments[1]);", topic, start.cursor());
-    waitUntil(() -> Boolean.TRUE.equals(chromium.driver.executeScript("return harness.subscription.live;")));
-    assertThat(events()).as("replayed over " + transport).containsExactly(first.id(), second.id());
+    page.open(Map.of("transports", List.of(transport), "reconnect", false));
+    assertThat(page.transport()).isEqualTo(transport);
+    page.subscribe(topic, start.cursor());
+    page.waitUntil(() -> page.live(topic));
+    assertThat(page.events(topic)).as("replayed over " + transport).containsExactly(first.id(), second.id());
 
-    String published = (String) chromium.driver.executeAsyncScript(
-        "var done = arguments[arguments.length - 1];"
-            + "harness.bus.publish(arguments[0], { phase: 'live', from: arguments[1] })"
-            + "  .then(function (ack) { done(ack.id); }, function (e) { done('failed: ' + e); });", topic, transport);
-    assertThat(published).as("publish over " + transport).doesNotStartWith("failed");
-    waitUntil(() -> events().size() >= 3);
-    assertThat(events()).as("the page's own event, live over " + transport).containsExactly(first.id(), second.id(), published);
-    assertThat(errors()).isEmpty();
-    assertThat(chromium.driver.executeScript("return harness.transport();")).as("still on " + transport).isEqualTo(transport);
-  }
-
-  @SuppressWarnings("unchecked")
-  static List<String> events() {
-    return (List<String>) chromium.driver.executeScript("return harness.events;");
-  }
-
-  @SuppressWarnings("unchecked")
-  static List<String> errors() {
-    return (List<String>) chromium.driver.executeScript("return harness.errors;");
-  }
-
-  static void waitUntil(BooleanSupplier condition) {
-    try {
-      new WebDriverWait(chromium.driver, Duration.ofSeconds(15)).until(d -> condition.getAsBoolean());
-    } catch (org.openqa.selenium.TimeoutException e) {
-      throw new AssertionError("the page did not get there; transport " + chromium.driver.executeScript("return harness.transport();")
-          + ", errors " + errors() + ", events " + events(), e);
-    }
+    Object published = page.callAsync("harness.bus.publish(arguments[0], { phase: 'live', from: arguments[1] })"
+        + "  .then(function (ack) { done(ack.id); }, function (e) { done('failed: ' + e); });", topic, transport);
+    assertThat(published).as("publish over " + transport).asString().doesNotStartWith("failed");
+    page.waitUntil(() -> page.events(topic).size() >= 3);
+    assertThat(page.events(topic)).as("the page's own event, live over " + transport).containsExactly(first.id(), second.id(), (String) published);
+    assertThat(page.errors()).isEmpty();
+    assertThat(page.transport()).as("still on " + transport).isEqualTo(transport);
   }
 
   static <T> T await(Future<T> future) throws Exception {
