@@ -16,6 +16,7 @@ import java.util.Set;
  * sends freely ({@link #flow}), not at all ({@link #stall}), or a few bytes per tick ({@link #throttle}:
  * alternately stalled and reading), so the server's writes back up as to a browser that reads too
  * slowly. What the browser sends always flows. Everything runs on the proxy's own context.
+ * ({@code io.feedbus.testing.TcpProxy} freezes both directions at once and cannot throttle.)
  */
 final class StallingProxy {
 
