@@ -2,13 +2,16 @@
  * feedbus for browsers: a thin layer over the Vert.x event bus bridge client.
  *
  *   var bus = new Feedbus({ token: jwtOrNull });          // connects to /eventbus
+ *   // options.transports: SockJS transports to try, e.g. ['xhr-streaming', 'xhr-polling'] (default: all)
  *   bus.publish('orders', { order: 42 }).then(ack => ...); // {id, cursor, ts}
  *   var sub = bus.subscribe('orders', lastCursor, event => ..., err => ...);
  *
  * subscribe() replays every event after the cursor, then goes live, with no gap and no duplicate
  * (the same algorithm as the Java client's ReplayingSubscription): it listens live first and buffers,
- * pages through feedbus.history until it is exhausted, then hands over the buffered live events that
- * history did not already contain. The last cursor is kept in localStorage, so a reload or a
+ * pages through feedbus.history until it is exhausted, then hands over the buffered live events.
+ * An event is delivered only when its cursor is after the last one delivered: live events come in
+ * cursor order and history shows no event before every earlier one is readable, so that drops exactly
+ * what history and live both brought, with no window of time or set of ids to keep. The last cursor is kept in localStorage, so a reload or a
  * reconnect resumes where it left off. Needs sockjs.min.js and vertx-eventbus.js loaded first.
  */
 (function (global) {
@@ -18,8 +21,6 @@
   var DROPPED_ADDRESS = 'feedbus.bridge.dropped';
   var CLOSING_ADDRESS = 'feedbus.bridge.closing';
   var REPLAY_PAGE = 500;
-  // Events older than this before the live listener opened cannot reach it (feed lag, clock skew).
-  var OVERLAP_WINDOW_MILLIS = 60000;
 
   function cursorKey(topic) {
     return 'feedbus.cursor.' + topic;
@@ -49,7 +50,7 @@
     this.onstate = options.onstate || function () {};
     this.onerror = options.onerror || function (e) { console.error('feedbus: ' + e); };
     this.persistCursors = options.persistCursors !== false;
-    this.eb = new EventBus(url);
+    this.eb = new EventBus(url, options.transports ? { transports: options.transports } : {});
     this.eb.enableReconnect(options.reconnect !== false);
     this._ready = new Promise(function (resolve, reject) {
       self.eb.onopen = function () {
@@ -65,17 +66,19 @@
     this.eb.onreconnect = function () {
       self.closeReason = null;
       self.onstate('open');
-      // The new connection has no registrations: resume each subscription from its last cursor.
+      // The new connection has no registrations: resume each subscription where its delivery stopped.
       Object.keys(self.subscriptions).forEach(function (topic) {
-        self.subscriptions[topic]._start(self.subscriptions[topic].lastCursor);
+        self.subscriptions[topic]._resume();
       });
     };
     this.eb.onunhandled = function (json) {
       if (json.address === DROPPED_ADDRESS) {
-        // Events were skipped while this browser was slow: read them from history.
+        // Events were dropped while this browser was slow, and nothing of their topics after the first
+        // dropped one was sent before this notice: read them from history.
+        var firstDropped = json.body.firstDropped || {};
         (json.body.topics || []).forEach(function (topic) {
           var sub = self.subscriptions[topic];
-          if (sub) sub._resync();
+          if (sub) sub._resync(firstDropped[topic]);
         });
       } else if (json.address === CLOSING_ADDRESS) {
         self.closeReason = json.body.reason;
@@ -123,6 +126,14 @@
     return this.request('feedbus.history', body);
   };
 
+  // One page of a subscription's replay, after a cursor ({after}) or from a time on ({since}).
+  Feedbus.prototype._replayPage = function (topic, start) {
+    var body = { topic: topic, limit: REPLAY_PAGE };
+    if (start.after) body.after = start.after;
+    if (typeof start.since === 'number') body.since = start.since;
+    return this.request('feedbus.history', body);
+  };
+
   /** The cursor the last subscription to topic saw on this browser (localStorage), or null. */
   Feedbus.storedCursor = function (topic) {
     try {
@@ -162,6 +173,8 @@
     this.onEvent = onEvent;
     this.onError = onError;
     this.lastCursor = null;
+    // Before anything was delivered, the first event the bridge dropped ({cursor, ts}): delivery starts there.
+    this._floor = null;
     this.live = false;
     this.cancelled = false;
     this._generation = 0;
@@ -177,9 +190,23 @@
 
   Subscription.prototype._start = function (from) {
     this.lastCursor = from || null;
+    this._floor = null;
+    this._resume();
+  };
+
+  // Registers on this connection and reads history from where delivery stopped.
+  Subscription.prototype._resume = function () {
     this._handlerRegistered = false;
     this._register();
-    this._replayFrom(from);
+    this._replay(this._position());
+  };
+
+  // Where reading resumes: after the last delivered cursor; before any delivery, at the time of the
+  // first dropped event; with neither, nowhere (live only).
+  Subscription.prototype._position = function () {
+    if (this.lastCursor !== null) return { after: this.lastCursor };
+    if (this._floor !== null) return { since: this._floor.ts };
+    return null;
   };
 
   Subscription.prototype._register = function () {
@@ -191,30 +218,26 @@
     }
   };
 
-  // Listens live (buffering) while history is read after `from`, then switches to live.
-  Subscription.prototype._replayFrom = function (from) {
+  // Listens live (buffering) while history is read from `start` ({after} or {since}; null: not at
+  // all), then switches to live.
+  Subscription.prototype._replay = function (start) {
     var self = this;
     var generation = ++this._generation;
     this.live = false;
-    this._from = from || null;
     this._buffer = [];
-    this._replayedIds = {};
-    this._listeningSince = Date.now();
-    if (!from) {
+    if (!start) {
       this._goLive();
       return;
     }
-    var page = function (after) {
-      return self.bus.history(self.topic, after, REPLAY_PAGE).then(function (result) {
+    var page = function (request) {
+      return self.bus._replayPage(self.topic, request).then(function (result) {
         if (generation !== self._generation || self.cancelled) return;
-        result.events.forEach(function (event) {
-          if (event.ts >= self._listeningSince - OVERLAP_WINDOW_MILLIS) self._replayedIds[event.id] = true;
-          self._deliver(event);
-        });
-        if (result.events.length === REPLAY_PAGE) return page(result.events[result.events.length - 1].cursor);
+        result.events.forEach(function (event) { self._deliver(event); });
+        // The server may cap a page below REPLAY_PAGE (history.maxLimit): the end is where no `next` comes.
+        if (result.next && result.events.length) return page({ after: result.next });
       });
     };
-    page(from).then(function () {
+    page(start).then(function () {
       if (generation === self._generation) self._goLive();
     }, function (err) {
       if (generation === self._generation) self.onError(err);
@@ -224,25 +247,29 @@
   Subscription.prototype._goLive = function () {
     var buffered = this._buffer;
     this._buffer = [];
-    for (var i = 0; i < buffered.length; i++) {
-      var event = buffered[i];
-      if (!this._replayedIds[event.id] && (this._from === null || event.cursor > this._from)) this._deliver(event);
-    }
-    this._replayedIds = {};
+    for (var i = 0; i < buffered.length; i++) this._deliver(buffered[i]);
     this.live = true;
   };
 
-  // After the bridge dropped events for this slow browser: replay them from history, keep listening.
-  Subscription.prototype._resync = function () {
-    if (!this.cancelled) this._replayFrom(this.lastCursor);
+  // After the bridge dropped events of this topic (this browser read too slowly): it sent nothing of
+  // the topic after the first dropped one until its notice, so the last delivered cursor is before
+  // them all. Read them from history, buffering what arrives live meanwhile. Before any delivery,
+  // the earliest first dropped event is where delivery starts.
+  Subscription.prototype._resync = function (firstDropped) {
+    if (this.cancelled) return;
+    if (this.lastCursor === null && this._floor === null && firstDropped && firstDropped.cursor) this._floor = firstDropped;
+    this._replay(this._position());
   };
 
   Subscription.prototype._onLive = function (event) {
     if (this.live) this._deliver(event); else this._buffer.push(event);
   };
 
+  // Delivers an event after the last one delivered (cursors compare as strings); anything else was
+  // delivered already. Before the first delivery after a drop, nothing before the first dropped event.
   Subscription.prototype._deliver = function (event) {
     if (this.cancelled) return;
+    if (this.lastCursor !== null ? event.cursor <= this.lastCursor : this._floor !== null && event.cursor < this._floor.cursor) return;
     this.lastCursor = event.cursor;
     if (this.bus.persistCursors) {
       try {

@@ -23,6 +23,11 @@ public final class BridgeOptions {
   public long pingTimeoutMillis = 10_000;
   /** Addresses one browser may listen on at once. */
   public int maxSubscriptionsPerSocket = 100;
+  /**
+   * Bytes one HTTP request of the XHR and JSONP transports may carry (the frames a browser sends,
+   * batched while an earlier request is in flight); larger requests are refused with 413.
+   */
+  public long maxSendRequestBytes = 4L * 1024 * 1024;
 
   /** Adds a line per bad field to {@code problems}, each prefixed with {@code prefix}. */
   public void validate(String prefix, List<String> problems) {
@@ -30,6 +35,7 @@ public final class BridgeOptions {
     FeedbusOptions.range(problems, prefix + ".maxWriteQueueBytes", maxWriteQueueBytes, 1024, 1024L * 1024 * 1024);
     FeedbusOptions.range(problems, prefix + ".pingTimeoutMillis", pingTimeoutMillis, 1_000, 3_600_000);
     FeedbusOptions.range(problems, prefix + ".maxSubscriptionsPerSocket", maxSubscriptionsPerSocket, 1, 10_000);
+    FeedbusOptions.range(problems, prefix + ".maxSendRequestBytes", maxSendRequestBytes, 1024, 1024L * 1024 * 1024);
     if (slowConsumerPolicy == null) {
       problems.add(prefix + ".slowConsumerPolicy = null: must be one of drop, disconnect");
     }

@@ -11,6 +11,7 @@ import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.handler.sockjs.BridgeEvent;
 import io.vertx.ext.web.handler.sockjs.SockJSSocket;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.UUID;
 import java.util.concurrent.atomic.LongAdder;
@@ -21,10 +22,21 @@ import org.slf4j.LoggerFactory;
  * The bridge's event handler: authenticates a socket when it opens, checks every frame a browser
  * sends against its rights (refusing with a coded reason), and writes outbound events through a
  * bounded queue, dropping or disconnecting a browser that cannot keep up.
+ *
+ * <p>Once it drops an event of a topic, it sends nothing more of that topic to the browser until it
+ * has caught up and been told (on {@link #DROPPED_ADDRESS}). So the last event of the topic the
+ * browser received comes before every dropped one, and a client that reads history after its last
+ * cursor, from the notice on, gets every event exactly once, in order. Had the bridge gone on
+ * writing after a drop, the browser would have moved past the gap before hearing of it.
  */
 public final class BrowserBridge implements Handler<BridgeEvent> {
 
-  /** Where the bridge tells a browser that events were dropped: {@code {dropped, topics, message}}. */
+  /**
+   * Where the bridge tells a browser that events were dropped: {@code {dropped, topics, firstDropped,
+   * message}}, {@code firstDropped} mapping each topic to its first dropped event's {@code {cursor, ts}}.
+   * Nothing of those topics was sent after their first dropped event, and this notice comes before
+   * anything of them that follows.
+   */
   public static final String DROPPED_ADDRESS = "feedbus.bridge.dropped";
   /** Where the bridge tells a browser why it is about to close the connection: {@code {code, reason}}. */
   public static final String CLOSING_ADDRESS = "feedbus.bridge.closing";
@@ -176,14 +188,14 @@ public final class BrowserBridge implements Handler<BridgeEvent> {
     }
     JsonObject frame = event.getRawMessage();
     String address = frame.getString("address", "");
-    boolean isEvent = address.startsWith(Topic.ADDRESS_PREFIX);
+    String topic = address.startsWith(Topic.ADDRESS_PREFIX) ? address.substring(Topic.ADDRESS_PREFIX.length()) : null;
     // Replies to a browser's own requests are few (bounded by its pending requests) and never dropped.
-    if (isEvent && browser.full()) {
+    if (topic != null && (browser.full() || browser.skipping(topic))) {
       if (options.slowConsumerPolicy == BridgeOptions.SlowConsumerPolicy.disconnect) {
         disconnect(browser, 4408, "slow_consumer", "the browser reads slower than its events arrive: "
             + browser.queuedMessages() + " messages / " + browser.queuedBytes() + " bytes not yet delivered");
       } else {
-        browser.dropped(address.substring(Topic.ADDRESS_PREFIX.length()));
+        browser.dropped(topic, frame.getValue("body"));
         dropped.increment();
         observer.dropped(browser.connection, 1);
       }
@@ -196,11 +208,12 @@ public final class BrowserBridge implements Handler<BridgeEvent> {
     if (browser.recovered() && !browser.closed) {
       JsonObject notice = new JsonObject()
           .put("dropped", browser.droppedInEpisode())
-          .put("topics", new JsonArray(List.copyOf(browser.droppedTopics())))
-          .put("message", browser.droppedInEpisode() + " events were not sent because this connection was too slow;"
-              + " read history after your last cursor to catch up");
+          .put("topics", new JsonArray(List.copyOf(browser.firstDropped().keySet())))
+          .put("firstDropped", new JsonObject(new LinkedHashMap<>(browser.firstDropped())))
+          .put("message", browser.droppedInEpisode() + " events were not sent because this connection was too slow,"
+              + " and nothing of these topics after the first of them; read history after your last cursor to catch up");
       LOG.info("browser {} ({}) missed {} events on {} while slow", browser.connection.connectionId(), browser.connection.uid(),
-          browser.droppedInEpisode(), browser.droppedTopics());
+          browser.droppedInEpisode(), browser.firstDropped().keySet());
       browser.endEpisode();
       browser.socket.write(Buffer.buffer(new JsonObject().put("type", "rec").put("address", DROPPED_ADDRESS).put("body", notice).encode()));
     }

@@ -6,6 +6,7 @@ import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpMethod;
 import io.vertx.ext.bridge.PermittedOptions;
 import io.vertx.ext.web.Router;
+import io.vertx.ext.web.handler.BodyHandler;
 import io.vertx.ext.web.handler.StaticHandler;
 import io.vertx.ext.web.handler.sockjs.SockJSBridgeOptions;
 import io.vertx.ext.web.handler.sockjs.SockJSHandler;
@@ -30,7 +31,11 @@ public final class BrowserRoutes {
         .addInboundPermitted(new PermittedOptions().setAddress(HistoryRequest.ADDRESS))
         .setPingTimeout(options.pingTimeoutMillis)
         .setMaxHandlersPerSocket(options.maxSubscriptionsPerSocket);
-    SockJSHandler sockJs = SockJSHandler.create(vertx, new SockJSHandlerOptions());
+    // The iframe transports' page loads sockjs-client from this server, not from a CDN.
+    SockJSHandler sockJs = SockJSHandler.create(vertx, new SockJSHandlerOptions().setLibraryURL("/vendor/sockjs.min.js"));
+    // The XHR and JSONP transports POST what a browser sends, and Vert.x's SockJS handler reads a POST
+    // only through a BodyHandler on the route before it (without one every send fails with 500).
+    router.post("/eventbus/*").handler(BodyHandler.create(false).setBodyLimit(options.maxSendRequestBytes));
     router.route("/eventbus/*").subRouter(sockJs.bridge(bridgeOptions, bridge));
     StaticHandler page = StaticHandler.create("webroot").setIndexPage("index.html");
     router.routeWithRegex(HttpMethod.GET, PAGE_PATHS).handler(page);

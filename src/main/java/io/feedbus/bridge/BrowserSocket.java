@@ -1,14 +1,17 @@
 package io.feedbus.bridge;
 
 import io.vertx.core.buffer.Buffer;
+import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.handler.sockjs.SockJSSocket;
-import java.util.LinkedHashSet;
-import java.util.Set;
+import java.util.LinkedHashMap;
+import java.util.Map;
 
 /**
  * One bridge socket and its bounded outbound queue: frames written to the socket but not yet
  * flushed to the network are counted (messages and bytes), and a write is only made while both are
- * under their limits. Lives on the bridge's event loop; not thread-safe.
+ * under their limits. A drop episode runs from the first dropped event until the queue has drained
+ * to half its bounds; during it, every topic with a dropped event is skipped altogether. Lives on
+ * the bridge's event loop; not thread-safe.
  */
 final class BrowserSocket {
 
@@ -21,7 +24,8 @@ final class BrowserSocket {
   private long queuedBytes;
   private boolean dropping;
   private int droppedInEpisode;
-  private final Set<String> droppedTopics = new LinkedHashSet<>();
+  /** Per topic skipped in this episode, its first dropped event's {@code {cursor, ts}} (empty if it had none). */
+  private final Map<String, JsonObject> firstDropped = new LinkedHashMap<>();
   long expiryTimer = -1;
   boolean closed;
 
@@ -50,10 +54,23 @@ final class BrowserSocket {
     });
   }
 
-  void dropped(String topic) {
+  /** True while topic is skipped: from its first dropped event until the episode ends. */
+  boolean skipping(String topic) {
+    return firstDropped.containsKey(topic);
+  }
+
+  /** Counts a dropped event; {@code event} is its frame body. */
+  void dropped(String topic, Object event) {
     dropping = true;
     droppedInEpisode++;
-    droppedTopics.add(topic);
+    firstDropped.computeIfAbsent(topic, t -> position(event));
+  }
+
+  private static JsonObject position(Object event) {
+    if (event instanceof JsonObject body && body.getValue("cursor") instanceof String cursor) {
+      return new JsonObject().put("cursor", cursor).put("ts", body.getValue("ts"));
+    }
+    return new JsonObject();
   }
 
   /** True once a drop episode is over: the queue has drained to half its bounds. */
@@ -65,14 +82,15 @@ final class BrowserSocket {
     return droppedInEpisode;
   }
 
-  Set<String> droppedTopics() {
-    return droppedTopics;
+  /** The topics skipped in this episode, each with its first dropped event's {@code {cursor, ts}}. */
+  Map<String, JsonObject> firstDropped() {
+    return firstDropped;
   }
 
   void endEpisode() {
     dropping = false;
     droppedInEpisode = 0;
-    droppedTopics.clear();
+    firstDropped.clear();
   }
 
   int queuedMessages() {

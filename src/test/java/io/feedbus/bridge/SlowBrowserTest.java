@@ -68,6 +68,61 @@ class SlowBrowserTest {
   }
 
   @Test
+  void afterDroppingAnEventTheBridgeSendsNothingMoreOfItsTopicUntilItsNotice(Vertx vertx, VertxTestContext ctx) {
+    List<Integer> beforeNotice = new ArrayList<>();
+    List<Integer> afterNotice = new ArrayList<>();
+    List<JsonObject> notices = new ArrayList<>();
+    server(vertx, options(BridgeOptions.SlowConsumerPolicy.drop), BridgeObserver.NONE, BridgeSockets.Listener.NONE)
+        .compose(server -> subscribeAndStall(vertx, server, "slow.gap"))
+        .onComplete(ctx.succeeding(ws -> {
+          ws.binaryMessageHandler(data -> {
+            JsonObject frame = data.toJsonObject();
+            if (BrowserBridge.DROPPED_ADDRESS.equals(frame.getString("address"))) {
+              notices.add(frame.getJsonObject("body"));
+              // Caught up: what is published now arrives.
+              publishNumbered(vertx, "slow.gap", EVENTS, EVENTS + 10);
+            } else if (frame.getJsonObject("body").containsKey("n")) {
+              (notices.isEmpty() ? beforeNotice : afterNotice).add(frame.getJsonObject("body").getInteger("n"));
+            }
+            if (afterNotice.contains(EVENTS + 9)) {
+              ctx.verify(() -> {
+                int firstDropped = beforeNotice.size();
+                assertThat(firstDropped).as("something was dropped").isLessThan(EVENTS);
+                assertThat(beforeNotice).as("before the notice: no gap, nothing after the first dropped event").isEqualTo(range(0, firstDropped));
+                assertThat(notices).hasSize(1);
+                assertThat(notices.get(0).getJsonObject("firstDropped").getJsonObject("slow.gap"))
+                    .isEqualTo(new JsonObject().put("cursor", cursor(firstDropped)).put("ts", (long) firstDropped));
+                assertThat(afterNotice).as("after it, what was published after it").isEqualTo(range(EVENTS, EVENTS + 10));
+              });
+              ws.close().onComplete(ctx.succeedingThenComplete());
+            }
+          });
+          publishNumbered(vertx, "slow.gap", 0, EVENTS);
+          // Read again once the events have been handed to the bridge: what it kept arrives, then the notice.
+          vertx.setTimer(200, t -> ws.resume());
+        }));
+  }
+
+  /** Publishes events n = from .. to - 1 with cursors in n's order. */
+  static void publishNumbered(Vertx vertx, String topic, int from, int to) {
+    for (int i = from; i < to; i++) {
+      vertx.eventBus().publish("feedbus.topic." + topic, new JsonObject().put("cursor", cursor(i)).put("ts", (long) i).put("n", i).put("pad", PAD));
+    }
+  }
+
+  static String cursor(int n) {
+    return String.format("%013d-000000-00000000", n);
+  }
+
+  static List<Integer> range(int from, int to) {
+    List<Integer> numbers = new ArrayList<>();
+    for (int i = from; i < to; i++) {
+      numbers.add(i);
+    }
+    return numbers;
+  }
+
+  @Test
   void aSlowBrowserIsDisconnectedWithTheReasonWhenThePolicySaysSo(Vertx vertx, VertxTestContext ctx) {
     List<String> reasons = new ArrayList<>();
     AtomicInteger open = new AtomicInteger();
