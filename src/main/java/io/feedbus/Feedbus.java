@@ -62,6 +62,7 @@ public final class Feedbus {
   private ConnectionStore connections;
   private HttpVerticle http;
   private FeedVerticle feed;
+  private ConnectionRegistryVerticle registryVerticle;
   private BrowserAuth browserAuth;
   private BrowserBridge browserBridge;
   private final List<Supplier<Future<?>>> connectionClosers = new CopyOnWriteArrayList<>();
@@ -147,7 +148,10 @@ public final class Feedbus {
         .compose(v -> deploy(new RetentionVerticle(log, options.retention())))
         .compose(v -> deploy(new PublishVerticle(log, nodeId, options.publish(), metrics)).onSuccess(id -> publishDeployment = id))
         .compose(v -> openConnectionStore().onSuccess(c -> connections = c))
-        .compose(c -> deploy(new ConnectionRegistryVerticle(c, nodeId, options.presence(), presenceObserver())))
+        .compose(c -> {
+          registryVerticle = new ConnectionRegistryVerticle(c, nodeId, options.presence(), presenceObserver());
+          return deploy(registryVerticle);
+        })
         .compose(v -> BrowserAuth.create(vertx, options.auth()).onSuccess(a -> browserAuth = a).mapEmpty())
         .compose(v -> {
           BridgeConnections bridgeConnections = new BridgeConnections(vertx);
@@ -288,10 +292,10 @@ public final class Feedbus {
       return vertx.undeploy(publishDeployment);
     });
     sequence.then("close client connections", () -> {
-      if (http == null || http.actualPort() < 0) {
-        return Future.succeededFuture();
-      }
-      return http.onContext(() -> Future.join(connectionClosers.stream().map(Supplier::get).collect(java.util.stream.Collectors.toList())).mapEmpty());
+      Future<?> transports = http == null || http.actualPort() < 0 ? Future.succeededFuture()
+          : http.onContext(() -> Future.join(connectionClosers.stream().map(Supplier::get).collect(java.util.stream.Collectors.toList())).mapEmpty());
+      // Then what the transports did not close themselves (Java-client subscriptions), with shutting_down.
+      return transports.transform(ar -> registryVerticle == null ? Future.succeededFuture() : registryVerticle.shutdown());
     });
     sequence.then("close HTTP connections", () -> httpClosed[0]);
     sequence.then("stop feed", () -> {

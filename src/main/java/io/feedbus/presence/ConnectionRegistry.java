@@ -45,6 +45,7 @@ public final class ConnectionRegistry {
   private final Map<String, Priority> priorities = new HashMap<>();
   private int cap;
   private boolean accepting = true;
+  private boolean shuttingDown;
   private Future<?> registrations = Future.succeededFuture();
   private boolean sweeping;
 
@@ -119,6 +120,9 @@ public final class ConnectionRegistry {
     return store.get(record.connectionId()).compose(existing -> {
       if (existing != null) {
         return store.upsert(record);
+      }
+      if (shuttingDown) {
+        return Future.failedFuture(new FeedbusException(503, "shutting_down", "node " + serverId + " is shutting down"));
       }
       if (!accepting) {
         return Future.failedFuture(new FeedbusException(503, "draining", "node " + serverId + " is not accepting new connections"));
@@ -239,6 +243,22 @@ public final class ConnectionRegistry {
       List<Future<Void>> closing = new ArrayList<>();
       connections.forEach(c -> closing.add(closeConnection(c, "draining", "node " + serverId + " is draining; reconnect to another node")));
       return Future.join(closing).map(v -> settings().put("closed", connections.size()));
+    });
+  }
+
+  /**
+   * This node is shutting down: it accepts no new connection, and closes each of its connections
+   * with reason {@code shutting_down}, so their clients resume after their last cursor elsewhere
+   * (a subscription left open across a restart would not know what it missed meanwhile).
+   */
+  public Future<Integer> shutdown() {
+    accepting = false;
+    shuttingDown = true;
+    return store.list(mine(0), LIST_LIMIT).compose(connections -> {
+      List<Future<Void>> closing = new ArrayList<>();
+      connections.forEach(c -> closing.add(closeConnection(c, "shutting_down",
+          "node " + serverId + " is shutting down; resume after your last cursor on another node")));
+      return Future.join(closing).map(v -> connections.size());
     });
   }
 

@@ -125,6 +125,13 @@ public final class ConnectionRegistryVerticle extends VerticleBase {
     }
   }
 
+  /** Refuses new connections and closes this node's (see {@link ConnectionRegistry#shutdown()}); on the verticle's context. */
+  public Future<Integer> shutdown() {
+    io.vertx.core.Promise<Integer> done = io.vertx.core.Promise.promise();
+    context.runOnContext(v -> registry.shutdown().onComplete(done));
+    return done.future();
+  }
+
   /** The registry this verticle serves (tests, the HTTP routes' fast paths). */
   public ConnectionRegistry registry() {
     return registry;
