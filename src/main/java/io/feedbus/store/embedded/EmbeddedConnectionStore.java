@@ -7,7 +7,6 @@ import io.feedbus.store.ConnectionFilter;
 import io.feedbus.store.ConnectionStore;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
-import io.vertx.core.WorkerExecutor;
 import io.vertx.core.json.JsonObject;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -40,14 +39,14 @@ public final class EmbeddedConnectionStore implements ConnectionStore {
   private final MVStore store;
   private final MVMap<String, String> connections;
   private final MVMap<String, String> slots;
-  private final WorkerExecutor worker;
+  private final StoreThread worker;
   private volatile boolean closed;
 
   private EmbeddedConnectionStore(Vertx vertx, MVStore store) {
     this.store = store;
     this.connections = store.openMap("connections");
     this.slots = store.openMap("slots");
-    this.worker = vertx.createSharedWorkerExecutor("feedbus-embedded-connections-" + System.identityHashCode(this), 1);
+    this.worker = new StoreThread(vertx, "feedbus-embedded-connections");
   }
 
   /** Opens (creating when missing) {@code connections.mv.db} in {@code dataDir}; null: in memory only. */
@@ -216,10 +215,10 @@ public final class EmbeddedConnectionStore implements ConnectionStore {
       return Future.succeededFuture();
     }
     closed = true;
-    return worker.<Void>executeBlocking(() -> {
+    return worker.<Void>finish(() -> {
       store.close();
       return null;
-    }).eventually(worker::close);
+    });
   }
 
   private List<AdmissionSlot> slotsOf(String uid, long now) {
@@ -261,6 +260,6 @@ public final class EmbeddedConnectionStore implements ConnectionStore {
     if (closed) {
       return Future.failedFuture(FeedbusException.storeUnavailable("the embedded connection store is closed", null));
     }
-    return worker.executeBlocking(work, true);
+    return worker.submit(work);
   }
 }

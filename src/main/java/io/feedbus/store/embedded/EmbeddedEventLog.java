@@ -13,7 +13,6 @@ import io.vertx.core.Context;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
-import io.vertx.core.WorkerExecutor;
 import io.vertx.core.json.JsonObject;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -45,7 +44,7 @@ public final class EmbeddedEventLog implements EventLog {
   private final MVStore store;
   private final MVMap<String, String> topics;
   private final MVMap<String, String> timeline;
-  private final WorkerExecutor writer;
+  private final StoreThread writer;
   private final boolean fsync;
   private final CursorClock clock;
   private final List<Stream> streams = new CopyOnWriteArrayList<>();
@@ -64,7 +63,7 @@ public final class EmbeddedEventLog implements EventLog {
     this.clock = new CursorClock(nodeId, wallClock);
     this.topics = store.openMap("topics");
     this.timeline = store.openMap("timeline");
-    this.writer = vertx.createSharedWorkerExecutor("feedbus-embedded-writer-" + System.identityHashCode(this), 1);
+    this.writer = new StoreThread(vertx, "feedbus-embedded-writer");
   }
 
   /**
@@ -284,10 +283,10 @@ public final class EmbeddedEventLog implements EventLog {
     }
     closed = true;
     streams.clear();
-    return writer.<Void>executeBlocking(() -> {
+    return writer.<Void>finish(() -> {
       store.close();
       return null;
-    }).eventually(writer::close);
+    });
   }
 
   /**
@@ -297,10 +296,10 @@ public final class EmbeddedEventLog implements EventLog {
   public Future<Void> closeAbruptly() {
     closed = true;
     streams.clear();
-    return writer.<Void>executeBlocking(() -> {
+    return writer.<Void>finish(() -> {
       store.closeImmediately();
       return null;
-    }).eventually(writer::close);
+    });
   }
 
   private void commit(boolean sync) {
@@ -314,7 +313,7 @@ public final class EmbeddedEventLog implements EventLog {
     if (closed) {
       return Future.failedFuture(io.feedbus.event.FeedbusException.storeUnavailable("the embedded store is closed", null));
     }
-    return writer.executeBlocking(work, true);
+    return writer.submit(work);
   }
 
   private <T> Future<T> read(Callable<T> work) {

@@ -43,6 +43,37 @@ class EmbeddedEventLogTest extends EventLogContract {
     assertThat(await(log.latest())).isEqualTo(batch.get(199).cursor());
   }
 
+  /**
+   * A verticle that undeploys while its appends are being written (what every shutdown does) must
+   * not break the file: Vert.x interrupts ordered blocking tasks of a closing context, and an
+   * interrupted FileChannel write closes the channel for good.
+   */
+  @Test
+  void aPublisherThatUndeploysMidWriteLeavesTheStoreWritable(Vertx vertx) throws Exception {
+    List<Future<Void>> appends = new java.util.concurrent.CopyOnWriteArrayList<>();
+    String deployment = await(vertx.deployVerticle(new io.vertx.core.AbstractVerticle() {
+      @Override
+      public void start() {
+        vertx.setPeriodic(1, id -> {
+          List<Event> batch = IntStream.range(0, 50).mapToObj(i -> event("undeploy", i)).collect(Collectors.toList());
+          appends.add(log.append(batch));
+        });
+      }
+    }));
+    for (int round = 0; round < 20 && appends.size() < 200; round++) {
+      Thread.sleep(50);
+    }
+    await(vertx.undeploy(deployment));
+    for (Future<Void> append : List.copyOf(appends)) {
+      append.toCompletionStage().toCompletableFuture().handle((v, t) -> null).get();
+    }
+    long acknowledged = appends.stream().filter(Future::succeeded).count();
+    await(log.append(List.of(event("undeploy", 9999))));
+    await(log.close());
+    log = await(EmbeddedEventLog.open(vertx, dir, true, "node-1"));
+    assertThat(await(log.readAfter("undeploy", null, 100_000))).hasSize((int) (acknowledged * 50 + 1));
+  }
+
   @Test
   void aClosedLogRefusesWritesWithStoreUnavailable() throws Exception {
     await(log.close());
