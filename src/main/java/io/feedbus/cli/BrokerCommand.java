@@ -12,6 +12,8 @@ import io.vertx.ext.web.client.WebClient;
 import io.vertx.ext.web.client.WebClientOptions;
 import java.io.PrintWriter;
 import java.net.URI;
+import java.util.ArrayList;
+import java.util.List;
 import java.time.Instant;
 import java.time.format.DateTimeParseException;
 import java.util.concurrent.Callable;
@@ -27,9 +29,15 @@ import picocli.CommandLine.Spec;
  */
 abstract class BrokerCommand implements Callable<Integer> {
 
-  @Option(names = "--url", paramLabel = "URL", defaultValue = "${env:FEEDBUS_URL:-http://127.0.0.1:8080}",
-      description = "The broker (env FEEDBUS_URL). Default: ${DEFAULT-VALUE}")
+  @Option(names = "--url", paramLabel = "URL[,URL...]", defaultValue = "${env:FEEDBUS_URL:-http://127.0.0.1:8080}",
+      description = {"The broker, or several nodes of a cluster separated by commas: a command goes to the next one",
+          "when one cannot be reached (env FEEDBUS_URL). Default: ${DEFAULT-VALUE}"})
   String url;
+
+  /** The nodes of --url, in order. */
+  List<URI> urls = List.of();
+  /** The node the current attempt talks to. */
+  URI base;
 
   @Option(names = "--timeout", paramLabel = "MILLIS", defaultValue = "30000",
       description = "How long to wait for the broker's answer. Default: ${DEFAULT-VALUE}")
@@ -54,43 +62,64 @@ abstract class BrokerCommand implements Callable<Integer> {
   @Override
   public Integer call() throws Exception {
     Logs.quiet();
-    URI base;
-    try {
-      base = URI.create(url);
-      if (base.getHost() == null || !("http".equals(base.getScheme()) || "https".equals(base.getScheme()))) {
-        throw new IllegalArgumentException("expected http://host:port");
-      }
-    } catch (IllegalArgumentException e) {
-      return fail(ExitCodes.USAGE, "--url " + url + " is not a broker URL: " + e.getMessage());
-    }
-    Vertx vertx = Vertx.vertx();
-    WebClient http = WebClient.create(vertx, new WebClientOptions()
-        .setDefaultHost(base.getHost())
-        .setDefaultPort(base.getPort() > 0 ? base.getPort() : "https".equals(base.getScheme()) ? 443 : 80)
-        .setSsl("https".equals(base.getScheme()))
-        .setConnectTimeout((int) Math.min(Integer.MAX_VALUE, timeoutMillis)));
-    try {
-      Future<Integer> result;
+    List<URI> parsed = new ArrayList<>();
+    for (String one : url.split(",")) {
       try {
-        result = run(vertx, http);
-      } catch (RuntimeException e) {
-        result = Future.failedFuture(e);
+        URI uri = URI.create(one.trim());
+        if (uri.getHost() == null || !("http".equals(uri.getScheme()) || "https".equals(uri.getScheme()))) {
+          throw new IllegalArgumentException("expected http://host:port");
+        }
+        parsed.add(uri);
+      } catch (IllegalArgumentException e) {
+        return fail(ExitCodes.USAGE, "--url " + one.trim() + " is not a broker URL: " + e.getMessage());
       }
-      return result.toCompletionStage().toCompletableFuture().get();
-    } catch (ExecutionException e) {
-      Throwable cause = e.getCause();
-      if (cause instanceof BrokerError) {
-        return fail(((BrokerError) cause).exitCode, cause.getMessage());
+    }
+    urls = List.copyOf(parsed);
+    Vertx vertx = Vertx.vertx();
+    try {
+      Throwable unreachable = null;
+      // One node after the other while a node cannot be reached at all; an answer, even an error, is final.
+      for (URI node : urls) {
+        base = node;
+        WebClient http = client(vertx, node);
+        try {
+          Future<Integer> result;
+          try {
+            result = run(vertx, http);
+          } catch (RuntimeException e) {
+            result = Future.failedFuture(e);
+          }
+          return result.toCompletionStage().toCompletableFuture().get();
+        } catch (ExecutionException e) {
+          Throwable cause = e.getCause();
+          if (cause instanceof BrokerError) {
+            return fail(((BrokerError) cause).exitCode, cause.getMessage());
+          }
+          if (cause instanceof FeedbusException) {
+            FeedbusException fe = (FeedbusException) cause;
+            return fail(fe.status() >= 500 ? ExitCodes.UNAVAILABLE : ExitCodes.REFUSED, fe.code() + ": " + fe.getMessage());
+          }
+          unreachable = cause;
+        } finally {
+          http.close();
+        }
       }
-      if (cause instanceof FeedbusException) {
-        FeedbusException fe = (FeedbusException) cause;
-        return fail(fe.status() >= 500 ? ExitCodes.UNAVAILABLE : ExitCodes.REFUSED, fe.code() + ": " + fe.getMessage());
-      }
-      return fail(ExitCodes.UNAVAILABLE, "cannot reach the broker at " + url + ": " + cause);
+      return fail(ExitCodes.UNAVAILABLE, "cannot reach the broker at " + url + ": " + unreachable);
     } finally {
-      http.close();
       vertx.close().toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
     }
+  }
+
+  WebClient client(Vertx vertx, URI node) {
+    return WebClient.create(vertx, new WebClientOptions()
+        .setDefaultHost(node.getHost())
+        .setDefaultPort(port(node))
+        .setSsl("https".equals(node.getScheme()))
+        .setConnectTimeout((int) Math.min(Integer.MAX_VALUE, timeoutMillis)));
+  }
+
+  static int port(URI node) {
+    return node.getPort() > 0 ? node.getPort() : "https".equals(node.getScheme()) ? 443 : 80;
   }
 
   PrintWriter out() {

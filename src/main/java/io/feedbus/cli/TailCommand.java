@@ -21,14 +21,20 @@ import picocli.CommandLine.Parameters;
 /**
  * {@code feedbus tail <topic>}: prints a topic's events as JSON lines, first the stored ones after
  * {@code --after} / {@code --since}, then live ones as they come, until Ctrl-C or {@code --count}.
+ * When the node shuts down, drains or dies, the tail resumes on the next node of {@code --url}
+ * after the last cursor it printed.
  */
 @Command(name = "tail", mixinStandardHelpOptions = true,
     description = {"Print a topic's events as JSON lines: replay after a cursor or time, then follow live.",
         "Example: feedbus tail orders --since 2026-11-22T10:00:00Z | jq .payload"},
     exitCodeListHeading = "%nExit codes:%n",
     exitCodeList = {"0:done (--count reached, or --no-follow and history read)", "1:refused (bad topic, cursor or time)",
-        "2:usage", "4:broker unreachable, or it closed the stream (shutdown, too slow)"})
+        "2:usage", "4:no node of --url reachable for --timeout, or the broker closed the stream for good (too slow, banned)"})
 final class TailCommand extends BrokerCommand {
+
+  /** Closing codes after which the stream resumes, on the next node of --url: the node went away, not the tail. */
+  static final java.util.Set<String> RESUMABLE = java.util.Set.of("shutting_down", "draining", "node_gone", "expired",
+      "lifetime_expired", "removed");
 
   @Parameters(index = "0", paramLabel = "TOPIC", description = "Topic name.")
   String topic;
@@ -62,66 +68,131 @@ final class TailCommand extends BrokerCommand {
     if (noFollow) {
       return HistoryCommand.pages(http, this, topic, after, since, 1000, printed, count);
     }
-    StringBuilder query = new StringBuilder();
-    if (after != null) {
-      query.append("?after=").append(after);
-    } else if (since != null) {
-      query.append("?since=").append(since);
-    }
-    java.net.URI base = java.net.URI.create(url);
     HttpClient client = vertx.createHttpClient();
-    RequestOptions request = new RequestOptions().setMethod(HttpMethod.GET)
-        .setHost(base.getHost()).setPort(base.getPort() > 0 ? base.getPort() : 80).setSsl("https".equals(base.getScheme()))
-        .setURI("/topics/" + topic + "/stream" + query).putHeader("accept", "text/event-stream")
-        .setConnectTimeout(timeoutMillis);
-    return client.request(request)
-        .compose(req -> req.send())
-        .compose(response -> response.statusCode() == 200
-            ? follow(response, printed)
-            : response.body().compose(b -> Future.failedFuture(errorOf(response.statusCode(), b))))
-        .eventually(client::close);
-  }
-
-  /** Reads server-sent events until the count is reached or the broker ends the stream. */
-  private Future<Integer> follow(HttpClientResponse response, AtomicLong printed) {
     Promise<Integer> done = Promise.promise();
-    if (count != null && count <= 0) {
-      return Future.succeededFuture(ExitCodes.OK);
-    }
-    String[] type = {"message"};
-    StringBuilder data = new StringBuilder();
-    RecordParser lines = RecordParser.newDelimited("\n", buffer -> {
-      String line = buffer.toString();
-      if (line.isEmpty()) {
-        dispatch(type[0], data.toString(), printed, done, response);
-        type[0] = "message";
-        data.setLength(0);
-      } else if (line.startsWith("event:")) {
-        type[0] = line.substring(6).trim();
-      } else if (line.startsWith("data:")) {
-        data.append(line.substring(5).trim());
-      }
-    });
-    response.handler(lines);
-    response.exceptionHandler(e -> done.tryFail(new BrokerError(ExitCodes.UNAVAILABLE, "the stream broke: " + e.getMessage())));
-    response.endHandler(v -> done.tryFail(new BrokerError(ExitCodes.UNAVAILABLE, "the broker ended the stream")));
-    return done.future();
+    new Follower(vertx, client, after, since, printed, done).connect(urls.indexOf(base), 0);
+    return done.future().eventually(client::close);
   }
 
-  private void dispatch(String type, String data, AtomicLong printed, Promise<Integer> done, HttpClientResponse response) {
-    if (done.future().isComplete()) {
-      return;
+  /**
+   * One tail that outlives the streams it reads: when a stream ends (the node shut down, drained or
+   * died) it connects to the next node of {@code --url} (or the same one again) and resumes after the
+   * last printed cursor, so every event is printed once, in order. While no node can be reached it
+   * tries round after round with a growing pause, and gives up when none could be for {@code --timeout},
+   * or when the broker closes the stream for a reason a retry cannot fix.
+   */
+  private final class Follower {
+    private final Vertx vertx;
+    private final HttpClient client;
+    private final Long since;
+    private final AtomicLong printed;
+    private final Promise<Integer> done;
+    private String lastCursor;
+    /** When the nodes stopped answering; 0 while one does. */
+    private long unreachableSince;
+
+    Follower(Vertx vertx, HttpClient client, String after, Long since, AtomicLong printed, Promise<Integer> done) {
+      this.vertx = vertx;
+      this.client = client;
+      this.lastCursor = after;
+      this.since = since;
+      this.printed = printed;
+      this.done = done;
     }
-    if ("event".equals(type)) {
-      print(data);
-      if (count != null && printed.incrementAndGet() >= count) {
+
+    /** Opens the stream on node {@code index}, moving on to the next while nodes cannot be reached. */
+    void connect(int index, int failedInARow) {
+      if (count != null && count <= 0) {
         done.tryComplete(ExitCodes.OK);
-        response.request().connection().close();
+        return;
       }
-    } else if ("closing".equals(type)) {
-      JsonObject closing = new JsonObject(data);
-      done.tryFail(new BrokerError(ExitCodes.UNAVAILABLE, "the broker closed the stream: "
-          + closing.getString("code") + ": " + closing.getString("reason")));
+      java.net.URI node = urls.get(Math.floorMod(index, urls.size()));
+      String query = lastCursor != null ? "?after=" + lastCursor : since != null ? "?since=" + since : "";
+      RequestOptions request = new RequestOptions().setMethod(HttpMethod.GET)
+          .setHost(node.getHost()).setPort(port(node)).setSsl("https".equals(node.getScheme()))
+          .setURI("/topics/" + topic + "/stream" + query).putHeader("accept", "text/event-stream")
+          .setConnectTimeout(timeoutMillis);
+      client.request(request)
+          .compose(req -> req.send())
+          .onSuccess(response -> {
+            unreachableSince = 0;
+            if (response.statusCode() == 200) {
+              follow(response, index);
+            } else {
+              response.body().onComplete(b -> done.tryFail(errorOf(response.statusCode(), b.result())));
+            }
+          })
+          .onFailure(unreachable -> {
+            long now = System.currentTimeMillis();
+            if (unreachableSince == 0) {
+              unreachableSince = now;
+            }
+            if (failedInARow + 1 < urls.size()) {
+              connect(index + 1, failedInARow + 1);
+            } else if (now - unreachableSince >= timeoutMillis) {
+              done.tryFail(new BrokerError(ExitCodes.UNAVAILABLE, "cannot reach the broker at " + url
+                  + " for " + timeoutMillis + " ms: " + unreachable));
+            } else {
+              long pause = Math.min(2_000, 100 + (now - unreachableSince) / 4);
+              vertx.setTimer(pause, t -> connect(index + 1, 0));
+            }
+          });
+    }
+
+    /** Reads server-sent events until the count is reached or the stream ends. */
+    private void follow(HttpClientResponse response, int index) {
+      String[] type = {"message"};
+      StringBuilder data = new StringBuilder();
+      boolean[] ended = {false};
+      Runnable resume = () -> {
+        if (!ended[0] && !done.future().isComplete()) {
+          ended[0] = true;
+          response.request().connection().close();
+          // The node that ended the stream is tried last: it is most likely the one going away.
+          connect(index + 1, 0);
+        }
+      };
+      RecordParser lines = RecordParser.newDelimited("\n", buffer -> {
+        String line = buffer.toString();
+        if (line.isEmpty()) {
+          dispatch(type[0], data.toString(), response, resume);
+          type[0] = "message";
+          data.setLength(0);
+        } else if (line.startsWith("event:")) {
+          type[0] = line.substring(6).trim();
+        } else if (line.startsWith("data:")) {
+          data.append(line.substring(5).trim());
+        }
+      });
+      response.handler(lines);
+      response.exceptionHandler(e -> resume.run());
+      response.endHandler(v -> resume.run());
+    }
+
+    private void dispatch(String type, String data, HttpClientResponse response, Runnable resume) {
+      if (done.future().isComplete()) {
+        return;
+      }
+      if ("event".equals(type)) {
+        String cursor = new JsonObject(data).getString("cursor");
+        if (lastCursor != null && cursor.compareTo(lastCursor) <= 0) {
+          return; // already printed before a resume
+        }
+        print(data);
+        lastCursor = cursor;
+        if (count != null && printed.incrementAndGet() >= count) {
+          done.tryComplete(ExitCodes.OK);
+          response.request().connection().close();
+        }
+      } else if ("closing".equals(type)) {
+        JsonObject closing = new JsonObject(data);
+        if (RESUMABLE.contains(closing.getString("code"))) {
+          resume.run();
+        } else {
+          done.tryFail(new BrokerError(ExitCodes.UNAVAILABLE, "the broker closed the stream: "
+              + closing.getString("code") + ": " + closing.getString("reason")));
+        }
+      }
     }
   }
 }

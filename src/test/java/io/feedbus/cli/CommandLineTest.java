@@ -112,6 +112,52 @@ class CommandLineTest {
     assertThat(r.jsonLines().stream().map(e -> e.getValue("payload"))).containsExactly("b", "c", "d");
   }
 
+  /**
+   * The node the tail reads from shuts down; the same store comes back as another node, second on
+   * the tail's --url list: the tail resumes there after the last cursor it printed, nothing twice.
+   */
+  @Test
+  void tailResumesOnTheNextNodeOfItsUrlListAfterTheLastCursorItPrinted(Vertx vertx) throws Exception {
+    int spare;
+    try (ServerSocket s = new ServerSocket(0)) {
+      spare = s.getLocalPort();
+    }
+    FeedbusClient client = FeedbusClient.create(vertx);
+    for (int i = 0; i < 3; i++) {
+      await(client.publish("failover", i));
+    }
+    StringWriter out = new StringWriter();
+    StringWriter err = new StringWriter();
+    CompletableFuture<Integer> tail = CompletableFuture.supplyAsync(() -> Main.run(new PrintWriter(out, true),
+        new PrintWriter(err, true), "tail", "--url", url + ",http://127.0.0.1:" + spare, "failover",
+        "--since", "2020-01-01T00:00:00Z", "--count", "6"));
+    long deadline = System.currentTimeMillis() + 30_000;
+    while (!out.toString().contains("\"payload\":2") && System.currentTimeMillis() < deadline && !tail.isDone()) {
+      java.util.concurrent.locks.LockSupport.parkNanos(10_000_000);
+    }
+    assertThat(out.toString()).as(err.toString()).contains("\"payload\":2");
+    await(node.close());
+    node = await(Feedbus.start(vertx, TestNodes.options(dir, new JsonObject().put("http", new JsonObject().put("port", spare)))));
+    FeedbusClient again = FeedbusClient.create(vertx);
+    for (int i = 3; i < 6; i++) {
+      await(again.publish("failover", i));
+    }
+    Run r = new Run(tail.get(30, TimeUnit.SECONDS), out.toString(), err.toString());
+    assertThat(r.code()).as(r.err()).isZero();
+    assertThat(r.jsonLines().stream().map(e -> e.getValue("payload"))).containsExactly(0, 1, 2, 3, 4, 5);
+  }
+
+  @Test
+  void tailWithEveryNodeOfItsUrlListUnreachableFailsWithExitFour() throws Exception {
+    int dead;
+    try (ServerSocket s = new ServerSocket(0)) {
+      dead = s.getLocalPort();
+    }
+    Run r = run("tail", "--url", "http://127.0.0.1:" + dead + ",http://127.0.0.1:" + dead, "t", "--timeout", "1000");
+    assertThat(r.code()).isEqualTo(ExitCodes.UNAVAILABLE);
+    assertThat(r.err()).contains("cannot reach");
+  }
+
   @Test
   void tailSinceAnIsoTimeWithNoFollowPrintsWhatIsStoredAndStops(Vertx vertx) throws Exception {
     FeedbusClient client = FeedbusClient.create(vertx);
