@@ -1,6 +1,7 @@
 package io.feedbus;
 
 import io.feedbus.bridge.BrowserAuth;
+import io.feedbus.event.Nodes;
 import io.feedbus.bridge.BrowserBridge;
 import io.feedbus.bridge.BrowserRoutes;
 import io.feedbus.feed.FeedVerticle;
@@ -54,7 +55,8 @@ public final class Feedbus {
   private static final Logger LOG = LoggerFactory.getLogger(Feedbus.class);
 
   private final Vertx vertx;
-  private final boolean ownsVertx;
+  /** Whether {@link #close()} closes the Vert.x too (not while a failed start unwinds: its caller does). */
+  private boolean ownsVertx;
   private final FeedbusOptions options;
   private final String nodeId;
   private final Deque<String> deployments = new ArrayDeque<>();
@@ -63,6 +65,10 @@ public final class Feedbus {
   private HttpVerticle http;
   private FeedVerticle feed;
   private ConnectionRegistryVerticle registryVerticle;
+  private static final String CLUSTER_MAP = "feedbus.cluster";
+  private static final String EMBEDDED_BROKER = "embedded-broker";
+  private io.vertx.core.shareddata.AsyncMap<String, String> embeddedBrokerClaim;
+  private java.util.UUID membershipListener;
   private BrowserAuth browserAuth;
   private BrowserBridge browserBridge;
   private final List<Supplier<Future<?>>> connectionClosers = new CopyOnWriteArrayList<>();
@@ -101,8 +107,28 @@ public final class Feedbus {
     } else {
       vertx = Future.succeededFuture(builder.build());
     }
-    return vertx.compose(v -> start(v, true, options, null, registry).recover(e -> v.close().transform(x -> Future.failedFuture(e))))
-        .onFailure(e -> registry.close());
+    // Not chained on the node's own Vert.x: when the start fails, that Vert.x is closed, and a future
+    // bound to one of its contexts would never tell the caller.
+    io.vertx.core.Promise<Feedbus> result = io.vertx.core.Promise.promise();
+    vertx.onComplete(built -> {
+      if (built.failed()) {
+        registry.close();
+        result.fail(built.cause());
+        return;
+      }
+      Vertx v = built.result();
+      start(v, true, options, null, registry).onComplete(started -> {
+        if (started.succeeded()) {
+          result.complete(started.result());
+        } else {
+          v.close().onComplete(closed -> {
+            registry.close();
+            result.fail(started.cause());
+          });
+        }
+      });
+    });
+    return result.future();
   }
 
   /** Starts a node on a Vert.x instance the caller owns (and closes). */
@@ -132,14 +158,23 @@ public final class Feedbus {
     }
     Feedbus node = new Feedbus(vertx, ownsVertx, options, nodeId, registry, ownsRegistry);
     node.providedLog = eventLog;
-    return node.deploy().map(node).recover(e -> node.close().transform(x -> Future.failedFuture(e)));
+    return node.deploy().map(node).recover(e -> {
+      node.ownsVertx = false;
+      return node.close().transform(x -> Future.failedFuture(e));
+    });
   }
 
   private Future<Void> deploy() {
+    try {
+      Nodes.register(vertx, nodeId);
+    } catch (IllegalStateException e) {
+      return Future.failedFuture(new ConfigException(e.getMessage() + ": run one broker node per Vert.x instance"));
+    }
     LOG.info("feedbus node {} starting: store={} http={}:{} cluster={}", nodeId, options.store().type,
         options.http().host, options.http().port, options.cluster().enabled);
     metrics = new FeedbusMetrics(registry, ownsRegistry, nodeId);
     return openEventLog()
+        .compose(l -> clusterRole(l).map(l))
         .compose(l -> {
           log = l;
           feed = new FeedVerticle(log, nodeId, options.history(), metrics);
@@ -175,6 +210,76 @@ public final class Feedbus {
         })
         .onSuccess(v -> LOG.info("feedbus node {} ready on http://{}:{}", nodeId, options.http().host, http.actualPort()))
         .mapEmpty();
+  }
+
+  /**
+   * In a cluster: an engine whose timeline is this node's own (embedded) allows one broker node per
+   * cluster, held by a cluster-wide lock (released when its holder leaves or dies); a shared engine
+   * hears at once when a node leaves the cluster, so delivery stops waiting for its frontier.
+   */
+  private Future<Void> clusterRole(EventLog engine) {
+    if (!vertx.isClustered()) {
+      return Future.succeededFuture();
+    }
+    if (!engine.sharedAcrossNodes()) {
+      return claimEmbeddedBroker().recover(e -> engine.close().transform(x -> Future.failedFuture(e)));
+    }
+    if (engine instanceof RethinkDbEventLog
+        && ((io.vertx.core.internal.VertxInternal) vertx).clusterManager() instanceof HazelcastClusterManager) {
+      HazelcastClusterManager cluster = (HazelcastClusterManager) ((io.vertx.core.internal.VertxInternal) vertx).clusterManager();
+      RethinkDbEventLog shared = (RethinkDbEventLog) engine;
+      membershipListener = cluster.getHazelcastInstance().getCluster().addMembershipListener(new com.hazelcast.cluster.MembershipListener() {
+        @Override
+        public void memberAdded(com.hazelcast.cluster.MembershipEvent event) {
+        }
+
+        @Override
+        public void memberRemoved(com.hazelcast.cluster.MembershipEvent event) {
+          shared.nodeLeft(event.getMember().getUuid().toString());
+        }
+      });
+    }
+    return Future.succeededFuture();
+  }
+
+  /**
+   * Claims the cluster's one broker place on the embedded engine: an entry in a cluster-wide map
+   * holding this member's id, taken over only when its holder is no longer a member of the cluster.
+   */
+  private Future<Void> claimEmbeddedBroker() {
+    io.vertx.core.spi.cluster.ClusterManager cluster = ((io.vertx.core.internal.VertxInternal) vertx).clusterManager();
+    String member = cluster.getNodeId();
+    return vertx.sharedData().<String, String>getAsyncMap(CLUSTER_MAP).compose(map -> map.putIfAbsent(EMBEDDED_BROKER, member)
+        .compose(holder -> {
+          if (holder == null || holder.equals(member)) {
+            return Future.succeededFuture(true);
+          }
+          if (cluster.getNodes().contains(holder)) {
+            return Future.succeededFuture(false);
+          }
+          return map.replaceIfPresent(EMBEDDED_BROKER, holder, member); // the holder died
+        })
+        .compose(claimed -> {
+          if (!claimed) {
+            return Future.failedFuture(new ConfigException("another broker node of this cluster runs on the embedded engine,"
+                + " whose timeline is one node's directory: start this JVM as a client member of the cluster (FeedbusClient)"
+                + " instead, or share RethinkDB between broker nodes (store.type = rethinkdb)"));
+          }
+          embeddedBrokerClaim = map;
+          return Future.succeededFuture();
+        }));
+  }
+
+  private void leaveClusterRole() {
+    if (embeddedBrokerClaim != null) {
+      embeddedBrokerClaim.removeIfPresent(EMBEDDED_BROKER, ((io.vertx.core.internal.VertxInternal) vertx).clusterManager().getNodeId());
+      embeddedBrokerClaim = null;
+    }
+    if (membershipListener != null) {
+      HazelcastClusterManager cluster = (HazelcastClusterManager) ((io.vertx.core.internal.VertxInternal) vertx).clusterManager();
+      cluster.getHazelcastInstance().getCluster().removeMembershipListener(membershipListener);
+      membershipListener = null;
+    }
   }
 
   private Future<EventLog> openEventLog() {
@@ -308,12 +413,13 @@ public final class Feedbus {
     });
     sequence.then("close stores", () -> Future.join(
         connections == null ? Future.succeededFuture() : connections.close(),
-        log == null ? Future.succeededFuture() : log.close()).mapEmpty());
+        log == null ? Future.succeededFuture() : log.close()).onComplete(ar -> leaveClusterRole()).mapEmpty());
     Future<Void> done = sequence.run(nodeId);
     if (ownsVertx) {
       done = done.eventually(vertx::close);
     }
     closing = done.onComplete(ar -> {
+      Nodes.unregister(vertx, nodeId);
       if (metrics != null) {
         metrics.close();
       }

@@ -10,12 +10,15 @@ import io.vertx.ext.bridge.BridgeEventType;
 /**
  * Which frames a browser may send: listen on {@code feedbus.topic.<topic>} with the subscribe right,
  * send to {@code feedbus.history} with the subscribe right on the body's topic, and to
- * {@code feedbus.publish} with the publish right on it. Everything else is refused with a reason.
+ * {@code feedbus.publish} with the publish right on it. Everything else is refused with a reason,
+ * publishing (rather than sending) to those two included: in a cluster every node would take it.
  */
 public final class BridgePermissions {
 
   /** Address regex of what browsers may listen on (the bridge's outbound permission). */
   public static final String TOPIC_ADDRESS_REGEX = "feedbus\\.topic\\..+";
+  /** Address regex of what the bridge sends to for browsers: this node's publish and history services. */
+  public static final String NODE_SERVICE_REGEX = "feedbus\\.(publish|history)@.+";
 
   private BridgePermissions() {
   }
@@ -30,8 +33,13 @@ public final class BridgePermissions {
         return topicRight(address.substring(Topic.ADDRESS_PREFIX.length()), user, false);
       case UNREGISTER:
         return null;
-      case SEND:
       case PUBLISH:
+        if (PublishRequest.ADDRESS.equals(address) || HistoryRequest.ADDRESS.equals(address)) {
+          return FeedbusException.forbidden("browsers send (request and reply) to '" + address
+              + "'; publishing a message to it would reach every node of a cluster, which would each act on it");
+        }
+        return notOpen(address, "publish to");
+      case SEND:
         if (PublishRequest.ADDRESS.equals(address) || HistoryRequest.ADDRESS.equals(address)) {
           if (!(body instanceof JsonObject)) {
             return FeedbusException.badRequest("bad_request", "the body sent to " + address + " must be a JSON object with a topic");

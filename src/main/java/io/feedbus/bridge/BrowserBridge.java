@@ -1,6 +1,7 @@
 package io.feedbus.bridge;
 
 import io.feedbus.event.FeedbusException;
+import io.feedbus.event.Nodes;
 import io.feedbus.event.Topic;
 import io.netty.handler.codec.http.QueryStringDecoder;
 import io.vertx.core.Future;
@@ -9,6 +10,7 @@ import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
+import io.vertx.ext.bridge.BridgeEventType;
 import io.vertx.ext.web.handler.sockjs.BridgeEvent;
 import io.vertx.ext.web.handler.sockjs.SockJSSocket;
 import java.util.LinkedHashMap;
@@ -175,6 +177,10 @@ public final class BrowserBridge implements Handler<BridgeEvent> {
     }
     // Frame headers are the browser's business; they are not forwarded onto the bus.
     frame.remove("headers");
+    if (event.type() == BridgeEventType.SEND) {
+      // This node's service answers its own browsers: never a remote node, or a dead one.
+      frame.put("address", Nodes.nearest(vertx, address));
+    }
     event.setRawMessage(frame);
     event.complete(true);
   }

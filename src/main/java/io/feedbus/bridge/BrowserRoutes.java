@@ -29,6 +29,7 @@ public final class BrowserRoutes {
         .addOutboundPermitted(new PermittedOptions().setAddressRegex(BridgePermissions.TOPIC_ADDRESS_REGEX))
         .addInboundPermitted(new PermittedOptions().setAddress(PublishRequest.ADDRESS))
         .addInboundPermitted(new PermittedOptions().setAddress(HistoryRequest.ADDRESS))
+        .addInboundPermitted(new PermittedOptions().setAddressRegex(BridgePermissions.NODE_SERVICE_REGEX))
         .setPingTimeout(options.pingTimeoutMillis)
         .setMaxHandlersPerSocket(options.maxSubscriptionsPerSocket);
     // The iframe transports' page loads sockjs-client from this server, not from a CDN.

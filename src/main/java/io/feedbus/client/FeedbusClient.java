@@ -3,6 +3,7 @@ package io.feedbus.client;
 import io.feedbus.event.Ack;
 import io.feedbus.event.Event;
 import io.feedbus.event.FeedbusException;
+import io.feedbus.event.Nodes;
 import io.feedbus.feed.HistoryRequest;
 import io.feedbus.publish.PublishRequest;
 import io.vertx.core.Future;
@@ -63,7 +64,7 @@ public final class FeedbusClient {
 
   /** Publishes a raw request body ({@code {topic, payload, headers?, persist?}}). */
   public Future<Ack> publish(JsonObject request) {
-    return vertx.eventBus().<JsonObject>request(PublishRequest.ADDRESS, request, requestOptions)
+    return vertx.eventBus().<JsonObject>request(Nodes.nearest(vertx, PublishRequest.ADDRESS), request, requestOptions)
         .map(m -> Ack.fromJson(m.body()))
         .recover(e -> Future.failedFuture(FeedbusException.from(e)));
   }
@@ -79,11 +80,17 @@ public final class FeedbusClient {
 
   /** Like {@link #history}, with the {@code next} cursor the broker gives when more may follow. */
   public Future<HistoryPage> historyPage(String topic, String after, int limit) {
+    return historyPageAt(null, topic, after, limit);
+  }
+
+  /** A history page read on node {@code serverId} (null: this Vert.x's node, else any). */
+  Future<HistoryPage> historyPageAt(String serverId, String topic, String after, int limit) {
     JsonObject request = new JsonObject().put("topic", topic).put("limit", limit);
     if (after != null) {
       request.put("after", after);
     }
-    return vertx.eventBus().<JsonObject>request(HistoryRequest.ADDRESS, request, requestOptions)
+    String address = serverId == null ? Nodes.nearest(vertx, HistoryRequest.ADDRESS) : Nodes.at(HistoryRequest.ADDRESS, serverId);
+    return vertx.eventBus().<JsonObject>request(address, request, requestOptions)
         .map(m -> new HistoryPage(events(m.body().getJsonArray("events")), m.body().getString("next")))
         .recover(e -> Future.failedFuture(FeedbusException.from(e)));
   }
@@ -91,7 +98,8 @@ public final class FeedbusClient {
   /**
    * Delivers every event of {@code topic} after {@code fromCursor} (null: only new events) to
    * {@code handler}, in order: first the stored ones, then live ones, with no gap and no duplicate
-   * at the switch.
+   * at the switch. When the node serving it shuts down, drains or dies, the subscription resumes
+   * after its last event on another node (or the same one once it is back), by itself.
    */
   public Future<Subscription> subscribe(String topic, String fromCursor, Handler<Event> handler) {
     return subscribe(topic, fromCursor, uid, handler);
@@ -105,13 +113,23 @@ public final class FeedbusClient {
    * ({@link Subscription#closed()} tells why).
    */
   public Future<Subscription> subscribe(String topic, String fromCursor, String uid, Handler<Event> handler) {
-    return subscribe(topic, fromCursor, uid, "eventbus", handler);
+    return start(topic, fromCursor, uid, "eventbus", true, handler);
   }
 
-  /** As {@link #subscribe(String, String, String, Handler)}, registered with another transport name (the SSE route says {@code sse}). */
-  public Future<Subscription> subscribe(String topic, String fromCursor, String uid, String transport, Handler<Event> handler) {
+  /**
+   * A subscription for a transport whose own clients reconnect (the SSE route, transport
+   * {@code sse}): it never resumes by itself; it ends when its connection is closed, and
+   * {@link Subscription#closed()} says why, for the transport to tell its client.
+   */
+  public Future<Subscription> subscribeForTransport(String topic, String fromCursor, String uid, String transport,
+                                                    Handler<Event> handler) {
+    return start(topic, fromCursor, uid, transport, false, handler);
+  }
+
+  private Future<Subscription> start(String topic, String fromCursor, String uid, String transport, boolean resume,
+                                     Handler<Event> handler) {
     try {
-      return new ReplayingSubscription(vertx, this, topic, fromCursor, uid, transport, handler).start();
+      return new ReplayingSubscription(vertx, this, topic, fromCursor, uid, transport, resume, handler).start();
     } catch (FeedbusException e) {
       return Future.failedFuture(e);
     }

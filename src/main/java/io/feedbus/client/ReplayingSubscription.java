@@ -2,7 +2,11 @@ package io.feedbus.client;
 
 import io.feedbus.event.Cursor;
 import io.feedbus.event.Event;
+import io.feedbus.event.FeedbusException;
+import io.feedbus.event.Nodes;
 import io.feedbus.event.Topic;
+import io.feedbus.feed.RemoteSubscribers;
+import io.feedbus.presence.ConnectionHandle;
 import io.vertx.core.Context;
 import io.vertx.core.Future;
 import io.vertx.core.Handler;
@@ -10,116 +14,115 @@ import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
 import io.vertx.core.eventbus.MessageConsumer;
 import io.vertx.core.json.JsonObject;
-import io.feedbus.event.FeedbusException;
-import io.feedbus.presence.ConnectionHandle;
 import java.util.ArrayDeque;
+import java.util.Set;
+import java.util.UUID;
 
 /**
- * Replay-then-live without gap or duplicate: listen live first (buffering), then page through
- * history (following {@code next}) until it ends, then hand over the buffered live events, then
- * pass live events straight through.
+ * Replay-then-live without gap or duplicate, across node loss: listen live first (buffering), then
+ * page through history (following {@code next}) until it ends, then hand over the buffered live
+ * events, then pass live events straight through.
  *
  * <p>Every event passes one rule: it is delivered only when its cursor is after the last one
  * delivered. The broker delivers a topic live in cursor order and history never shows an event
  * before every earlier one is readable, so this drops exactly what history and the live buffer
  * both contained, with no window of time or set of ids to keep.
+ *
+ * <p>Each <em>attempt</em> is served by one broker node: on a broker node's own Vert.x, that node
+ * (live events on the local topic address); on a member without a broker, whichever node took the
+ * attach request (live events forwarded to an address of this subscription), which then also
+ * answers its history reads, so history and live come from the same node. When the registry closes
+ * the connection for a reason the subscriber can recover from ({@link #RESUMABLE}: the node shuts
+ * down, drains or is gone, the record expired or its lifetime ended) and the subscription resumes,
+ * a new attempt starts after the last delivered cursor, on any node, with backoff while none takes
+ * it. {@link #closed()} completes when the subscription ends for good.
  */
 final class ReplayingSubscription implements Subscription {
+
+  /** Close reasons after which a resuming subscription starts again after its last cursor. */
+  static final Set<String> RESUMABLE = Set.of("shutting_down", "draining", "node_gone", "expired", "lifetime_expired", "removed");
+  private static final long MAX_BACKOFF_MILLIS = 2_000;
 
   private final Vertx vertx;
   private final FeedbusClient client;
   private final String topic;
-  private final Cursor from;
-  private final Handler<Event> handler;
-  private final ArrayDeque<Event> buffered = new ArrayDeque<>();
-  private Context context;
-  private MessageConsumer<JsonObject> consumer;
-  private Cursor last;
-  private volatile String lastCursor;
-  private volatile boolean live;
-  private boolean cancelled;
   private final String uid;
   private final String transport;
-  private final String connectionId = java.util.UUID.randomUUID().toString();
+  private final boolean resume;
+  private final Handler<Event> handler;
   private final Promise<String> closed = Promise.promise();
-  private ConnectionHandle connection;
+  private final Promise<Subscription> started = Promise.promise();
+  private Context context;
+  private Cursor last;
+  private volatile String lastCursor;
+  private volatile Attempt current;
+  private volatile boolean cancelled;
+  private int failures;
 
   ReplayingSubscription(Vertx vertx, FeedbusClient client, String topic, String fromCursor, String uid, String transport,
-                        Handler<Event> handler) {
-    this.uid = uid == null ? FeedbusClient.DEFAULT_UID : uid;
-    this.transport = transport;
+                        boolean resume, Handler<Event> handler) {
     this.vertx = vertx;
     this.client = client;
     this.topic = Topic.validate(topic);
-    this.from = Cursor.parseNullable(fromCursor);
+    this.uid = uid == null ? FeedbusClient.DEFAULT_UID : uid;
+    this.transport = transport;
+    this.resume = resume;
     this.handler = handler;
+    this.last = Cursor.parseNullable(fromCursor);
     this.lastCursor = fromCursor;
-    this.last = from;
   }
 
   Future<Subscription> start() {
     context = vertx.getOrCreateContext();
-    Promise<Subscription> started = Promise.promise();
-    context.runOnContext(v -> register().onFailure(started::fail).onSuccess(registered -> {
-      consumer = vertx.eventBus().consumer(Topic.address(topic), m -> onLive(Event.fromJson(m.body())));
-      consumer.completion()
-          .compose(x -> from == null ? Future.succeededFuture() : replay(from))
-          .onSuccess(x -> {
-            goLive();
-            started.complete(this);
-          })
-          .onFailure(e -> consumer.unregister()
-              .eventually(() -> connection == null ? Future.succeededFuture() : connection.close())
-              .onComplete(x -> started.fail(e)));
-    }));
+    context.runOnContext(v -> attempt());
     return started.future();
   }
 
-  /** Registers this subscription as a connection; without any registry on the bus (no broker node), it goes unregistered. */
-  private Future<Void> register() {
-    JsonObject registration = new JsonObject().put("connectionId", connectionId).put("uid", uid).put("transport", transport)
-        .put("fields", new JsonObject().put("topic", topic));
-    return ConnectionHandle.register(vertx, registration, order -> closedByRegistry(order.getString("reason", "closed")))
-        .<Void>map(handle -> {
-          connection = handle;
-          return null;
-        })
-        .recover(e -> e instanceof FeedbusException && "unavailable".equals(((FeedbusException) e).code())
-            ? Future.succeededFuture() : Future.failedFuture(e));
-  }
-
-  private void closedByRegistry(String reason) {
-    cancelled = true;
-    if (consumer != null) {
-      consumer.unregister();
+  private void attempt() {
+    if (cancelled) {
+      return;
     }
-    closed.tryComplete(reason);
-  }
-
-  /** Pages through history after {@code after} until the broker gives no {@code next}. */
-  private Future<Void> replay(Cursor after) {
-    return client.historyPage(topic, after.value(), FeedbusClient.REPLAY_PAGE).compose(page -> {
-      page.events().forEach(this::deliver);
-      if (page.next() == null || page.events().isEmpty() || cancelled) {
-        return Future.succeededFuture();
+    Attempt attempt = new Attempt(last);
+    current = attempt;
+    attempt.open().onComplete(ar -> {
+      if (ar.succeeded()) {
+        failures = 0;
+        started.tryComplete(this);
+        return;
       }
-      return replay(Cursor.parse(page.next()));
+      attempt.stop();
+      FeedbusException error = FeedbusException.from(ar.cause());
+      if (!started.future().isComplete()) {
+        started.fail(error); // the first attempt: subscribe() says why it could not
+      } else if (error.status() >= 500 && resume) {
+        resumeLater(); // no node took it yet
+      } else {
+        end(error.code());
+      }
     });
   }
 
-  private void goLive() {
-    while (!buffered.isEmpty()) {
-      deliver(buffered.poll());
+  /** The registry closed the attempt's connection. */
+  private void closedByRegistry(Attempt attempt, String reason) {
+    if (attempt != current || cancelled) {
+      return;
     }
-    live = true;
+    attempt.stop();
+    if (resume && RESUMABLE.contains(reason)) {
+      resumeLater();
+    } else {
+      end(reason);
+    }
   }
 
-  private void onLive(Event event) {
-    if (live) {
-      deliver(event);
-    } else {
-      buffered.add(event);
-    }
+  private void resumeLater() {
+    long delay = Math.min(MAX_BACKOFF_MILLIS, 50L << Math.min(failures++, 6));
+    vertx.setTimer(delay, t -> context.runOnContext(v -> attempt()));
+  }
+
+  private void end(String reason) {
+    cancelled = true;
+    closed.tryComplete(reason);
   }
 
   /** Delivers an event after the last one delivered; anything else was delivered already. */
@@ -144,24 +147,125 @@ final class ReplayingSubscription implements Subscription {
 
   @Override
   public boolean live() {
-    return live;
+    Attempt attempt = current;
+    return attempt != null && attempt.live;
   }
 
   @Override
   public Future<Void> cancel() {
     cancelled = true;
     closed.tryComplete("cancelled");
-    Future<Void> unregistered = consumer == null ? Future.succeededFuture() : consumer.unregister();
-    return unregistered.eventually(() -> connection == null ? Future.succeededFuture() : connection.close());
+    Promise<Void> done = Promise.promise();
+    context.runOnContext(v -> {
+      Attempt attempt = current;
+      (attempt == null ? Future.<Void>succeededFuture() : attempt.stop()).onComplete(done);
+    });
+    return done.future();
   }
 
   @Override
   public String connectionId() {
-    return connectionId;
+    Attempt attempt = current;
+    return attempt == null ? null : attempt.connectionId;
   }
 
   @Override
   public Future<String> closed() {
     return closed.future();
+  }
+
+  /** One try at serving the subscription from one node. Confined to the subscription's context. */
+  private final class Attempt {
+    final String connectionId = UUID.randomUUID().toString();
+    private final Cursor from;
+    private final ArrayDeque<Event> buffered = new ArrayDeque<>();
+    private MessageConsumer<JsonObject> consumer;
+    private ConnectionHandle connection;
+    private String serverId;
+    volatile boolean live;
+    private boolean over;
+
+    Attempt(Cursor from) {
+      this.from = from;
+    }
+
+    Future<Void> open() {
+      String localNode = Nodes.local(vertx);
+      serverId = localNode;
+      // Listen first, so nothing delivered while the connection registers and history is read is lost.
+      consumer = localNode != null
+          ? vertx.eventBus().localConsumer(Topic.address(topic), m -> onLive(Event.fromJson(m.body())))
+          : vertx.eventBus().consumer(RemoteSubscribers.PREFIX + connectionId, m -> onLive(Event.fromJson(m.body())));
+      return consumer.completion()
+          .compose(v -> register(localNode))
+          .compose(v -> from == null ? Future.succeededFuture() : replay(from))
+          .map(v -> {
+            goLive();
+            return null;
+          });
+    }
+
+    private Future<Void> register(String localNode) {
+      JsonObject registration = new JsonObject().put("connectionId", connectionId).put("uid", uid).put("transport", transport)
+          .put("fields", new JsonObject().put("topic", topic));
+      Handler<JsonObject> onClose = order -> context.runOnContext(v -> closedByRegistry(this, order.getString("reason", "closed")));
+      if (localNode != null) {
+        return ConnectionHandle.register(vertx, registration, onClose).<Void>map(handle -> {
+          connection = handle;
+          return null;
+        }).recover(e -> {
+          FeedbusException error = FeedbusException.from(e);
+          // A node without a registry (only the feed deployed): the subscription goes unregistered.
+          return "unavailable".equals(error.code()) ? Future.succeededFuture() : Future.failedFuture(error);
+        });
+      }
+      registration.put("topic", topic).put("address", RemoteSubscribers.PREFIX + connectionId);
+      return ConnectionHandle.attach(vertx, RemoteSubscribers.ADDRESS, registration, onClose).map(handle -> {
+        connection = handle;
+        serverId = handle.serverId();
+        return null;
+      });
+    }
+
+    /** Pages through history after {@code after} on the serving node until it gives no {@code next}. */
+    private Future<Void> replay(Cursor after) {
+      return client.historyPageAt(serverId, topic, after.value(), FeedbusClient.REPLAY_PAGE).compose(page -> {
+        if (over) {
+          return Future.succeededFuture();
+        }
+        page.events().forEach(ReplayingSubscription.this::deliver);
+        if (page.next() == null || page.events().isEmpty() || cancelled) {
+          return Future.succeededFuture();
+        }
+        return replay(Cursor.parse(page.next()));
+      });
+    }
+
+    private void goLive() {
+      while (!buffered.isEmpty()) {
+        deliver(buffered.poll());
+      }
+      live = true;
+    }
+
+    private void onLive(Event event) {
+      if (over) {
+        return;
+      }
+      if (live) {
+        deliver(event);
+      } else {
+        buffered.add(event);
+      }
+    }
+
+    /** Stops listening and leaves the registry. */
+    Future<Void> stop() {
+      over = true;
+      live = false;
+      buffered.clear();
+      Future<Void> unregistered = consumer == null ? Future.succeededFuture() : consumer.unregister();
+      return unregistered.eventually(() -> connection == null ? Future.succeededFuture() : connection.close());
+    }
   }
 }

@@ -16,6 +16,15 @@ public final class BusService {
   private BusService() {
   }
 
+  /**
+   * Binds {@code service} to {@code address} (any node) and to {@code address@nodeId} (this node
+   * only, see {@link Nodes}); returns both consumers.
+   */
+  public static java.util.List<MessageConsumer<Object>> register(EventBus bus, String address, String nodeId,
+                                                                Function<JsonObject, Future<?>> service) {
+    return java.util.List.of(register(bus, address, service), register(bus, Nodes.at(address, nodeId), service));
+  }
+
   public static MessageConsumer<Object> register(EventBus bus, String address, Function<JsonObject, Future<?>> service) {
     return bus.consumer(address, message -> {
       Object body = message.body();

@@ -12,14 +12,17 @@ import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
 import io.vertx.core.eventbus.DeliveryOptions;
 import io.vertx.core.eventbus.MessageConsumer;
+import io.vertx.core.json.JsonObject;
 import java.util.ArrayList;
 import java.util.List;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Republishes the engine's change stream on {@code feedbus.topic.<topic>}, relays engine notices to
- * {@code feedbus.store.status}, removes transient events once delivered, and serves {@code feedbus.history}.
+ * Republishes the engine's change stream on {@code feedbus.topic.<topic>} of this node (the feed of
+ * each broker node delivers to its own Vert.x; members without a broker attach to one, see
+ * {@link RemoteSubscribers}), relays engine notices to {@code feedbus.store.status}, removes
+ * transient events once delivered, and serves {@code feedbus.history} and {@code feedbus.attach}.
  */
 public final class FeedVerticle extends VerticleBase {
 
@@ -43,7 +46,8 @@ public final class FeedVerticle extends VerticleBase {
   private final List<Event> transientDelivered = new ArrayList<>();
   private DeliveryOptions delivery;
   private ChangeStream stream;
-  private MessageConsumer<Object> historyConsumer;
+  private java.util.List<MessageConsumer<Object>> historyConsumers;
+  private RemoteSubscribers remotes;
   private volatile StoreStatus lastStatus;
 
   public FeedVerticle(EventLog log, String nodeId, FeedbusOptions.History historyOptions, Observer observer) {
@@ -55,12 +59,15 @@ public final class FeedVerticle extends VerticleBase {
 
   @Override
   public Future<?> start() {
-    // With a shared database every node sees every event: deliver locally, or subscribers get N copies.
-    delivery = new DeliveryOptions().setLocalOnly(log.sharedAcrossNodes());
+    // Each node delivers to its own Vert.x only: in a cluster sharing a store every node delivers every
+    // event, so a cluster-wide publish would reach each subscriber once per node.
+    delivery = new DeliveryOptions().setLocalOnly(true);
+    remotes = new RemoteSubscribers(vertx, nodeId);
     HistoryService history = new HistoryService(log);
-    historyConsumer = BusService.register(vertx.eventBus(), HistoryRequest.ADDRESS,
-        body -> history.read(HistoryRequest.parse(body, historyOptions.defaultLimit, historyOptions.maxLimit)));
-    return historyConsumer.completion()
+    historyConsumers = new java.util.ArrayList<>(BusService.register(vertx.eventBus(), HistoryRequest.ADDRESS, nodeId,
+        body -> history.read(HistoryRequest.parse(body, historyOptions.defaultLimit, historyOptions.maxLimit))));
+    historyConsumers.addAll(BusService.register(vertx.eventBus(), RemoteSubscribers.ADDRESS, nodeId, remotes::attach));
+    return Future.all(historyConsumers.stream().map(MessageConsumer::completion).toList())
         .compose(v -> log.changes(null, new ChangeListener() {
           @Override
           public void onEvent(Event event) {
@@ -81,7 +88,9 @@ public final class FeedVerticle extends VerticleBase {
   }
 
   private void deliver(Event event) {
-    vertx.eventBus().publish(Topic.address(event.topic()), event.toJson(), delivery);
+    JsonObject json = event.toJson();
+    vertx.eventBus().publish(Topic.address(event.topic()), json, delivery);
+    remotes.forward(event, json);
     observer.delivered(event);
     // Every node's feed sees a transient event of a shared store; the node that accepted it removes it.
     if (!event.persist() && (!log.sharedAcrossNodes() || nodeId.equals(event.origin()))) {
@@ -115,6 +124,7 @@ public final class FeedVerticle extends VerticleBase {
     if (!transientDelivered.isEmpty()) {
       removeTransient();
     }
-    return Future.join(closeStream, historyConsumer.unregister());
+    return Future.join(closeStream, remotes.close(),
+        Future.join(historyConsumers.stream().map(MessageConsumer::unregister).toList()));
   }
 }

@@ -79,7 +79,7 @@ public final class StreamRoutes {
     Stream stream = new Stream(response);
     open.add(stream);
     response.closeHandler(v -> stream.cancel());
-    client.subscribe(ctx.pathParam("topic"), from, null, TRANSPORT, stream::send).onComplete(ar -> {
+    client.subscribeForTransport(ctx.pathParam("topic"), from, null, TRANSPORT, stream::send).onComplete(ar -> {
       if (ar.failed()) {
         FeedbusException error = FeedbusException.from(ar.cause());
         stream.close(error.code(), error.getMessage());

@@ -1,6 +1,7 @@
 package io.feedbus.http;
 
 import io.feedbus.event.FeedbusException;
+import io.feedbus.event.Nodes;
 import io.feedbus.feed.HistoryRequest;
 import io.feedbus.publish.PublishRequest;
 import io.vertx.core.Vertx;
@@ -46,7 +47,7 @@ public final class TimelineRoutes {
       return;
     }
     body.put("topic", ctx.pathParam("topic"));
-    HttpErrors.reply(ctx, vertx.eventBus().request(PublishRequest.ADDRESS, body).map(m -> m.body()), 201);
+    HttpErrors.reply(ctx, vertx.eventBus().request(Nodes.nearest(vertx, PublishRequest.ADDRESS), body).map(m -> m.body()), 201);
   }
 
   private static void history(RoutingContext ctx, Vertx vertx) {
@@ -62,7 +63,7 @@ public final class TimelineRoutes {
       HttpErrors.send(ctx, e);
       return;
     }
-    HttpErrors.reply(ctx, vertx.eventBus().request(HistoryRequest.ADDRESS, request).map(m -> m.body()), 200);
+    HttpErrors.reply(ctx, vertx.eventBus().request(Nodes.nearest(vertx, HistoryRequest.ADDRESS), request).map(m -> m.body()), 200);
   }
 
   private static void putLong(JsonObject request, String name, String value) {

@@ -1,6 +1,7 @@
 package io.feedbus.presence;
 
 import io.feedbus.event.FeedbusException;
+import io.feedbus.event.Nodes;
 import io.vertx.core.Context;
 import io.vertx.core.Future;
 import io.vertx.core.Handler;
@@ -31,6 +32,11 @@ import org.slf4j.LoggerFactory;
  * {@code lifetime_expired}, {@code draining}, {@code expired}) reaches {@code onClose} once; the
  * registry has already removed the record then. {@link #close()} removes it when the transport
  * closes by itself.
+ *
+ * <p>A handle talks to the registry of one node: its own node's when it runs on a broker node
+ * ({@link #register}), else the node a request to any broker landed on ({@link #attach}); after
+ * registering, heartbeats and the removal go to the node that holds the record. When that node is
+ * gone from the cluster, {@code onClose} hears {@code node_gone}.
  */
 public final class ConnectionHandle {
 
@@ -43,6 +49,8 @@ public final class ConnectionHandle {
   private final DeliveryOptions requestOptions = new DeliveryOptions().setSendTimeout(10_000);
   private MessageConsumer<JsonObject> closeOrders;
   private JsonObject record;
+  /** The node whose registry holds the record. */
+  private String serverId;
   private long heartbeatTimer = -1;
   private boolean closed;
 
@@ -63,18 +71,28 @@ public final class ConnectionHandle {
       request.put("connectionId", UUID.randomUUID().toString());
     }
     ConnectionHandle handle = new ConnectionHandle(vertx, vertx.getOrCreateContext(), String.valueOf(request.getValue("connectionId")), onClose);
-    return handle.start(request);
+    return handle.start(Nodes.nearest(vertx, PresenceAddresses.UPSERT), request);
   }
 
-  private Future<ConnectionHandle> start(JsonObject request) {
+  /**
+   * Registers through {@code address}, a service of any node that registers the connection in its
+   * own registry and answers with the record (how a member without a broker attaches a subscription).
+   */
+  public static Future<ConnectionHandle> attach(Vertx vertx, String address, JsonObject request, Handler<JsonObject> onClose) {
+    ConnectionHandle handle = new ConnectionHandle(vertx, vertx.getOrCreateContext(), String.valueOf(request.getValue("connectionId")), onClose);
+    return handle.start(address, request);
+  }
+
+  private Future<ConnectionHandle> start(String address, JsonObject request) {
     Promise<ConnectionHandle> registered = Promise.promise();
     context.runOnContext(v -> {
       // Listen first: a close order may follow the registration at once.
       closeOrders = vertx.eventBus().consumer(PresenceAddresses.close(connectionId), m -> closedByRegistry(m.body()));
       closeOrders.completion()
-          .compose(x -> vertx.eventBus().<JsonObject>request(PresenceAddresses.UPSERT, request, requestOptions))
+          .compose(x -> vertx.eventBus().<JsonObject>request(address, request, requestOptions))
           .onSuccess(reply -> {
             record = reply.body();
+            serverId = record.getString("serverId");
             long interval = record.getLong("heartbeatIntervalMillis", 3_000L);
             if (!closed) {
               heartbeatTimer = vertx.setPeriodic(interval, id -> heartbeat());
@@ -94,11 +112,14 @@ public final class ConnectionHandle {
     if (closed) {
       return;
     }
-    vertx.eventBus().request(PresenceAddresses.HEARTBEAT, new JsonObject().put("connectionId", connectionId), requestOptions)
+    vertx.eventBus().request(registry(PresenceAddresses.HEARTBEAT), new JsonObject().put("connectionId", connectionId), requestOptions)
         .onFailure(e -> {
           FeedbusException error = FeedbusException.from(e);
           if (error.status() == 404) {
             closedByRegistry(new JsonObject().put("reason", "expired").put("message", error.getMessage()));
+          } else if ("unavailable".equals(error.code())) {
+            closedByRegistry(new JsonObject().put("reason", "node_gone")
+                .put("message", "node " + serverId + " that held this connection is gone: " + error.getMessage()));
           } else {
             LOG.warn("heartbeat of connection {} failed (will retry): {}", connectionId, error.getMessage());
           }
@@ -128,6 +149,16 @@ public final class ConnectionHandle {
     return connectionId;
   }
 
+  /** The node whose registry holds the record (null before it is registered). */
+  public String serverId() {
+    return serverId;
+  }
+
+  /** {@code address} on the node that holds the record. */
+  private String registry(String address) {
+    return serverId == null ? Nodes.nearest(vertx, address) : Nodes.at(address, serverId);
+  }
+
   /** The record as the registry stored it (serverId, priority, connectedAt, fields...). */
   public JsonObject record() {
     return record;
@@ -150,7 +181,7 @@ public final class ConnectionHandle {
         return;
       }
       stop();
-      vertx.eventBus().request(PresenceAddresses.REMOVE, new JsonObject().put("connectionId", connectionId), requestOptions)
+      vertx.eventBus().request(registry(PresenceAddresses.REMOVE), new JsonObject().put("connectionId", connectionId), requestOptions)
           .onComplete(ar -> {
             if (ar.failed()) {
               // The record then expires after clientConnectionExpirationMillis without heartbeats.

@@ -180,6 +180,10 @@ public final class ConnectionRegistry {
     return store.remove(connectionId).compose(removed -> {
       Future<Void> slots = removed == null ? Future.succeededFuture() : releaseBoundSlots(removed, options.streamLimitPerUid + 1);
       return slots.map(v -> {
+        if (removed != null) {
+          // The transport closed it already; whoever else serves this connection (a forwarder) hears it too.
+          orderClose(connectionId, "removed", "the connection was removed");
+        }
         countMine();
         return new JsonObject().put("connectionId", connectionId).put("removed", removed != null);
       });

@@ -65,7 +65,7 @@ public final class ConnectionRegistryVerticle extends VerticleBase {
   }
 
   private void serve(String address, Function<JsonObject, Future<?>> service) {
-    consumers.add(BusService.register(vertx.eventBus(), address, service));
+    consumers.addAll(BusService.register(vertx.eventBus(), address, serverId, service));
   }
 
   /** Validates a change, applies it here when it targets this node, and tells the other nodes. */

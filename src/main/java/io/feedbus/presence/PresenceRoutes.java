@@ -80,6 +80,6 @@ public final class PresenceRoutes {
   }
 
   private static Future<JsonObject> request(Vertx vertx, String address, JsonObject body) {
-    return vertx.eventBus().<JsonObject>request(address, body).map(m -> m.body());
+    return vertx.eventBus().<JsonObject>request(io.feedbus.event.Nodes.nearest(vertx, address), body).map(m -> m.body());
   }
 }

@@ -4,7 +4,7 @@ import io.feedbus.event.FeedbusException;
 import java.util.regex.Pattern;
 
 /** What a uid or a connection id may be: 1 to 128 visible characters without '#', '/' or spaces. */
-final class Uids {
+public final class Uids {
 
   private static final Pattern NAME = Pattern.compile("[^\\s#/\\p{Cntrl}]{1,128}");
 
@@ -15,7 +15,7 @@ final class Uids {
     return check("uid", "invalid_uid", value);
   }
 
-  static String connectionId(Object value) {
+  public static String connectionId(Object value) {
     return check("connectionId", "invalid_connection_id", value);
   }
 

@@ -16,7 +16,7 @@ public final class PublishVerticle extends VerticleBase {
   private final FeedbusOptions.Publish options;
   private final GroupCommitter.Observer observer;
   private GroupCommitter committer;
-  private MessageConsumer<Object> consumer;
+  private java.util.List<MessageConsumer<Object>> consumers;
 
   public PublishVerticle(EventLog log, String nodeId, FeedbusOptions.Publish options, GroupCommitter.Observer observer) {
     this.log = log;
@@ -29,7 +29,7 @@ public final class PublishVerticle extends VerticleBase {
   public Future<?> start() {
     committer = new GroupCommitter(log, nodeId, options.maxBatchSize, options.maxPending, observer,
         vertx, options.maxCommitDelayMillis);
-    consumer = BusService.register(vertx.eventBus(), PublishRequest.ADDRESS, body -> {
+    consumers = BusService.register(vertx.eventBus(), PublishRequest.ADDRESS, nodeId, body -> {
       PublishRequest request = PublishRequest.parse(body, options.maxPayloadBytes);
       long accepted = System.nanoTime();
       return committer.submit(request).map(event -> {
@@ -37,12 +37,12 @@ public final class PublishVerticle extends VerticleBase {
         return Ack.of(event).toJson();
       });
     });
-    return consumer.completion();
+    return Future.all(consumers.stream().map(MessageConsumer::completion).toList());
   }
 
   /** Stops taking publishes, then waits for every accepted one to be durable or failed. */
   @Override
   public Future<?> stop() {
-    return consumer.unregister().compose(v -> committer.drain());
+    return Future.join(consumers.stream().map(MessageConsumer::unregister).toList()).compose(v -> committer.drain());
   }
 }

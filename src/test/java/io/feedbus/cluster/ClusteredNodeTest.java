@@ -31,14 +31,14 @@ class ClusteredNodeTest {
 
   @Test
   void aServiceOnAnotherClusterMemberPublishesReplaysAndReceivesLiveEvents() throws Exception {
-    FeedbusOptions options = TestNodes.options(dir, new JsonObject().put("cluster", new JsonObject().put("enabled", true)));
+    Path clusterConfig = TestNodes.clusterConfig(dir);
+    FeedbusOptions options = TestNodes.options(dir, new JsonObject().put("cluster", new JsonObject().put("enabled", true)
+        .put("configFile", clusterConfig.toString())));
     Feedbus broker = await(Feedbus.start(options));
     Vertx member = null;
     try {
       assertThat(broker.vertx().isClustered()).isTrue();
-      member = await(Vertx.builder()
-          .withClusterManager(new HazelcastClusterManager(new com.hazelcast.config.FileSystemXmlConfig("conf/cluster.xml")))
-          .buildClustered());
+      member = TestNodes.clusterMember(clusterConfig);
       FeedbusClient client = FeedbusClient.create(member);
       // The broker's node id is the Hazelcast member id when none is configured.
       assertThat(broker.nodeId()).isEqualTo(((io.vertx.core.internal.VertxInternal) broker.vertx()).clusterManager().getNodeId());

@@ -27,6 +27,26 @@ public final class TestNodes {
     return FeedbusOptions.load(json.mergeIn(overrides, true), Map.of(), Map.of());
   }
 
+  /**
+   * A copy of conf/cluster.xml with a cluster name of its own, so the members a test starts join
+   * each other and no other test run's.
+   */
+  public static Path clusterConfig(Path dir) throws java.io.IOException {
+    String xml = java.nio.file.Files.readString(Path.of("conf/cluster.xml"))
+        .replace("<cluster-name>feedbus</cluster-name>", "<cluster-name>feedbus-test-" + java.util.UUID.randomUUID() + "</cluster-name>");
+    Path file = dir.resolve("cluster-" + java.util.UUID.randomUUID() + ".xml");
+    java.nio.file.Files.writeString(file, xml);
+    return file;
+  }
+
+  /** A Vert.x that joins the cluster of {@code clusterConfig} as a member without a broker. */
+  public static Vertx clusterMember(Path clusterConfig) throws Exception {
+    return await(Vertx.builder()
+        .withClusterManager(new io.vertx.spi.cluster.hazelcast.HazelcastClusterManager(
+            new com.hazelcast.config.FileSystemXmlConfig(clusterConfig.toFile())))
+        .buildClustered());
+  }
+
   public static Feedbus start(Vertx vertx, Path dataDir) throws Exception {
     return await(Feedbus.start(vertx, options(dataDir)));
   }

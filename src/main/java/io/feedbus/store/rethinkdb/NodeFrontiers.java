@@ -218,6 +218,21 @@ final class NodeFrontiers {
     return stalls;
   }
 
+  /** How long after a node left the cluster its writers are fenced: writes it sent may still land meanwhile. */
+  static final long NODE_LEFT_GRACE_MILLIS = 1_000;
+
+  /** The cluster says node {@code leftNodeId} is gone: fence its writers after {@link #NODE_LEFT_GRACE_MILLIS}. */
+  void nodeLeft(String leftNodeId) {
+    context.runOnContext(v -> vertx.setTimer(NODE_LEFT_GRACE_MILLIS, t -> {
+      for (Map.Entry<String, Peer> entry : new ArrayList<>(peers.entrySet())) {
+        if (leftNodeId.equals(entry.getValue().nodeId)) {
+          LOG.info("node {} left the cluster: fencing its writer {}", leftNodeId, entry.getKey());
+          fence(entry.getKey(), entry.getValue(), false);
+        }
+      }
+    }));
+  }
+
   /** An insert said this writer was fenced: join again under a new id. */
   void fenced() {
     context.runOnContext(v -> lost(docId));
@@ -617,23 +632,27 @@ final class NodeFrontiers {
     if (feedTrusted && millisSince(feedReadyNanos, now) > options.nodeExpiryMillis) {
       for (Map.Entry<String, Peer> entry : new ArrayList<>(peers.entrySet())) {
         if (millisSince(entry.getValue().heardNanos, now) > options.nodeExpiryMillis) {
-          fence(entry.getKey(), entry.getValue());
+          fence(entry.getKey(), entry.getValue(), true);
         }
       }
     }
     fire();
   }
 
-  /** Deletes a silent writer's document unless it wrote meanwhile; its later inserts then fail. */
-  private void fence(String id, Peer peer) {
+  /**
+   * Deletes a writer's document (when {@code onlyIfSilent}, unless it wrote meanwhile); its later
+   * inserts then fail.
+   */
+  private void fence(String id, Peer peer, boolean onlyIfSilent) {
     long seenBeat = peer.beat;
     peer.heardNanos = System.nanoTime(); // one attempt per expiry period
-    ReqlTerm deleteIfSilent = nodes().get(id).replace(row -> Reql.branch(
-        row.eq(null).or(row.g("beat").ne(seenBeat)), row, null)).opt("durability", "hard");
-    queries.run("fence", deleteIfSilent).onSuccess(result -> {
+    ReqlTerm delete = onlyIfSilent
+        ? nodes().get(id).replace(row -> Reql.branch(row.eq(null).or(row.g("beat").ne(seenBeat)), row, null))
+        : nodes().get(id).delete();
+    queries.run("fence", delete.opt("durability", "hard")).onSuccess(result -> {
       if (RethinkDbErrors.number(((JsonObject) result).getValue("deleted")) > 0) {
-        LOG.warn("writer {} of node {} was silent for over {} ms: fenced; delivery no longer waits for it",
-            id, peer.nodeId, options.nodeExpiryMillis);
+        LOG.warn("writer {} of node {} fenced ({}); delivery no longer waits for it", id, peer.nodeId,
+            onlyIfSilent ? "silent for over " + options.nodeExpiryMillis + " ms" : "the node left the cluster");
         if (removed(id)) {
           recomputeFloor();
           checkWelcomes();

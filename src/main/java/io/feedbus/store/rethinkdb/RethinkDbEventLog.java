@@ -369,6 +369,14 @@ public final class RethinkDbEventLog implements EventLog {
     return true;
   }
 
+  /**
+   * Node {@code nodeId} left the cluster (its process is gone): its writers are fenced after a short
+   * grace for writes already on their way, instead of after {@code nodeExpiryMillis} of silence.
+   */
+  public void nodeLeft(String nodeId) {
+    frontiers.nodeLeft(nodeId);
+  }
+
   /** How many times the change feed was found stalled (silent while written to) and reopened. */
   public long feedStalls() {
     return frontiers.stalls();

@@ -1,0 +1,182 @@
+package io.feedbus.cluster;
+
+import static io.feedbus.testing.TestNodes.await;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.feedbus.ConfigException;
+import io.feedbus.Feedbus;
+import io.feedbus.FeedbusOptions;
+import io.feedbus.client.FeedbusClient;
+import io.feedbus.client.Subscription;
+import io.feedbus.event.Event;
+import io.feedbus.presence.PresenceAddresses;
+import io.feedbus.store.rethinkdb.RethinkDbOptions;
+import io.feedbus.testing.RethinkDbTesting;
+import io.feedbus.testing.TestNodes;
+import io.feedbus.testing.Waits;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import io.vertx.ext.web.client.WebClient;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import java.util.stream.Collectors;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Brokers and members without a broker in one Hazelcast cluster (each its own Vert.x and member,
+ * in this JVM): every subscriber, on a broker or on a member, gets each event once in cursor order;
+ * the registry counts each node's own connections; admission limits hold across nodes; and the
+ * embedded engine allows one broker per cluster.
+ */
+class ClusterTest {
+
+  @TempDir
+  Path dir;
+  private final List<Feedbus> brokers = new ArrayList<>();
+  private final List<Vertx> members = new ArrayList<>();
+  private RethinkDbOptions rethinkdb;
+
+  @AfterEach
+  void stop() throws Exception {
+    for (Feedbus broker : brokers) {
+      await(broker.close());
+    }
+    for (Vertx member : members) {
+      await(member.close());
+    }
+    RethinkDbTesting.dropDatabase(rethinkdb);
+  }
+
+  private FeedbusOptions clustered(Path clusterConfig, JsonObject more) {
+    JsonObject config = new JsonObject()
+        .put("cluster", new JsonObject().put("enabled", true).put("configFile", clusterConfig.toString()));
+    if (rethinkdb != null) {
+      config.put("store", new JsonObject().put("type", "rethinkdb").put("rethinkdb", JsonObject.mapFrom(rethinkdb)));
+    }
+    return TestNodes.options(dir.resolve("node-" + brokers.size()), config.mergeIn(more, true));
+  }
+
+  private Feedbus broker(Path clusterConfig) throws Exception {
+    Feedbus broker = await(Feedbus.start(clustered(clusterConfig, new JsonObject())));
+    brokers.add(broker);
+    return broker;
+  }
+
+  /** Collects what a subscription delivers. */
+  private static final class Received {
+    final List<String> cursors = Collections.synchronizedList(new ArrayList<>());
+    Subscription subscription;
+  }
+
+  private static Received subscribe(Vertx vertx, String topic) throws Exception {
+    Received received = new Received();
+    received.subscription = await(FeedbusClient.create(vertx).subscribe(topic, null, (Event e) -> received.cursors.add(e.cursor().value())));
+    return received;
+  }
+
+  @Test
+  void aSecondBrokerOnTheEmbeddedEngineIsRefusedWithAClearMessage() throws Exception {
+    Path clusterConfig = TestNodes.clusterConfig(dir);
+    broker(clusterConfig);
+    Throwable refused = RethinkDbTesting.failureOf(Feedbus.start(clustered(clusterConfig, new JsonObject())));
+    assertThat(refused).isInstanceOf(ConfigException.class).hasMessageContaining("another broker node of this cluster runs on the embedded engine");
+    // The first broker goes on, and once it is gone another may take its place.
+    assertThat(await(FeedbusClient.create(brokers.get(0).vertx()).publish("t", 1)).cursor()).isNotNull();
+    await(brokers.remove(0).close());
+    broker(clusterConfig);
+  }
+
+  @Test
+  void onTheEmbeddedEngineAMemberWithoutABrokerGetsEachEventOnce() throws Exception {
+    Path clusterConfig = TestNodes.clusterConfig(dir);
+    Feedbus broker = broker(clusterConfig);
+    Vertx member = TestNodes.clusterMember(clusterConfig);
+    members.add(member);
+    Received onMember = subscribe(member, "orders");
+    Received onBroker = subscribe(broker.vertx(), "orders");
+    List<String> acked = new ArrayList<>();
+    for (int i = 0; i < 100; i++) {
+      acked.add(await(FeedbusClient.create(i % 2 == 0 ? member : broker.vertx()).publish("orders", i)).cursor());
+    }
+    assertEachGotExactly(member, List.of(onMember, onBroker), acked);
+  }
+
+  /** Waits for every subscriber to have as many events as acked, lets late copies show, then compares. */
+  private static void assertEachGotExactly(Vertx vertx, List<Received> subscribers, List<String> acked) throws Exception {
+    for (Received received : subscribers) {
+      await(Waits.until(vertx, () -> received.cursors.size() >= acked.size()));
+    }
+    await(vertx.timer(500)); // a second copy arriving late would show here
+    for (Received received : subscribers) {
+      assertThat(received.cursors).containsExactlyElementsOf(acked);
+    }
+  }
+
+  @Test
+  void withRethinkDbEverySubscriberOnEveryBrokerAndMemberGetsEachEventOnceInOrder() throws Exception {
+    RethinkDbTesting.assumeServer();
+    rethinkdb = RethinkDbTesting.freshOptions();
+    Path clusterConfig = TestNodes.clusterConfig(dir);
+    Feedbus one = broker(clusterConfig);
+    Feedbus two = broker(clusterConfig);
+    Vertx member = TestNodes.clusterMember(clusterConfig);
+    members.add(member);
+    List<Received> subscribers = new ArrayList<>();
+    for (Vertx vertx : List.of(one.vertx(), two.vertx(), member)) {
+      subscribers.add(subscribe(vertx, "orders"));
+    }
+    List<Future<String>> publishes = new ArrayList<>();
+    for (int i = 0; i < 300; i++) {
+      Vertx from = i % 3 == 0 ? one.vertx() : i % 3 == 1 ? two.vertx() : member;
+      publishes.add(FeedbusClient.create(from).publish("orders", i).map(ack -> ack.cursor()));
+    }
+    List<String> acked = await(Future.all(publishes)).<String>list().stream().sorted().collect(Collectors.toList());
+    assertEachGotExactly(member, subscribers, acked);
+  }
+
+  @Test
+  void withRethinkDbEachNodeRegistersItsOwnConnectionsAndAdmissionHoldsAcrossNodes() throws Exception {
+    RethinkDbTesting.assumeServer();
+    rethinkdb = RethinkDbTesting.freshOptions();
+    Path clusterConfig = TestNodes.clusterConfig(dir);
+    List<Feedbus> nodes = List.of(broker(clusterConfig), broker(clusterConfig), broker(clusterConfig));
+    // Two subscriptions on node 0, one on node 1, none on node 2: each counts on its own node.
+    subscribe(nodes.get(0).vertx(), "a");
+    subscribe(nodes.get(0).vertx(), "b");
+    subscribe(nodes.get(1).vertx(), "a");
+    WebClient http = WebClient.create(nodes.get(2).vertx());
+    try {
+      JsonArray counts = await(http.get(nodes.get(2).httpPort(), "127.0.0.1", "/connections/count-by-server").send()).bodyAsJsonArray();
+      assertThat(counts).containsExactlyInAnyOrder(
+          new JsonObject().put("serverId", nodes.get(0).nodeId()).put("count", 2),
+          new JsonObject().put("serverId", nodes.get(1).nodeId()).put("count", 1));
+      // 200 concurrent claims for one uid, spread over the three nodes: the limit (3) holds.
+      List<Future<JsonObject>> claims = new ArrayList<>();
+      for (int i = 0; i < 200; i++) {
+        Feedbus node = nodes.get(i % 3);
+        claims.add(http.get(node.httpPort(), "127.0.0.1", "/canStream/alice").send().map(r -> r.bodyAsJsonObject()));
+      }
+      long admitted = await(Future.all(claims)).<JsonObject>list().stream().filter(r -> r.getBoolean("canStream")).count();
+      assertThat(admitted).isEqualTo(3);
+      JsonObject state = await(nodes.get(1).vertx().eventBus().<JsonObject>request(PresenceAddresses.STATE,
+          new JsonObject().put("uid", "alice"))).body();
+      assertThat(state.getInteger("streamCount")).isEqualTo(3);
+      // Draining node 0 closes node 0's connections only.
+      await(http.put(nodes.get(2).httpPort(), "127.0.0.1", "/connections/accepting")
+          .sendJsonObject(new JsonObject().put("accepting", false).put("closeExisting", true).put("serverId", nodes.get(0).nodeId())));
+      Waits.poll(nodes.get(2).vertx(), () -> {
+        JsonArray now = await(http.get(nodes.get(2).httpPort(), "127.0.0.1", "/connections/count-by-server").send()).bodyAsJsonArray();
+        return now.stream().map(o -> (JsonObject) o).noneMatch(o -> nodes.get(0).nodeId().equals(o.getString("serverId")))
+            && now.contains(new JsonObject().put("serverId", nodes.get(1).nodeId()).put("count", 1));
+      });
+    } finally {
+      http.close();
+    }
+  }
+}
