@@ -25,6 +25,30 @@ final class BarePage {
     waitUntil(() -> transport() != null);
   }
 
+  /**
+   * Loads a page of a broker's own origin (it serves {@code feedbus.js} and {@code vendor/}), adds the
+   * client scripts and the harness to it, and connects a {@code Feedbus} with these options: a
+   * broker process (or a load balancer in front of brokers) has no bare page of its own.
+   */
+  void openOnBroker(Map<String, Object> options) {
+    chromium.driver.get(origin + "/health");
+    Object loaded = callAsync("var sources = ['vendor/sockjs.min.js', 'vendor/vertx-eventbus.js', 'feedbus.js'];"
+        + "(function next(i) {"
+        + "  if (i === sources.length) { done(true); return; }"
+        + "  var script = document.createElement('script');"
+        + "  script.src = '/' + sources[i];"
+        + "  script.onload = function () { next(i + 1); };"
+        + "  script.onerror = function () { done('cannot load ' + sources[i]); };"
+        + "  document.head.appendChild(script);"
+        + "})(0);");
+    if (!Boolean.TRUE.equals(loaded)) {
+      throw new AssertionError(String.valueOf(loaded));
+    }
+    chromium.driver.executeScript(BridgeTestServer.HARNESS);
+    chromium.driver.executeScript("harness.connect(arguments[0]);", options);
+    waitUntil(() -> transport() != null);
+  }
+
   /** The SockJS transport of the open connection, or null while it is not open. */
   String transport() {
     return (String) chromium.driver.executeScript("return harness.transport();");

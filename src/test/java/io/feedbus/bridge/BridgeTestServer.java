@@ -17,7 +17,7 @@ final class BridgeTestServer {
   static final String BARE_PAGE = "/bare.html";
 
   /** Drives feedbus.js from Selenium: a bus, its subscriptions and the ids each delivered, errors, drop notices. */
-  private static final String HARNESS = String.join("\n",
+  static final String HARNESS = String.join("\n",
       "var harness = window.harness = { bus: null, subscriptions: {}, events: {}, errors: [], notices: [] };",
       "harness.connect = function (options) {",
       "  options = options || {};",

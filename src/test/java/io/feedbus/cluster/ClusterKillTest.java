@@ -1,27 +1,28 @@
 package io.feedbus.cluster;
 
 import static io.feedbus.testing.TestNodes.await;
+import static io.feedbus.testing.HttpPublishers.longestGapAfter;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.feedbus.client.FeedbusClient;
 import io.feedbus.client.Subscription;
-import io.feedbus.store.rethinkdb.RethinkDbOptions;
+import io.feedbus.event.Nodes;
+import io.feedbus.presence.PresenceAddresses;
+import io.feedbus.testing.BrokerCluster;
 import io.feedbus.testing.BrokerProcess;
+import io.feedbus.testing.HttpPublishers;
 import io.feedbus.testing.RethinkDbTesting;
 import io.feedbus.testing.SseClient;
 import io.feedbus.testing.TestNodes;
 import io.feedbus.testing.Waits;
-import io.vertx.core.Future;
 import io.vertx.core.Vertx;
+import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.client.WebClient;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
-import java.util.Map;
-import java.util.concurrent.atomic.AtomicInteger;
-import java.util.stream.Collectors;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -40,35 +41,26 @@ class ClusterKillTest {
 
   @TempDir
   Path dir;
-  private final List<BrokerProcess> nodes = new ArrayList<>();
-  private RethinkDbOptions rethinkdb;
+  private BrokerCluster cluster;
   private Vertx member;
 
   @AfterEach
   void stop() throws Exception {
-    for (BrokerProcess node : nodes) {
-      node.close();
-    }
     if (member != null) {
       await(member.close());
     }
-    RethinkDbTesting.dropDatabase(rethinkdb);
+    if (cluster != null) {
+      cluster.close();
+    }
   }
 
   @Test
   void everySubscriberHoldsEveryAcknowledgedEventOnceInOrderAfterANodeIsKilled() throws Exception {
     RethinkDbTesting.assumeServer();
-    rethinkdb = RethinkDbTesting.freshOptions();
-    Path clusterConfig = TestNodes.clusterConfig(dir);
-    Map<String, String> env = Map.of("FEEDBUS_STORE", "rethinkdb", "RETHINKDB_HOST", rethinkdb.host,
-        "RETHINKDB_PORT", Integer.toString(rethinkdb.port), "RETHINKDB_DB", rethinkdb.database,
-        "FEEDBUS_CLUSTER_CONFIG", clusterConfig.toString());
-    for (int i = 0; i < 3; i++) {
-      nodes.add(BrokerProcess.start(dir.resolve("node-" + i), env, "--cluster",
-          "--set", "presence.clientConnectionExpirationMillis=3000", "--set", "presence.sweepIntervalMillis=500",
-          "--set", "presence.heartbeatIntervalMillis=500"));
-    }
-    member = TestNodes.clusterMember(clusterConfig);
+    cluster = BrokerCluster.start(dir, 3, "--set", "presence.clientConnectionExpirationMillis=3000",
+        "--set", "presence.sweepIntervalMillis=500", "--set", "presence.heartbeatIntervalMillis=500");
+    List<BrokerProcess> nodes = cluster.nodes();
+    member = TestNodes.clusterMember(cluster.clusterConfig());
     WebClient http = WebClient.create(member);
 
     List<SseClient> streams = new ArrayList<>();
@@ -78,13 +70,27 @@ class ClusterKillTest {
     List<String> onMember = Collections.synchronizedList(new ArrayList<>());
     Subscription memberSubscription = await(FeedbusClient.create(member).subscribe(TOPIC, null, e -> onMember.add(e.cursor().value())));
 
-    List<String> acked = Collections.synchronizedList(new ArrayList<>());
-    List<Long> ackTimes = Collections.synchronizedList(new ArrayList<>());
-    AtomicInteger next = new AtomicInteger();
-    List<Future<Void>> publishers = new ArrayList<>();
+    HttpPublishers publishers = new HttpPublishers(member, http, TOPIC, EVENTS);
     for (int node : new int[] {0, 0, 2, 2}) {
-      publishers.add(publish(http, nodes.get(node).port(), next, acked, ackTimes));
+      publishers.startOn(nodes.get(node).port());
     }
+    // A stream slot of uid "kill-user" bound to node 2's SSE connection, and two leased ones: the uid is at its limit (3).
+    String killedId = cluster.nodeId(1);
+    String[] sseOnNode2 = new String[1];
+    Waits.poll(member, () -> {
+      JsonArray found = await(http.get(nodes.get(0).port(), "127.0.0.1", "/connections")
+          .addQueryParam("serverId", killedId).addQueryParam("transport", "sse").send()).bodyAsJsonObject().getJsonArray("connections");
+      sseOnNode2[0] = found.isEmpty() ? null : found.getJsonObject(0).getString("connectionId");
+      return sseOnNode2[0] != null;
+    });
+    JsonObject bound = (JsonObject) await(member.eventBus().request(Nodes.at(PresenceAddresses.ACQUIRE, killedId),
+        new JsonObject().put("uid", "kill-user").put("connectionId", sseOnNode2[0]))).body();
+    assertThat(bound.getBoolean("canStream")).as(bound.encode()).isTrue();
+    for (int i = 0; i < 2; i++) {
+      assertThat(canStream(http, nodes.get(0).port(), "kill-user")).isTrue();
+    }
+    assertThat(canStream(http, nodes.get(2).port(), "kill-user")).as("at the limit").isFalse();
+
     await(member.timer(1_500));
     nodes.get(1).kill();
     long killedAt = System.nanoTime();
@@ -92,8 +98,8 @@ class ClusterKillTest {
     await(streams.get(1).ended());
     SseClient resumed = await(SseClient.open(member, nodes.get(2).port(), TOPIC, streams.get(1).lastId()));
 
-    await(Future.all(publishers));
-    List<String> expected = acked.stream().sorted().collect(Collectors.toList());
+    await(publishers.done());
+    List<String> expected = publishers.ackedInCursorOrder();
     String last = expected.get(expected.size() - 1);
     await(Waits.until(member, () -> streams.get(0).ids().contains(last) && streams.get(2).ids().contains(last)
         && resumed.ids().contains(last) && onMember.contains(last)));
@@ -106,15 +112,14 @@ class ClusterKillTest {
     assertThat(node2).as("SSE on node 2, then resumed on node 3").containsExactlyElementsOf(expected);
     assertThat(onMember).as("a member without a broker").containsExactlyElementsOf(expected);
 
-    // Node 2's connections leave the registry (expiry plus a sweep).
-    String killedId = nodes.get(1).output().stream().filter(l -> l.contains(" listening on ")).findFirst().orElseThrow()
-        .replaceAll(".*feedbus (\\S+) listening on.*", "$1");
+    // Node 2's connections leave the registry (expiry plus a sweep), and the slot bound to one comes back.
     Waits.poll(member, () -> await(http.get(nodes.get(0).port(), "127.0.0.1", "/connections/count-by-server").send())
         .bodyAsJsonArray().stream().noneMatch(o -> killedId.equals(((JsonObject) o).getString("serverId"))));
+    Waits.poll(member, () -> canStream(http, nodes.get(2).port(), "kill-user"));
 
     System.out.printf("ClusterKillTest: %d events; longest gap between acks after the kill %d ms; longest gap in"
-            + " delivery on node 1 after the kill %d ms%n", expected.size(), longestGapAfter(ackTimes, killedAt),
-        longestGapAfter(arrivals(streams.get(0)), killedAt));
+            + " delivery on node 1 after the kill %d ms%n", expected.size(), longestGapAfter(publishers.ackTimes(), killedAt),
+        longestGapAfter(streams.get(0).arrivals(), killedAt));
     await(memberSubscription.cancel());
     for (SseClient stream : streams) {
       await(stream.close());
@@ -123,43 +128,9 @@ class ClusterKillTest {
     http.close();
   }
 
-  /** One publisher on one node: one request in flight; a failed one is published again. */
-  private Future<Void> publish(WebClient http, int port, AtomicInteger next, List<String> acked, List<Long> ackTimes) {
-    int n = next.getAndIncrement();
-    if (n >= EVENTS) {
-      return Future.succeededFuture();
-    }
-    return attempt(http, port, n, acked, ackTimes).compose(v -> publish(http, port, next, acked, ackTimes));
-  }
-
-  private Future<Void> attempt(WebClient http, int port, int n, List<String> acked, List<Long> ackTimes) {
-    return http.post(port, "127.0.0.1", "/topics/" + TOPIC + "/events")
-        .sendJsonObject(new JsonObject().put("payload", new JsonObject().put("n", n)))
-        .transform(ar -> {
-          if (ar.succeeded() && ar.result().statusCode() == 201) {
-            acked.add(ar.result().bodyAsJsonObject().getString("cursor"));
-            ackTimes.add(System.nanoTime());
-            return Future.succeededFuture();
-          }
-          return member.timer(20).compose(v -> attempt(http, port, n, acked, ackTimes));
-        });
-  }
-
-  private static List<Long> arrivals(SseClient stream) {
-    return stream.arrivals();
-  }
-
-  private static long longestGapAfter(List<Long> times, long since) {
-    List<Long> sorted = new ArrayList<>(times);
-    Collections.sort(sorted);
-    long longest = 0;
-    long previous = since;
-    for (long t : sorted) {
-      if (t >= since) {
-        longest = Math.max(longest, t - previous);
-        previous = t;
-      }
-    }
-    return longest / 1_000_000;
+  /** Asks node {@code port} for a stream slot of {@code uid} (over HTTP: a leased slot). */
+  private static boolean canStream(WebClient http, int port, String uid) throws Exception {
+    JsonObject answer = await(http.get(port, "127.0.0.1", "/canStream/" + uid).send()).bodyAsJsonObject();
+    return answer.getBoolean("canStream");
   }
 }

@@ -24,8 +24,8 @@ public final class TcpProxy {
 
   private final NetServer server;
   private final NetClient client;
-  private final String targetHost;
-  private final int targetPort;
+  private volatile String targetHost;
+  private volatile int targetPort;
   private final Set<NetSocket> sockets = ConcurrentHashMap.newKeySet();
   private final AtomicInteger accepted = new AtomicInteger();
   private volatile boolean paused;
@@ -64,6 +64,15 @@ public final class TcpProxy {
     List<NetSocket> all = new ArrayList<>(sockets);
     sockets.clear();
     all.forEach(NetSocket::close);
+  }
+
+  /**
+   * Sends new connections to another target from now on, as a load balancer does when a backend
+   * fails its health check; current connections stay where they are.
+   */
+  public void retarget(String host, int port) {
+    this.targetHost = host;
+    this.targetPort = port;
   }
 
   /** From now on, closes new connections right after accepting them. */
