@@ -5,6 +5,9 @@
  *   // options.transports: SockJS transports to try, e.g. ['xhr-streaming', 'xhr-polling'] (default: all)
  *   bus.publish('orders', { order: 42 }).then(ack => ...); // {id, cursor, ts}
  *   var sub = bus.subscribe('orders', lastCursor, event => ..., err => ...);
+ *   // options.fields: this connection's own fields, e.g. { channel: '#general' } (the ones presence.clientFields allows)
+ *   bus.onDirect(payload => ...);                          // messages sent to this connection (/connections/send)
+ *   bus.onPresence('orders', notice => ...);               // {type: 'join'|'leave', topic, connection}
  *
  * subscribe() replays every event after the cursor, then goes live, with no gap and no duplicate
  * (the same algorithm as the Java client's ReplayingSubscription): it listens live first and buffers,
@@ -20,6 +23,8 @@
   var TOPIC_PREFIX = 'feedbus.topic.';
   var DROPPED_ADDRESS = 'feedbus.bridge.dropped';
   var CLOSING_ADDRESS = 'feedbus.bridge.closing';
+  var DIRECT_ADDRESS = 'feedbus.direct';
+  var PRESENCE_PREFIX = 'feedbus.presence.';
   var REPLAY_PAGE = 500;
 
   function cursorKey(topic) {
@@ -45,6 +50,11 @@
     if (options.token) {
       url += (url.indexOf('?') < 0 ? '?' : '&') + 'access_token=' + encodeURIComponent(options.token);
     }
+    Object.keys(options.fields || {}).forEach(function (name) {
+      url += (url.indexOf('?') < 0 ? '?' : '&') + encodeURIComponent(name) + '=' + encodeURIComponent(options.fields[name]);
+    });
+    this.directHandlers = [];
+    this.presenceListeners = [];
     this.subscriptions = {};
     this.closeReason = null;
     this.onstate = options.onstate || function () {};
@@ -66,6 +76,9 @@
     this.eb.onreconnect = function () {
       self.closeReason = null;
       self.onstate('open');
+      self.presenceListeners.forEach(function (p) {
+        self.eb.registerHandler(p.address, {}, p.listener);
+      });
       // The new connection has no registrations: resume each subscription where its delivery stopped.
       Object.keys(self.subscriptions).forEach(function (topic) {
         self.subscriptions[topic]._resume();
@@ -79,6 +92,10 @@
         (json.body.topics || []).forEach(function (topic) {
           var sub = self.subscriptions[topic];
           if (sub) sub._resync(firstDropped[topic]);
+        });
+      } else if (json.address === DIRECT_ADDRESS) {
+        self.directHandlers.forEach(function (handler) {
+          handler(json.body);
         });
       } else if (json.address === CLOSING_ADDRESS) {
         self.closeReason = json.body.reason;
@@ -109,6 +126,35 @@
         }
       });
     });
+  };
+
+  /** Calls handler(payload) for each message sent to this connection (POST /connections/send). */
+  Feedbus.prototype.onDirect = function (handler) {
+    this.directHandlers.push(handler);
+  };
+
+  /**
+   * Calls handler({type: 'join'|'leave', topic, connection}) as connections start or stop listening
+   * to topic live (needs the subscribe right on it). Returns a function that stops it.
+   */
+  Feedbus.prototype.onPresence = function (topic, handler) {
+    var self = this;
+    var entry = {
+      address: PRESENCE_PREFIX + topic,
+      listener: function (err, message) {
+        if (!err) handler(message.body);
+      }
+    };
+    this.presenceListeners.push(entry);
+    this._ready.then(function () {
+      self.eb.registerHandler(entry.address, {}, entry.listener);
+    });
+    return function () {
+      self.presenceListeners = self.presenceListeners.filter(function (p) { return p !== entry; });
+      try {
+        self.eb.unregisterHandler(entry.address, {}, entry.listener);
+      } catch (e) { /* closed already */ }
+    };
   };
 
   /** Publishes; resolves with the ack {id, cursor, ts} once the event is stored. */

@@ -179,7 +179,30 @@
   page.disconnect = disconnect;
   page.watch = watch;
 
+  /** The registry's lifecycle stream, newest first: who connected, left, expired, was refused or closed. */
+  function followLifecycle() {
+    if (!window.EventSource) return;
+    var list = $('lifecycle');
+    var source = new EventSource('/connections/events');
+    ['connected', 'disconnected', 'expired', 'refused', 'closed'].forEach(function (type) {
+      source.addEventListener(type, function (e) {
+        var event = JSON.parse(e.data);
+        var c = event.connection || {};
+        if (list.firstChild && list.firstChild.className === 'muted') list.removeChild(list.firstChild);
+        var item = document.createElement('li');
+        item.dataset.type = type;
+        item.textContent = new Date().toLocaleTimeString() + ' ' + type + (event.reason ? ' (' + event.reason + ')' : '')
+            + ': ' + (c.uid || '?') + ' via ' + (c.transport || '?') + ' on ' + (c.serverId || '?');
+        list.insertBefore(item, list.firstChild);
+        while (list.children.length > 50) list.removeChild(list.lastChild);
+        refreshConnections();
+      });
+    });
+    page.lifecycle = source;
+  }
+
   connect();
+  followLifecycle();
   refreshConnections();
   setInterval(refreshConnections, 5000);
   setInterval(refreshAdmission, 5000);

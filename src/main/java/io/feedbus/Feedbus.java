@@ -189,13 +189,13 @@ public final class Feedbus {
         })
         .compose(v -> BrowserAuth.create(vertx, options.auth()).onSuccess(a -> browserAuth = a).mapEmpty())
         .compose(v -> {
-          BridgeConnections bridgeConnections = new BridgeConnections(vertx);
+          BridgeConnections bridgeConnections = new BridgeConnections(vertx, options.presence());
           http = new HttpVerticle(options.http(), router -> {
             HttpErrors.install(router);
             OpsRoutes.mount(router, vertx, readiness(), metrics.registry());
             TimelineRoutes.mount(router, vertx, options.publish().maxPayloadBytes);
-            streams = StreamRoutes.mount(router, vertx);
-            PresenceRoutes.mount(router, vertx);
+            streams = StreamRoutes.mount(router, vertx, options.presence());
+            PresenceRoutes.mount(router, vertx, options.publish().maxPayloadBytes);
             browserBridge = BrowserRoutes.mount(router, vertx, browserAuth, options.bridge(), metrics, bridgeConnections);
             bridgeConnections.bridge(browserBridge);
           });

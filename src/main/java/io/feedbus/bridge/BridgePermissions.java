@@ -8,7 +8,8 @@ import io.vertx.core.json.JsonObject;
 import io.vertx.ext.bridge.BridgeEventType;
 
 /**
- * Which frames a browser may send: listen on {@code feedbus.topic.<topic>} with the subscribe right,
+ * Which frames a browser may send: listen on {@code feedbus.topic.<topic>} and
+ * {@code feedbus.presence.<topic>} (who joins and leaves the topic) with the subscribe right,
  * send to {@code feedbus.history} with the subscribe right on the body's topic, and to
  * {@code feedbus.publish} with the publish right on it. Everything else is refused with a reason,
  * publishing (rather than sending) to those two included: in a cluster every node would take it.
@@ -17,6 +18,9 @@ public final class BridgePermissions {
 
   /** Address regex of what browsers may listen on (the bridge's outbound permission). */
   public static final String TOPIC_ADDRESS_REGEX = "feedbus\\.topic\\..+";
+  /** Address regex of the join and leave notices of a topic, which browsers may listen on with the topic's subscribe right. */
+  public static final String PRESENCE_ADDRESS_REGEX = "feedbus\\.presence\\..+";
+  private static final String PRESENCE_PREFIX = "feedbus.presence.";
   /** Address regex of what the bridge sends to for browsers: this node's publish and history services. */
   public static final String NODE_SERVICE_REGEX = "feedbus\\.(publish|history)@.+";
 
@@ -27,6 +31,9 @@ public final class BridgePermissions {
   public static FeedbusException check(BridgeEventType type, String address, Object body, BrowserUser user) {
     switch (type) {
       case REGISTER:
+        if (address != null && address.startsWith(PRESENCE_PREFIX)) {
+          return topicRight(address.substring(PRESENCE_PREFIX.length()), user, false);
+        }
         if (address == null || !address.startsWith(Topic.ADDRESS_PREFIX)) {
           return notOpen(address, "listen on");
         }
@@ -74,6 +81,6 @@ public final class BridgePermissions {
 
   private static FeedbusException notOpen(String address, String what) {
     return FeedbusException.forbidden("browsers may not " + what + " '" + address
-        + "': they may send to feedbus.publish and feedbus.history and listen on feedbus.topic.<topic>");
+        + "': they may send to feedbus.publish and feedbus.history and listen on feedbus.topic.<topic> and feedbus.presence.<topic>");
   }
 }

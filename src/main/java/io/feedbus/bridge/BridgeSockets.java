@@ -25,6 +25,14 @@ public final class BridgeSockets {
     /** A browser's connection ended, however it ended (called once per opened connection). */
     default void closed(BrowserConnection connection) {
     }
+
+    /** A browser started listening to a topic's events. */
+    default void joined(BrowserConnection connection, String topic) {
+    }
+
+    /** A browser stopped listening to a topic's events. */
+    default void left(BrowserConnection connection, String topic) {
+    }
   }
 
   private final Map<SockJSSocket, BrowserSocket> open = new ConcurrentHashMap<>();
@@ -70,6 +78,10 @@ public final class BridgeSockets {
     ClosedWhileAdmitted() {
       super("the socket closed while it was being admitted", null, false, false);
     }
+  }
+
+  Listener listener() {
+    return listener;
   }
 
   BrowserSocket get(SockJSSocket socket) {

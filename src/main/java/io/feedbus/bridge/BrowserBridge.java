@@ -15,6 +15,7 @@ import io.vertx.ext.web.handler.sockjs.BridgeEvent;
 import io.vertx.ext.web.handler.sockjs.SockJSSocket;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.UUID;
 import java.util.concurrent.atomic.LongAdder;
 import org.slf4j.Logger;
@@ -42,6 +43,11 @@ public final class BrowserBridge implements Handler<BridgeEvent> {
   public static final String DROPPED_ADDRESS = "feedbus.bridge.dropped";
   /** Where the bridge tells a browser why it is about to close the connection: {@code {code, reason}}. */
   public static final String CLOSING_ADDRESS = "feedbus.bridge.closing";
+  /**
+   * Where a browser gets the messages sent to its own connection ({@code /connections/send}): the
+   * bridge writes them to that socket alone, so no browser can listen to another's.
+   */
+  public static final String DIRECT_ADDRESS = "feedbus.direct";
   /** The query parameter carrying a browser's JWT: {@code /eventbus?access_token=...}. */
   public static final String TOKEN_PARAM = "access_token";
 
@@ -104,7 +110,8 @@ public final class BrowserBridge implements Handler<BridgeEvent> {
         .onFailure(e -> sockets.refused(socket))
         .compose(user -> {
           BrowserSocket browser = new BrowserSocket(socket,
-              new BrowserConnection(UUID.randomUUID().toString(), user.uid(), String.valueOf(socket.remoteAddress()), System.currentTimeMillis()),
+              new BrowserConnection(UUID.randomUUID().toString(), user.uid(), String.valueOf(socket.remoteAddress()), System.currentTimeMillis(),
+                  socket.uri() == null ? Map.of() : new QueryStringDecoder(socket.uri()).parameters()),
               user, options.maxQueuedMessages, options.maxWriteQueueBytes);
           return sockets.admit(browser).map(browser);
         })
@@ -177,6 +184,14 @@ public final class BrowserBridge implements Handler<BridgeEvent> {
     }
     // Frame headers are the browser's business; they are not forwarded onto the bus.
     frame.remove("headers");
+    if (address != null && address.startsWith(Topic.ADDRESS_PREFIX)) {
+      String topic = address.substring(Topic.ADDRESS_PREFIX.length());
+      if (event.type() == BridgeEventType.REGISTER) {
+        sockets.listener().joined(browser.connection, topic);
+      } else if (event.type() == BridgeEventType.UNREGISTER) {
+        sockets.listener().left(browser.connection, topic);
+      }
+    }
     if (event.type() == BridgeEventType.SEND) {
       // This node's service answers its own browsers: never a remote node, or a dead one.
       frame.put("address", Nodes.nearest(vertx, address));
@@ -252,6 +267,24 @@ public final class BrowserBridge implements Handler<BridgeEvent> {
       }
     }
     return false;
+  }
+
+  /**
+   * Writes a message sent to one browser's connection ({@code /connections/send}) to it, on
+   * {@link #DIRECT_ADDRESS}, through its bounded queue; fails when the browser is not open here or
+   * cannot take more.
+   */
+  public void direct(String connectionId, Object payload) {
+    for (BrowserSocket browser : sockets.all()) {
+      if (browser.connection.connectionId().equals(connectionId) && !browser.closed) {
+        if (browser.full()) {
+          throw new IllegalStateException("the browser reads too slowly");
+        }
+        browser.write(Buffer.buffer(new JsonObject().put("type", "rec").put("address", DIRECT_ADDRESS).put("body", payload).encode()), () -> { });
+        return;
+      }
+    }
+    throw new IllegalStateException("browser " + connectionId + " is not connected here");
   }
 
   /**

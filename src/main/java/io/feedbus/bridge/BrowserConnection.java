@@ -7,8 +7,18 @@ package io.feedbus.bridge;
  * @param uid the token's subject, {@code anonymous}, or null when nobody is signed in
  * @param remoteAddress host:port of the browser (or the proxy in front of it)
  * @param connectedAt epoch ms
+ * @param query the query parameters of the URL the browser connected to (where it may set its own connection fields)
  */
-public record BrowserConnection(String connectionId, String uid, String remoteAddress, long connectedAt) {
+public record BrowserConnection(String connectionId, String uid, String remoteAddress, long connectedAt,
+                                java.util.Map<String, java.util.List<String>> query) {
+
+  public BrowserConnection {
+    query = query == null ? java.util.Map.of() : java.util.Map.copyOf(query);
+  }
+
+  public BrowserConnection(String connectionId, String uid, String remoteAddress, long connectedAt) {
+    this(connectionId, uid, remoteAddress, connectedAt, java.util.Map.of());
+  }
 
   public static final String TRANSPORT = "sockjs";
 }

@@ -27,6 +27,7 @@ public final class BrowserRoutes {
     BrowserBridge bridge = new BrowserBridge(vertx, auth, options, observer, listener);
     SockJSBridgeOptions bridgeOptions = new SockJSBridgeOptions()
         .addOutboundPermitted(new PermittedOptions().setAddressRegex(BridgePermissions.TOPIC_ADDRESS_REGEX))
+        .addOutboundPermitted(new PermittedOptions().setAddressRegex(BridgePermissions.PRESENCE_ADDRESS_REGEX))
         .addInboundPermitted(new PermittedOptions().setAddress(PublishRequest.ADDRESS))
         .addInboundPermitted(new PermittedOptions().setAddress(HistoryRequest.ADDRESS))
         .addInboundPermitted(new PermittedOptions().setAddressRegex(BridgePermissions.NODE_SERVICE_REGEX))

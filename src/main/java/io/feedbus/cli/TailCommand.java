@@ -10,7 +10,6 @@ import io.vertx.core.http.HttpClientResponse;
 import io.vertx.core.http.HttpMethod;
 import io.vertx.core.http.RequestOptions;
 import io.vertx.core.json.JsonObject;
-import io.vertx.core.parsetools.RecordParser;
 import io.vertx.ext.web.client.WebClient;
 import java.util.concurrent.atomic.AtomicLong;
 import picocli.CommandLine.ArgGroup;
@@ -141,8 +140,6 @@ final class TailCommand extends BrokerCommand {
 
     /** Reads server-sent events until the count is reached or the stream ends. */
     private void follow(HttpClientResponse response, int index) {
-      String[] type = {"message"};
-      StringBuilder data = new StringBuilder();
       boolean[] ended = {false};
       Runnable resume = () -> {
         if (!ended[0] && !done.future().isComplete()) {
@@ -152,19 +149,7 @@ final class TailCommand extends BrokerCommand {
           connect(index + 1, 0);
         }
       };
-      RecordParser lines = RecordParser.newDelimited("\n", buffer -> {
-        String line = buffer.toString();
-        if (line.isEmpty()) {
-          dispatch(type[0], data.toString(), response, resume);
-          type[0] = "message";
-          data.setLength(0);
-        } else if (line.startsWith("event:")) {
-          type[0] = line.substring(6).trim();
-        } else if (line.startsWith("data:")) {
-          data.append(line.substring(5).trim());
-        }
-      });
-      response.handler(lines);
+      ServerSentEvents.read(response, (type, data) -> dispatch(type, data, response, resume));
       response.exceptionHandler(e -> resume.run());
       response.endHandler(v -> resume.run());
     }

@@ -31,25 +31,53 @@ public final class FeedbusClient {
   private final DeliveryOptions requestOptions;
   private final long timeoutMillis;
   private final String uid;
+  private final JsonObject fields;
+  private final Handler<Object> directHandler;
 
-  private FeedbusClient(Vertx vertx, long timeoutMillis, String uid) {
+  private FeedbusClient(Vertx vertx, long timeoutMillis, String uid, JsonObject fields, Handler<Object> directHandler) {
     this.vertx = vertx;
     this.timeoutMillis = timeoutMillis;
     this.uid = uid;
+    this.fields = fields;
+    this.directHandler = directHandler;
     this.requestOptions = new DeliveryOptions().setSendTimeout(timeoutMillis);
   }
 
   public static FeedbusClient create(Vertx vertx) {
-    return new FeedbusClient(vertx, 30_000, DEFAULT_UID);
+    return create(vertx, 30_000);
   }
 
   public static FeedbusClient create(Vertx vertx, long timeoutMillis) {
-    return new FeedbusClient(vertx, timeoutMillis, DEFAULT_UID);
+    return new FeedbusClient(vertx, timeoutMillis, DEFAULT_UID, new JsonObject(), null);
   }
 
   /** The same client, whose subscriptions register as connections of {@code uid} (default {@value #DEFAULT_UID}). */
   public FeedbusClient withUid(String uid) {
-    return new FeedbusClient(vertx, timeoutMillis, uid);
+    return new FeedbusClient(vertx, timeoutMillis, uid, fields, directHandler);
+  }
+
+  /**
+   * The same client, whose subscriptions register with these connection fields (e.g.
+   * {@code {"channel": "#general"}}), which {@code feedbus.connections.send} selects by.
+   */
+  public FeedbusClient withFields(JsonObject fields) {
+    return new FeedbusClient(vertx, timeoutMillis, uid, fields == null ? new JsonObject() : fields.copy(), directHandler);
+  }
+
+  /**
+   * The same client, whose subscriptions hand {@code handler} the payloads sent to their connections
+   * ({@code POST /connections/send}, {@code feedbus.connections.send}).
+   */
+  public FeedbusClient withDirectHandler(Handler<Object> handler) {
+    return new FeedbusClient(vertx, timeoutMillis, uid, fields, handler);
+  }
+
+  JsonObject fields() {
+    return fields;
+  }
+
+  Handler<Object> directHandler() {
+    return directHandler;
   }
 
   /** Publishes a durable event; completes with its ack once it is stored. */

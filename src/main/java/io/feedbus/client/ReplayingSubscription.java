@@ -13,6 +13,7 @@ import io.vertx.core.Handler;
 import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
 import io.vertx.core.eventbus.MessageConsumer;
+import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import java.util.ArrayDeque;
 import java.util.Set;
@@ -207,10 +208,12 @@ final class ReplayingSubscription implements Subscription {
 
     private Future<Void> register(String localNode) {
       JsonObject registration = new JsonObject().put("connectionId", connectionId).put("uid", uid).put("transport", transport)
-          .put("fields", new JsonObject().put("topic", topic));
+          .put("fields", client.fields().copy().put("topic", topic)).put("topics", new JsonArray().add(topic));
+      // The handle's consumers run on this subscription's context already.
+      Handler<Object> onDirect = client.directHandler();
       Handler<JsonObject> onClose = order -> context.runOnContext(v -> closedByRegistry(this, order.getString("reason", "closed")));
       if (localNode != null) {
-        return ConnectionHandle.register(vertx, registration, onClose).<Void>map(handle -> {
+        return ConnectionHandle.register(vertx, registration, onClose, onDirect).<Void>map(handle -> {
           connection = handle;
           return null;
         }).recover(e -> {
@@ -220,7 +223,7 @@ final class ReplayingSubscription implements Subscription {
         });
       }
       registration.put("topic", topic).put("address", RemoteSubscribers.PREFIX + connectionId);
-      return ConnectionHandle.attach(vertx, RemoteSubscribers.ADDRESS, registration, onClose).map(handle -> {
+      return ConnectionHandle.attach(vertx, RemoteSubscribers.ADDRESS, registration, onClose, onDirect).map(handle -> {
         connection = handle;
         serverId = handle.serverId();
         return null;

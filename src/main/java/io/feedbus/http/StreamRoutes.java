@@ -6,6 +6,8 @@ import io.feedbus.event.Cursor;
 import io.feedbus.event.Event;
 import io.feedbus.event.FeedbusException;
 import io.feedbus.event.Topic;
+import io.feedbus.presence.ClientFields;
+import io.feedbus.presence.PresenceOptions;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpServerResponse;
@@ -35,15 +37,22 @@ public final class StreamRoutes {
   public static final String TRANSPORT = "sse";
 
   private final FeedbusClient client;
+  private final PresenceOptions presence;
   private final Set<Stream> open = ConcurrentHashMap.newKeySet();
 
-  private StreamRoutes(Vertx vertx) {
+  private StreamRoutes(Vertx vertx, PresenceOptions presence) {
     this.client = FeedbusClient.create(vertx);
+    this.presence = presence;
   }
 
   /** Mounts the route and returns the streams' owner (to close them all on shutdown). */
   public static StreamRoutes mount(Router router, Vertx vertx) {
-    StreamRoutes routes = new StreamRoutes(vertx);
+    return mount(router, vertx, new PresenceOptions());
+  }
+
+  /** As {@link #mount(Router, Vertx)}; streams take the connection fields {@code presence.clientFields} allow from the query. */
+  public static StreamRoutes mount(Router router, Vertx vertx, PresenceOptions presence) {
+    StreamRoutes routes = new StreamRoutes(vertx, presence);
     router.get("/topics/:topic/stream").handler(routes::stream);
     return routes;
   }
@@ -63,8 +72,10 @@ public final class StreamRoutes {
 
   private void stream(RoutingContext ctx) {
     String from;
+    JsonObject fields;
     try {
       Topic.validate(ctx.pathParam("topic"));
+      fields = ClientFields.from(queryParameters(ctx), presence);
       from = startCursor(ctx.queryParams().get("after"), ctx.request().getHeader("Last-Event-ID"), ctx.queryParams().get("since"));
     } catch (FeedbusException e) {
       HttpErrors.send(ctx, e);
@@ -79,7 +90,8 @@ public final class StreamRoutes {
     Stream stream = new Stream(response);
     open.add(stream);
     response.closeHandler(v -> stream.cancel());
-    client.subscribeForTransport(ctx.pathParam("topic"), from, null, TRANSPORT, stream::send).onComplete(ar -> {
+    client.withFields(fields).withDirectHandler(stream::direct)
+        .subscribeForTransport(ctx.pathParam("topic"), from, null, TRANSPORT, stream::send).onComplete(ar -> {
       if (ar.failed()) {
         FeedbusException error = FeedbusException.from(ar.cause());
         stream.close(error.code(), error.getMessage());
@@ -95,6 +107,12 @@ public final class StreamRoutes {
         });
       }
     });
+  }
+
+  private static java.util.Map<String, List<String>> queryParameters(RoutingContext ctx) {
+    java.util.Map<String, List<String>> parameters = new java.util.HashMap<>();
+    ctx.queryParams().names().forEach(name -> parameters.put(name, ctx.queryParams().getAll(name)));
+    return parameters;
   }
 
   /** The cursor to replay after: {@code after}, else {@code Last-Event-ID}, else just before {@code since}; null: live only. */
@@ -138,6 +156,17 @@ public final class StreamRoutes {
         return;
       }
       response.write("id: " + event.cursor().value() + "\nevent: event\ndata: " + event.toJson().encode() + "\n\n");
+    }
+
+    /** A message sent to this stream's connection ({@code /connections/send}): {@code event: direct}. */
+    void direct(Object payload) {
+      if (ended) {
+        throw new IllegalStateException("the stream has ended");
+      }
+      if (response.writeQueueFull()) {
+        throw new IllegalStateException("the client reads too slowly");
+      }
+      response.write("event: direct\ndata: " + io.vertx.core.json.Json.encode(payload) + "\n\n");
     }
 
     void close(String code, String reason) {

@@ -46,19 +46,22 @@ public final class ConnectionHandle {
   private final Context context;
   private final String connectionId;
   private final Handler<JsonObject> onClose;
+  private final Handler<Object> onDirect;
   private final DeliveryOptions requestOptions = new DeliveryOptions().setSendTimeout(10_000);
   private MessageConsumer<JsonObject> closeOrders;
+  private MessageConsumer<JsonObject> directMessages;
   private JsonObject record;
   /** The node whose registry holds the record. */
   private String serverId;
   private long heartbeatTimer = -1;
   private boolean closed;
 
-  private ConnectionHandle(Vertx vertx, Context context, String connectionId, Handler<JsonObject> onClose) {
+  private ConnectionHandle(Vertx vertx, Context context, String connectionId, Handler<JsonObject> onClose, Handler<Object> onDirect) {
     this.vertx = vertx;
     this.context = context;
     this.connectionId = connectionId;
     this.onClose = onClose;
+    this.onDirect = onDirect;
   }
 
   /**
@@ -66,11 +69,21 @@ public final class ConnectionHandle {
    * (see {@link ConnectionRegistry#register}); {@code onClose} hears the registry's close order.
    */
   public static Future<ConnectionHandle> register(Vertx vertx, JsonObject registration, Handler<JsonObject> onClose) {
+    return register(vertx, registration, onClose, null);
+  }
+
+  /**
+   * As {@link #register(Vertx, JsonObject, Handler)}; {@code onDirect} (when not null) takes the
+   * payloads sent to this connection ({@code feedbus.connections.send}); throwing refuses one.
+   */
+  public static Future<ConnectionHandle> register(Vertx vertx, JsonObject registration, Handler<JsonObject> onClose,
+                                                  Handler<Object> onDirect) {
     JsonObject request = registration.copy();
     if (request.getValue("connectionId") == null) {
       request.put("connectionId", UUID.randomUUID().toString());
     }
-    ConnectionHandle handle = new ConnectionHandle(vertx, vertx.getOrCreateContext(), String.valueOf(request.getValue("connectionId")), onClose);
+    ConnectionHandle handle = new ConnectionHandle(vertx, vertx.getOrCreateContext(), String.valueOf(request.getValue("connectionId")),
+        onClose, onDirect);
     return handle.start(Nodes.nearest(vertx, PresenceAddresses.UPSERT), request);
   }
 
@@ -78,8 +91,10 @@ public final class ConnectionHandle {
    * Registers through {@code address}, a service of any node that registers the connection in its
    * own registry and answers with the record (how a member without a broker attaches a subscription).
    */
-  public static Future<ConnectionHandle> attach(Vertx vertx, String address, JsonObject request, Handler<JsonObject> onClose) {
-    ConnectionHandle handle = new ConnectionHandle(vertx, vertx.getOrCreateContext(), String.valueOf(request.getValue("connectionId")), onClose);
+  public static Future<ConnectionHandle> attach(Vertx vertx, String address, JsonObject request, Handler<JsonObject> onClose,
+                                                Handler<Object> onDirect) {
+    ConnectionHandle handle = new ConnectionHandle(vertx, vertx.getOrCreateContext(), String.valueOf(request.getValue("connectionId")),
+        onClose, onDirect);
     return handle.start(address, request);
   }
 
@@ -88,7 +103,12 @@ public final class ConnectionHandle {
     context.runOnContext(v -> {
       // Listen first: a close order may follow the registration at once.
       closeOrders = vertx.eventBus().consumer(PresenceAddresses.close(connectionId), m -> closedByRegistry(m.body()));
-      closeOrders.completion()
+      Future<Void> listening = closeOrders.completion();
+      if (onDirect != null) {
+        directMessages = vertx.eventBus().consumer(PresenceAddresses.direct(connectionId), this::direct);
+        listening = Future.all(listening, directMessages.completion()).mapEmpty();
+      }
+      listening
           .compose(x -> vertx.eventBus().<JsonObject>request(address, request, requestOptions))
           .onSuccess(reply -> {
             record = reply.body();
@@ -100,8 +120,7 @@ public final class ConnectionHandle {
             registered.complete(this);
           })
           .onFailure(e -> {
-            closed = true;
-            closeOrders.unregister();
+            stop();
             registered.fail(FeedbusException.from(e));
           });
     });
@@ -143,6 +162,42 @@ public final class ConnectionHandle {
     if (closeOrders != null) {
       closeOrders.unregister();
     }
+    if (directMessages != null) {
+      directMessages.unregister();
+    }
+  }
+
+  /** A targeted message: handed to the transport, then acknowledged (a closed or refusing transport fails it). */
+  private void direct(io.vertx.core.eventbus.Message<JsonObject> message) {
+    if (closed) {
+      message.fail(410, "gone: connection " + connectionId + " is closed");
+      return;
+    }
+    try {
+      onDirect.handle(message.body().getValue("payload"));
+      message.reply(new JsonObject().put("connectionId", connectionId));
+    } catch (RuntimeException refused) {
+      message.fail(503, "not_delivered: " + refused.getMessage());
+    }
+  }
+
+  /** The connection now listens to {@code topic} live (who listens to a topic is its presence). */
+  public Future<Void> joined(String topic) {
+    return topicChange(new JsonObject().put("join", topic));
+  }
+
+  /** The connection no longer listens to {@code topic} live. */
+  public Future<Void> left(String topic) {
+    return topicChange(new JsonObject().put("leave", topic));
+  }
+
+  private Future<Void> topicChange(JsonObject change) {
+    if (closed) {
+      return Future.succeededFuture();
+    }
+    return vertx.eventBus().request(registry(PresenceAddresses.TOPICS), change.put("connectionId", connectionId), requestOptions)
+        .<Void>mapEmpty()
+        .onFailure(e -> LOG.debug("topic change {} of connection {} failed: {}", change, connectionId, e.getMessage()));
   }
 
   public String connectionId() {

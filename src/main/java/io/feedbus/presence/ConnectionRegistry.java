@@ -1,10 +1,12 @@
 package io.feedbus.presence;
 
 import io.feedbus.event.FeedbusException;
+import io.feedbus.event.Topic;
 import io.feedbus.store.ConnectionFilter;
 import io.feedbus.store.ConnectionStore;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
+import io.vertx.core.eventbus.DeliveryOptions;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import java.util.ArrayList;
@@ -36,6 +38,10 @@ public final class ConnectionRegistry {
 
   private static final Logger LOG = LoggerFactory.getLogger(ConnectionRegistry.class);
   private static final int LIST_LIMIT = 100_000;
+  /** The topics one connection may listen to live at once (a browser registers several). */
+  static final int MAX_TOPICS_PER_CONNECTION = 256;
+  /** How long a targeted message waits for a connection's transport to take it. */
+  private static final long DIRECT_TIMEOUT_MILLIS = 5_000;
 
   private final Vertx vertx;
   private final ConnectionStore store;
@@ -47,6 +53,7 @@ public final class ConnectionRegistry {
   private boolean accepting = true;
   private boolean shuttingDown;
   private Future<?> registrations = Future.succeededFuture();
+  private Future<?> topicChanges = Future.succeededFuture();
   private boolean sweeping;
 
   public ConnectionRegistry(Vertx vertx, ConnectionStore store, String serverId, PresenceOptions options, PresenceObserver observer) {
@@ -87,6 +94,7 @@ public final class ConnectionRegistry {
     String transport = text(request, "transport", "eventbus");
     Object longTerm = request.getValue("longTerm", false);
     Object fields = request.getValue("fields", new JsonObject());
+    List<String> topics = topicList(request.getValue("topics"));
     if (!(longTerm instanceof Boolean)) {
       throw FeedbusException.badRequest("bad_request", "longTerm must be true or false");
     }
@@ -98,7 +106,7 @@ public final class ConnectionRegistry {
     JsonObject allFields = ((JsonObject) fields).copy();
     options.additionalFields.forEach(allFields::put);
     long now = System.currentTimeMillis();
-    ConnectionRecord record = new ConnectionRecord(connectionId, serverId, uid, transport, now, now, priority, (Boolean) longTerm, allFields);
+    ConnectionRecord record = new ConnectionRecord(connectionId, serverId, uid, transport, now, now, priority, (Boolean) longTerm, allFields, topics);
     // One decision at a time on this node, so the cap check and the insert cannot interleave.
     Future<JsonObject> decided = registrations.transform(ignored -> admit(record));
     registrations = decided;
@@ -108,6 +116,7 @@ public final class ConnectionRegistry {
         FeedbusException e = FeedbusException.from(ar.cause());
         if (e.status() != 400) {
           publishError(connectionId, uid, e.code(), e.getMessage());
+          publishEvent("refused", record, e.code());
         }
       }
     });
@@ -121,27 +130,35 @@ public final class ConnectionRegistry {
       if (existing != null) {
         return store.upsert(record);
       }
-      if (shuttingDown) {
-        return Future.failedFuture(new FeedbusException(503, "shutting_down", "node " + serverId + " is shutting down"));
-      }
-      if (!accepting) {
-        return Future.failedFuture(new FeedbusException(503, "draining", "node " + serverId + " is not accepting new connections"));
-      }
-      if (cap <= 0) {
-        return store.upsert(record);
-      }
-      return store.count(mine(liveSince())).compose(count -> {
-        if (count < cap) {
-          return store.upsert(record);
-        }
-        if (record.priority() != Priority.HIGH) {
-          return Future.failedFuture(nodeFull(count));
-        }
-        return displaceOneLow(count).compose(v -> store.upsert(record));
+      return admitNew(record).onSuccess(stored -> {
+        publishEvent("connected", stored, null);
+        stored.topics().forEach(topic -> publishPresence("join", topic, stored));
       });
     }).map(stored -> {
       countMine();
       return stored.toJson().put("heartbeatIntervalMillis", options.heartbeatIntervalMillis);
+    });
+  }
+
+  /** A connection not yet in the registry: draining, shutdown and the cap decide. */
+  private Future<ConnectionRecord> admitNew(ConnectionRecord record) {
+    if (shuttingDown) {
+      return Future.failedFuture(new FeedbusException(503, "shutting_down", "node " + serverId + " is shutting down"));
+    }
+    if (!accepting) {
+      return Future.failedFuture(new FeedbusException(503, "draining", "node " + serverId + " is not accepting new connections"));
+    }
+    if (cap <= 0) {
+      return store.upsert(record);
+    }
+    return store.count(mine(liveSince())).compose(count -> {
+      if (count < cap) {
+        return store.upsert(record);
+      }
+      if (record.priority() != Priority.HIGH) {
+        return Future.failedFuture(nodeFull(count));
+      }
+      return displaceOneLow(count).compose(v -> store.upsert(record));
     });
   }
 
@@ -183,6 +200,7 @@ public final class ConnectionRegistry {
         if (removed != null) {
           // The transport closed it already; whoever else serves this connection (a forwarder) hears it too.
           orderClose(connectionId, "removed", "the connection was removed");
+          left("disconnected", removed, null);
         }
         countMine();
         return new JsonObject().put("connectionId", connectionId).put("removed", removed != null);
@@ -222,6 +240,115 @@ public final class ConnectionRegistry {
   public Future<JsonObject> countByUid(JsonObject request) {
     String uid = Uids.uid(request.getValue("uid"));
     return store.count(new ConnectionFilter(null, uid, null, liveSince())).map(n -> new JsonObject().put("uid", uid).put("count", n));
+  }
+
+  // ------------------------------------------------------------------ topics and targeted delivery
+
+  /**
+   * {@code {connectionId, join?: topic, leave?: topic}}: the connection (of this node) starts or stops
+   * listening to a topic live -> the record. Changes are applied one at a time, so none is lost.
+   */
+  public Future<JsonObject> topics(JsonObject request) {
+    String connectionId = Uids.connectionId(request.getValue("connectionId"));
+    String join = request.getValue("join") == null ? null : Topic.validate(String.valueOf(request.getValue("join")));
+    String leave = request.getValue("leave") == null ? null : Topic.validate(String.valueOf(request.getValue("leave")));
+    Future<JsonObject> changed = topicChanges.transform(ignored -> store.get(connectionId).compose(existing -> {
+      if (existing == null) {
+        return Future.failedFuture(new FeedbusException(404, "unknown_connection", "connection " + connectionId + " is not registered"));
+      }
+      List<String> topics = new ArrayList<>(existing.topics());
+      boolean joined = join != null && !topics.contains(join);
+      if (joined) {
+        if (topics.size() >= MAX_TOPICS_PER_CONNECTION) {
+          return Future.failedFuture(FeedbusException.badRequest("too_many_topics",
+              "a connection listens to at most " + MAX_TOPICS_PER_CONNECTION + " topics"));
+        }
+        topics.add(join);
+      }
+      boolean leaving = leave != null && topics.remove(leave);
+      if (!joined && !leaving) {
+        return Future.succeededFuture(existing.toJson());
+      }
+      return store.upsert(existing.withTopics(topics)).map(stored -> {
+        if (joined) {
+          publishPresence("join", join, stored);
+        }
+        if (leaving) {
+          publishPresence("leave", leave, stored);
+        }
+        return stored.toJson();
+      });
+    }));
+    topicChanges = changed;
+    return changed;
+  }
+
+  /** {@code {topic}} -> {@code {topic, connections: [{connectionId, uid, serverId, transport, connectedAt}]}}: live listeners, every node. */
+  public Future<JsonObject> presence(JsonObject request) {
+    String topic = Topic.validate(String.valueOf(request.getValue("topic")));
+    return store.list(new ConnectionFilter(null, null, null, liveSince()), LIST_LIMIT).map(found -> {
+      JsonArray listeners = new JsonArray();
+      found.stream().filter(c -> c.topics().contains(topic)).forEach(c -> listeners.add(new JsonObject()
+          .put("connectionId", c.connectionId()).put("uid", c.uid()).put("serverId", c.serverId())
+          .put("transport", c.transport()).put("connectedAt", c.connectedAt())));
+      return new JsonObject().put("topic", topic).put("connections", listeners);
+    });
+  }
+
+  /**
+   * {@code {select: {uid?, serverId?, transport?, fields?}, payload}}: hands {@code payload} to every
+   * live connection that matches every condition given (fields: equality of each named field), on
+   * any node -> {@code {matched, delivered}}; delivered counts the transports that took it.
+   */
+  public Future<JsonObject> send(JsonObject request) {
+    Object selectValue = request.getValue("select", new JsonObject());
+    if (!(selectValue instanceof JsonObject)) {
+      throw FeedbusException.badRequest("bad_request", "select must be a JSON object of uid?, serverId?, transport?, fields?");
+    }
+    JsonObject select = (JsonObject) selectValue;
+    for (String key : select.fieldNames()) {
+      if (!List.of("uid", "serverId", "transport", "fields").contains(key)) {
+        throw FeedbusException.badRequest("unknown_field", "select." + key + " is not a condition: uid, serverId, transport or fields");
+      }
+    }
+    if (!request.containsKey("payload") || request.getValue("payload") == null) {
+      throw FeedbusException.badRequest("missing_payload", "payload is required");
+    }
+    Object fieldsValue = select.getValue("fields", new JsonObject());
+    if (!(fieldsValue instanceof JsonObject)) {
+      throw FeedbusException.badRequest("bad_request", "select.fields must be a JSON object of field -> value");
+    }
+    JsonObject fields = (JsonObject) fieldsValue;
+    ConnectionFilter filter = new ConnectionFilter(optional(select, "serverId"),
+        select.getValue("uid") == null ? null : Uids.uid(select.getValue("uid")), optional(select, "transport"), liveSince());
+    JsonObject message = new JsonObject().put("payload", request.getValue("payload"));
+    DeliveryOptions delivery = new DeliveryOptions().setSendTimeout(DIRECT_TIMEOUT_MILLIS);
+    return store.list(filter, LIST_LIMIT).compose(found -> {
+      List<ConnectionRecord> matched = found.stream()
+          .filter(c -> fields.stream().allMatch(f -> java.util.Objects.equals(c.fields().getValue(f.getKey()), f.getValue())))
+          .toList();
+      List<Future<Boolean>> handed = new ArrayList<>();
+      for (ConnectionRecord c : matched) {
+        handed.add(vertx.eventBus().request(PresenceAddresses.direct(c.connectionId()), message, delivery)
+            .map(reply -> true).otherwise(false));
+      }
+      return Future.join(handed).map(v -> new JsonObject().put("matched", matched.size())
+          .put("delivered", handed.stream().filter(f -> Boolean.TRUE.equals(f.result())).count()));
+    });
+  }
+
+  private static List<String> topicList(Object value) {
+    if (value == null) {
+      return List.of();
+    }
+    if (!(value instanceof JsonArray) || ((JsonArray) value).size() > MAX_TOPICS_PER_CONNECTION) {
+      throw FeedbusException.badRequest("bad_request", "topics must be an array of at most " + MAX_TOPICS_PER_CONNECTION + " topic names");
+    }
+    List<String> topics = new ArrayList<>();
+    for (Object topic : (JsonArray) value) {
+      topics.add(Topic.validate(String.valueOf(topic)));
+    }
+    return topics;
   }
 
   // ------------------------------------------------------------------ management
@@ -305,7 +432,10 @@ public final class ConnectionRegistry {
     JsonObject report = new JsonObject();
     return store.expire(liveSince())
         .compose(expired -> {
-          expired.forEach(c -> orderClose(c.connectionId(), "expired", "no heartbeat for " + options.clientConnectionExpirationMillis + " ms"));
+          expired.forEach(c -> {
+            orderClose(c.connectionId(), "expired", "no heartbeat for " + options.clientConnectionExpirationMillis + " ms");
+            left("expired", c, "expired");
+          });
           report.put("expired", expired.size());
           return closeForLifetime(now);
         })
@@ -342,8 +472,33 @@ public final class ConnectionRegistry {
   /** Removes the record (and its bound slots) and orders the transport to close. */
   private Future<Void> closeConnection(ConnectionRecord c, String reason, String message) {
     return store.remove(c.connectionId())
-        .compose(removed -> releaseBoundSlots(c, options.streamLimitPerUid + 1))
+        .compose(removed -> {
+          if (removed != null) {
+            left("closed", removed, reason);
+          }
+          return releaseBoundSlots(c, options.streamLimitPerUid + 1);
+        })
         .onComplete(ar -> orderClose(c.connectionId(), reason, message));
+  }
+
+  /** A connection left the registry: its lifecycle event, then a leave notice for each topic it listened to. */
+  private void left(String type, ConnectionRecord connection, String reason) {
+    publishEvent(type, connection, reason);
+    connection.topics().forEach(topic -> publishPresence("leave", topic, connection));
+  }
+
+  /** Publishes a lifecycle event on {@link PresenceAddresses#EVENTS}, cluster-wide. */
+  private void publishEvent(String type, ConnectionRecord connection, String reason) {
+    JsonObject event = new JsonObject().put("type", type).put("connection", connection.toJson()).put("serverId", serverId);
+    if (reason != null) {
+      event.put("reason", reason);
+    }
+    vertx.eventBus().publish(PresenceAddresses.EVENTS, event);
+  }
+
+  private void publishPresence(String type, String topic, ConnectionRecord connection) {
+    vertx.eventBus().publish(PresenceAddresses.presence(topic), new JsonObject().put("type", type).put("topic", topic)
+        .put("connection", connection.toJson()));
   }
 
   /** Tells the transport holding {@code connectionId} to close, wherever it is in the cluster. */

@@ -46,6 +46,9 @@ public final class ConnectionRegistryVerticle extends VerticleBase {
     serve(PresenceAddresses.COUNT_BY_SERVER, body -> registry.countByServer().map(rows -> new JsonObject().put("counts", rows)));
     serve(PresenceAddresses.COUNT_BY_UID, registry::countByUid);
     serve(PresenceAddresses.SETTINGS, body -> Future.succeededFuture(registry.settings()));
+    serve(PresenceAddresses.TOPICS, registry::topics);
+    serve(PresenceAddresses.PRESENCE, registry::presence);
+    serve(PresenceAddresses.SEND, registry::send);
     serve(PresenceAddresses.CAP, body -> change(body.copy().put("op", "cap")));
     serve(PresenceAddresses.ACCEPTING, body -> change(body.copy().put("op", "accepting")));
     serve(PresenceAddresses.PRIORITY, body -> change(body.copy().put("op", "priority")));

@@ -16,6 +16,17 @@ public final class PresenceAddresses {
   public static final String PRIORITY = "feedbus.connections.priority";
   public static final String BAN = "feedbus.connections.ban";
   public static final String SETTINGS = "feedbus.connections.settings";
+  /**
+   * Published: every change of the registry, {@code {type, connection, reason?}}, type one of
+   * {@code connected, disconnected, expired, refused, closed}; each node publishes its own changes.
+   */
+  public static final String EVENTS = "feedbus.connections.events";
+  /** {@code {select: {uid?, serverId?, transport?, fields?}, payload}} -> {@code {matched, delivered}}. */
+  public static final String SEND = "feedbus.connections.send";
+  /** {@code {connectionId, join?: topic, leave?: topic}}: the topics a connection listens to live. */
+  public static final String TOPICS = "feedbus.connections.topics";
+  /** {@code {topic}} -> {@code {topic, connections: [...]}}: who listens to a topic live, on every node. */
+  public static final String PRESENCE = "feedbus.connections.presence";
   /** Published by a node that changed a setting, so every node applies it. */
   static final String SETTINGS_CHANGED = "feedbus.connections.settings.changed";
 
@@ -25,6 +36,16 @@ public final class PresenceAddresses {
   public static final String RENEW = "feedbus.admission.renew";
 
   private PresenceAddresses() {
+  }
+
+  /** Where the holder of connection {@code connectionId} takes targeted messages: {@code {payload}}, replied once handed over. */
+  public static String direct(String connectionId) {
+    return "feedbus.connection." + connectionId + ".direct";
+  }
+
+  /** Published: {@code {type: join|leave, topic, connection}} as connections start or stop listening to {@code topic}. */
+  public static String presence(String topic) {
+    return "feedbus.presence." + topic;
   }
 
   /** Where the registry orders connection {@code connectionId} closed: {@code {reason, message}}. */

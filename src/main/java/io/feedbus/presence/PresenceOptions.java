@@ -26,6 +26,10 @@ public final class PresenceOptions {
   public long connectionLifetimeMillis = 0;
   /** Fixed extra fields added to every connection record (they win over the client's fields of the same name). */
   public Map<String, Object> additionalFields = new LinkedHashMap<>();
+  /** The connection fields clients may set themselves (bridge URL or SSE query parameters, a token's {@code fields} claim). */
+  public List<String> clientFields = new java.util.ArrayList<>(List.of("channel"));
+  /** The longest value a client may give one of its fields. */
+  public int maxClientFieldLength = 128;
   /** Per-uid priorities (HIGH, MEDIUM, LOW, BANNED); others get {@link #defaultPriority}. */
   public Map<String, Priority> priorities = new LinkedHashMap<>();
   public Priority defaultPriority = Priority.MEDIUM;
@@ -61,6 +65,10 @@ public final class PresenceOptions {
     }
     if (defaultPriority == null || defaultPriority == Priority.BANNED) {
       problems.add(prefix + ".defaultPriority = " + defaultPriority + ": must be one of HIGH, MEDIUM, LOW");
+    }
+    FeedbusOptions.range(problems, prefix + ".maxClientFieldLength", maxClientFieldLength, 1, 4096);
+    if (clientFields == null || clientFields.stream().anyMatch(f -> f == null || f.isBlank() || f.length() > 64)) {
+      problems.add(prefix + ".clientFields = " + clientFields + ": must be a list of field names of 1 to 64 characters");
     }
     if (additionalFields == null) {
       problems.add(prefix + ".additionalFields = null: must be an object");

@@ -17,7 +17,9 @@ import io.vertx.ext.web.handler.BodyHandler;
  * {@code GET /admission/{uid}}, {@code POST /admission/{uid}/renew}, and management:
  * {@code GET /connections/settings}, {@code PUT /connections/cap} {@code {cap, serverId?}},
  * {@code PUT /connections/accepting} {@code {accepting, closeExisting?, serverId?}},
- * {@code PUT /connections/priorities/{uid}} {@code {priority}}.
+ * {@code PUT /connections/priorities/{uid}} {@code {priority}}; the lifecycle stream
+ * {@code GET /connections/events} (SSE), targeted delivery {@code POST /connections/send}
+ * {@code {select, payload}}, and who listens to a topic, {@code GET /topics/{topic}/presence}.
  */
 public final class PresenceRoutes {
 
@@ -25,6 +27,16 @@ public final class PresenceRoutes {
   }
 
   public static void mount(Router router, Vertx vertx) {
+    mount(router, vertx, 1024 * 1024);
+  }
+
+  /** As {@link #mount(Router, Vertx)}; a {@code /connections/send} body holds at most {@code maxSendBytes} of payload. */
+  public static void mount(Router router, Vertx vertx, int maxSendBytes) {
+    router.get("/connections/events").handler(ctx -> LifecycleStream.serve(ctx, vertx));
+    router.get("/topics/:topic/presence").handler(ctx ->
+        reply(ctx, vertx, PresenceAddresses.PRESENCE, new JsonObject().put("topic", ctx.pathParam("topic"))));
+    router.post("/connections/send").handler(BodyHandler.create(false).setBodyLimit(maxSendBytes + 16 * 1024));
+    router.post("/connections/send").handler(ctx -> withBody(ctx, body -> reply(ctx, vertx, PresenceAddresses.SEND, body)));
     router.get("/connections").handler(ctx -> {
       JsonObject request = new JsonObject();
       for (String name : new String[] {"serverId", "uid", "transport"}) {

@@ -18,12 +18,13 @@ final class BridgeTestServer {
 
   /** Drives feedbus.js from Selenium: a bus, its subscriptions and the ids each delivered, errors, drop notices. */
   static final String HARNESS = String.join("\n",
-      "var harness = window.harness = { bus: null, subscriptions: {}, events: {}, errors: [], notices: [] };",
+      "var harness = window.harness = { bus: null, subscriptions: {}, events: {}, errors: [], notices: [], direct: [] };",
       "harness.connect = function (options) {",
       "  options = options || {};",
       "  options.persistCursors = false;",
       "  options.onerror = function (e) { harness.errors.push(String(e)); };",
       "  harness.bus = new Feedbus(options);",
+      "  harness.bus.onDirect(function (payload) { harness.direct.push(payload); });",
       "  var unhandled = harness.bus.eb.onunhandled;",
       "  harness.bus.eb.onunhandled = function (json) {",
       "    if (json.address === 'feedbus.bridge.dropped') harness.notices.push(json.body);",

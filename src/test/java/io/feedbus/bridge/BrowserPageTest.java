@@ -131,6 +131,17 @@ class BrowserPageTest {
   }
 
   @Test
+  void thePageShowsConnectionsComingAndGoingLive() throws Exception {
+    openPage(open, "public.lifecycle");
+    io.feedbus.presence.ConnectionHandle handle = await(io.feedbus.presence.ConnectionHandle.register(open.vertx(),
+        new JsonObject().put("uid", "lifecycle-user").put("transport", "test"), order -> { }));
+    waitUntil(() -> text("lifecycle").contains("connected: lifecycle-user via test"));
+    await(handle.close());
+    waitUntil(() -> text("lifecycle").contains("disconnected: lifecycle-user via test"));
+    chromium.screenshot("page-lifecycle");
+  }
+
+  @Test
   void anAddressThatIsNotOpenToBrowsersIsRefusedWithAReason() throws Exception {
     openPage(open, "public.refusals");
     String error = (String) chromium.driver.executeAsyncScript(

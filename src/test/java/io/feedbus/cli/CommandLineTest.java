@@ -172,6 +172,33 @@ class CommandLineTest {
   }
 
   @Test
+  void connectionsFollowPrintsTheRegistrysChangesAsJsonLines(Vertx vertx) throws Exception {
+    StringWriter out = new StringWriter();
+    StringWriter err = new StringWriter();
+    CompletableFuture<Integer> follow = CompletableFuture.supplyAsync(() -> Main.run(new PrintWriter(out, true),
+        new PrintWriter(err, true), "connections", "--url", url, "--follow", "--uid", "followed", "--count", "3"));
+    // The stream may not be open yet when a connection comes: connect and leave until two changes were printed.
+    long deadline = System.currentTimeMillis() + 30_000;
+    while (!follow.isDone() && System.currentTimeMillis() < deadline) {
+      await(io.feedbus.presence.ConnectionHandle.register(vertx, new JsonObject().put("uid", "ignored"), o -> { })).close();
+      io.feedbus.presence.ConnectionHandle handle = await(io.feedbus.presence.ConnectionHandle.register(vertx,
+          new JsonObject().put("uid", "followed"), o -> { }));
+      await(handle.close());
+      Thread.sleep(100);
+    }
+    Run r = new Run(follow.get(30, TimeUnit.SECONDS), out.toString(), err.toString());
+    assertThat(r.code()).as(r.err()).isZero();
+    assertThat(r.jsonLines().stream().map(e -> e.getJsonObject("connection").getString("uid"))).containsOnly("followed");
+    // The stream may have opened between a connect and its disconnect: from the first connect on, it is a pair.
+    List<JsonObject> lines = r.jsonLines();
+    int first = lines.get(0).getString("type").equals("connected") ? 0 : 1;
+    assertThat(lines.get(first).getString("type")).isEqualTo("connected");
+    assertThat(lines.get(first + 1).getString("type")).isEqualTo("disconnected");
+    assertThat(lines.get(first + 1).getJsonObject("connection").getString("connectionId"))
+        .isEqualTo(lines.get(first).getJsonObject("connection").getString("connectionId"));
+  }
+
+  @Test
   void tailWithABadCursorFailsWithExitOne() {
     Run r = run("tail", "--url", url, "t", "--after", "not-a-cursor");
     assertThat(r.code()).isEqualTo(ExitCodes.REFUSED);

@@ -179,4 +179,27 @@ class ClusterTest {
       http.close();
     }
   }
+
+  @Test
+  void withRethinkDbEveryNodeSeesEachNodesConnectionEventsOnceAndSendReachesAnyNode() throws Exception {
+    RethinkDbTesting.assumeServer();
+    rethinkdb = RethinkDbTesting.freshOptions();
+    Path clusterConfig = TestNodes.clusterConfig(dir);
+    Feedbus one = broker(clusterConfig);
+    Feedbus two = broker(clusterConfig);
+    List<JsonObject> seenOnOne = java.util.Collections.synchronizedList(new ArrayList<>());
+    await(one.vertx().eventBus().<JsonObject>consumer(io.feedbus.presence.PresenceAddresses.EVENTS, m -> seenOnOne.add(m.body())).completion());
+    List<Object> direct = java.util.Collections.synchronizedList(new ArrayList<>());
+    await(FeedbusClient.create(two.vertx()).withUid("on-two").withDirectHandler(direct::add).subscribe("events", null, e -> { }));
+    await(Waits.until(one.vertx(), () -> !seenOnOne.isEmpty()));
+    JsonObject sent = (JsonObject) await(one.vertx().eventBus().request(io.feedbus.presence.PresenceAddresses.SEND,
+        new JsonObject().put("select", new JsonObject().put("uid", "on-two")).put("payload", "across"))).body();
+    assertThat(sent.getLong("delivered")).isEqualTo(1);
+    await(Waits.until(one.vertx(), () -> direct.size() == 1));
+    await(one.vertx().timer(300)); // a second copy of the event would show here
+    assertThat(seenOnOne).hasSize(1);
+    assertThat(seenOnOne.get(0).getString("type")).isEqualTo("connected");
+    assertThat(seenOnOne.get(0).getJsonObject("connection").getString("serverId")).isEqualTo(two.nodeId());
+    assertThat(direct).containsExactly("across");
+  }
 }

@@ -27,9 +27,14 @@ public final class SseClient {
 
   /** Opens the stream (with {@code Last-Event-ID} when given); completes once the response began. */
   public static Future<SseClient> open(Vertx vertx, int port, String topic, String lastEventId) {
+    return openUri(vertx, port, "/topics/" + topic + "/stream", lastEventId);
+  }
+
+  /** Opens any event stream of the node at {@code port}, e.g. {@code /connections/events?uid=alice}. */
+  public static Future<SseClient> openUri(Vertx vertx, int port, String uri, String lastEventId) {
     SseClient sse = new SseClient(vertx);
     RequestOptions request = new RequestOptions().setMethod(HttpMethod.GET).setHost("127.0.0.1").setPort(port)
-        .setURI("/topics/" + topic + "/stream");
+        .setURI(uri);
     if (lastEventId != null) {
       request.putHeader("Last-Event-ID", lastEventId);
     }
@@ -71,6 +76,23 @@ public final class SseClient {
 
   public List<String> blocks() {
     return blocks;
+  }
+
+  /** The data of the events of type {@code type} received, in order, as JSON text. */
+  public List<String> data(String type) {
+    List<String> found = new ArrayList<>();
+    synchronized (blocks) {
+      for (String block : blocks) {
+        if (block.contains("event: " + type + "\n")) {
+          for (String line : block.split("\n")) {
+            if (line.startsWith("data: ")) {
+              found.add(line.substring(6));
+            }
+          }
+        }
+      }
+    }
+    return found;
   }
 
   /** Completes when the stream ended or its connection closed. */
