@@ -79,6 +79,8 @@ public final class Feedbus {
   private StreamRoutes streams;
   private String publishDeployment;
   private volatile boolean shuttingDown;
+  /** The start failed and {@link #close()} unwinds it: its phases are logged at DEBUG, the cause is the news. */
+  private boolean startFailed;
   private Future<Void> closing;
 
   private Feedbus(Vertx vertx, boolean ownsVertx, FeedbusOptions options, String nodeId, MeterRegistry registry, boolean ownsRegistry) {
@@ -160,6 +162,7 @@ public final class Feedbus {
     node.providedLog = eventLog;
     return node.deploy().map(node).recover(e -> {
       node.ownsVertx = false;
+      node.startFailed = true;
       return node.close().transform(x -> Future.failedFuture(e));
     });
   }
@@ -380,8 +383,10 @@ public final class Feedbus {
       return closing;
     }
     shuttingDown = true;
-    LOG.info("feedbus node {} shutting down", nodeId);
-    ShutdownSequence sequence = new ShutdownSequence(vertx, options.ops().shutdownPhaseTimeoutMillis);
+    if (!startFailed) {
+      LOG.info("feedbus node {} shutting down", nodeId);
+    }
+    ShutdownSequence sequence = new ShutdownSequence(vertx, options.ops().shutdownPhaseTimeoutMillis, !startFailed);
     Future<?>[] httpClosed = {Future.succeededFuture()};
     sequence.then("stop accepting connections", () -> {
       if (http != null) {
@@ -423,7 +428,11 @@ public final class Feedbus {
       if (metrics != null) {
         metrics.close();
       }
-      LOG.info("feedbus node {} stopped{}", nodeId, ar.succeeded() ? "" : " (not cleanly: " + ar.cause().getMessage() + ")");
+      if (startFailed) {
+        LOG.debug("feedbus node {} unwound its failed start", nodeId);
+      } else {
+        LOG.info("feedbus node {} stopped{}", nodeId, ar.succeeded() ? "" : " (not cleanly: " + ar.cause().getMessage() + ")");
+      }
     });
     return closing;
   }

@@ -15,7 +15,8 @@ import picocli.CommandLine.Spec;
         ConnectionsCommand.class, AdmissionCommand.class, BenchCommand.class, CommandLine.HelpCommand.class},
     exitCodeListHeading = "%nExit codes:%n",
     exitCodeList = {"0:ok", "1:refused or bad input", "2:usage", "3:invalid configuration",
-        "4:broker unreachable or store unavailable", "70:internal error"})
+        "4:broker unreachable or store unavailable",
+        "5:port or data directory in use by another process", "70:internal error"})
 public final class Main implements Runnable {
 
   public static void main(String[] args) {
