@@ -21,6 +21,7 @@ import io.feedbus.publish.PublishVerticle;
 import io.feedbus.store.ConnectionStore;
 import io.feedbus.store.EventLog;
 import io.feedbus.store.embedded.EmbeddedConnectionStore;
+import io.feedbus.store.embedded.EmbeddedNodeId;
 import io.feedbus.store.rethinkdb.RethinkDbConnectionStore;
 import io.feedbus.store.embedded.EmbeddedEventLog;
 import io.feedbus.store.rethinkdb.RethinkDbEventLog;
@@ -148,9 +149,29 @@ public final class Feedbus {
 
   private static Future<Feedbus> start(Vertx vertx, boolean ownsVertx, FeedbusOptions options, EventLog eventLog, MeterRegistry registry) {
     options.validate();
-    String nodeId = options.nodeId() != null ? options.nodeId()
-        : vertx.isClustered() ? ((io.vertx.core.internal.VertxInternal) vertx).clusterManager().getNodeId()
-        : "node-" + UUID.randomUUID().toString().substring(0, 8);
+    return nodeId(vertx, options, eventLog).compose(nodeId -> start(vertx, ownsVertx, options, eventLog, registry, nodeId));
+  }
+
+  /**
+   * The configured {@code nodeId}; else, clustered, the cluster member id; else, on the embedded
+   * engine, the id kept in the data directory (so counts per server and cursor tags stay the same
+   * across restarts); else a new one.
+   */
+  private static Future<String> nodeId(Vertx vertx, FeedbusOptions options, EventLog eventLog) {
+    if (options.nodeId() != null) {
+      return Future.succeededFuture(options.nodeId());
+    }
+    if (vertx.isClustered()) {
+      return Future.succeededFuture(((io.vertx.core.internal.VertxInternal) vertx).clusterManager().getNodeId());
+    }
+    if (eventLog == null && options.store().type == FeedbusOptions.StoreType.embedded) {
+      return EmbeddedNodeId.load(vertx, Path.of(options.store().embedded.dataDir));
+    }
+    return Future.succeededFuture(Nodes.newId());
+  }
+
+  private static Future<Feedbus> start(Vertx vertx, boolean ownsVertx, FeedbusOptions options, EventLog eventLog,
+                                       MeterRegistry registry, String nodeId) {
     boolean ownsRegistry = true;
     if (registry == null) {
       // A caller's Vert.x with Prometheus metrics on its default registry: share it; else our own.
