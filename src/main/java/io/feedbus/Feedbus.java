@@ -340,6 +340,11 @@ public final class Feedbus {
       public boolean shuttingDown() {
         return shuttingDown;
       }
+
+      @Override
+      public boolean draining() {
+        return registryVerticle != null && registryVerticle.registry() != null && !registryVerticle.registry().accepting();
+      }
     };
   }
 

@@ -44,7 +44,8 @@ public final class ConnectionRegistry {
   private final PresenceObserver observer;
   private final Map<String, Priority> priorities = new HashMap<>();
   private int cap;
-  private boolean accepting = true;
+  /** Volatile: readiness reads it from the HTTP server's thread. */
+  private volatile boolean accepting = true;
   private boolean shuttingDown;
   private Future<?> registrations = Future.succeededFuture();
   private boolean sweeping;
@@ -281,6 +282,11 @@ public final class ConnectionRegistry {
       }
       return Future.join(closing).map(v -> reply.put("closed", connections.size()));
     });
+  }
+
+  /** Whether this node takes new connections (false while it drains or shuts down). */
+  public boolean accepting() {
+    return accepting;
   }
 
   /** This node's runtime settings: {@code {serverId, cap, accepting}}. */
