@@ -217,7 +217,7 @@ public final class Feedbus {
           http = new HttpVerticle(options.http(), router -> {
             HttpErrors.install(router);
             OpsRoutes.mount(router, vertx, readiness(), metrics.registry());
-            TimelineRoutes.mount(router, vertx, options.publish().maxPayloadBytes);
+            TimelineRoutes.mount(router, vertx, options.publish().maxPayloadBytes, options.history().maxLimit);
             streams = StreamRoutes.mount(router, vertx);
             PresenceRoutes.mount(router, vertx);
             browserBridge = BrowserRoutes.mount(router, vertx, browserAuth, options.bridge(), metrics, bridgeConnections);
