@@ -76,6 +76,7 @@ final class RethinkDbSchema {
         .compose(v -> ensureTable(connections))
         .compose(v -> ensureTable(options.admissionTable))
         .compose(v -> ensureTable(options.nodesTable))
+        .compose(v -> ensureTable(options.settingsTable))
         .compose(v -> ensureIndex(events, TOPIC_CURSOR_INDEX, row -> Reql.array(row.g("topic"), row.g("cursor"))))
         .compose(v -> ensureIndex(connections, "serverId", row -> row.g("serverId")))
         .compose(v -> ensureIndex(connections, "uid", row -> row.g("uid")))
