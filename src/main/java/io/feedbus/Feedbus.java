@@ -21,6 +21,7 @@ import io.feedbus.publish.PublishVerticle;
 import io.feedbus.store.ConnectionStore;
 import io.feedbus.store.EventLog;
 import io.feedbus.store.embedded.EmbeddedConnectionStore;
+import io.feedbus.store.embedded.EmbeddedNodeId;
 import io.feedbus.store.rethinkdb.RethinkDbConnectionStore;
 import io.feedbus.store.embedded.EmbeddedEventLog;
 import io.feedbus.store.rethinkdb.RethinkDbEventLog;
@@ -79,6 +80,8 @@ public final class Feedbus {
   private StreamRoutes streams;
   private String publishDeployment;
   private volatile boolean shuttingDown;
+  /** The start failed and {@link #close()} unwinds it: its phases are logged at DEBUG, the cause is the news. */
+  private boolean startFailed;
   private Future<Void> closing;
 
   private Feedbus(Vertx vertx, boolean ownsVertx, FeedbusOptions options, String nodeId, MeterRegistry registry, boolean ownsRegistry) {
@@ -146,9 +149,29 @@ public final class Feedbus {
 
   private static Future<Feedbus> start(Vertx vertx, boolean ownsVertx, FeedbusOptions options, EventLog eventLog, MeterRegistry registry) {
     options.validate();
-    String nodeId = options.nodeId() != null ? options.nodeId()
-        : vertx.isClustered() ? ((io.vertx.core.internal.VertxInternal) vertx).clusterManager().getNodeId()
-        : "node-" + UUID.randomUUID().toString().substring(0, 8);
+    return nodeId(vertx, options, eventLog).compose(nodeId -> start(vertx, ownsVertx, options, eventLog, registry, nodeId));
+  }
+
+  /**
+   * The configured {@code nodeId}; else, clustered, the cluster member id; else, on the embedded
+   * engine, the id kept in the data directory (so counts per server and cursor tags stay the same
+   * across restarts); else a new one.
+   */
+  private static Future<String> nodeId(Vertx vertx, FeedbusOptions options, EventLog eventLog) {
+    if (options.nodeId() != null) {
+      return Future.succeededFuture(options.nodeId());
+    }
+    if (vertx.isClustered()) {
+      return Future.succeededFuture(((io.vertx.core.internal.VertxInternal) vertx).clusterManager().getNodeId());
+    }
+    if (eventLog == null && options.store().type == FeedbusOptions.StoreType.embedded) {
+      return EmbeddedNodeId.load(vertx, Path.of(options.store().embedded.dataDir));
+    }
+    return Future.succeededFuture(Nodes.newId());
+  }
+
+  private static Future<Feedbus> start(Vertx vertx, boolean ownsVertx, FeedbusOptions options, EventLog eventLog,
+                                       MeterRegistry registry, String nodeId) {
     boolean ownsRegistry = true;
     if (registry == null) {
       // A caller's Vert.x with Prometheus metrics on its default registry: share it; else our own.
@@ -160,6 +183,7 @@ public final class Feedbus {
     node.providedLog = eventLog;
     return node.deploy().map(node).recover(e -> {
       node.ownsVertx = false;
+      node.startFailed = true;
       return node.close().transform(x -> Future.failedFuture(e));
     });
   }
@@ -193,7 +217,7 @@ public final class Feedbus {
           http = new HttpVerticle(options.http(), router -> {
             HttpErrors.install(router);
             OpsRoutes.mount(router, vertx, readiness(), metrics.registry());
-            TimelineRoutes.mount(router, vertx, options.publish().maxPayloadBytes);
+            TimelineRoutes.mount(router, vertx, options.publish().maxPayloadBytes, options.history().maxLimit);
             streams = StreamRoutes.mount(router, vertx, options.presence());
             PresenceRoutes.mount(router, vertx, options.publish().maxPayloadBytes);
             browserBridge = BrowserRoutes.mount(router, vertx, browserAuth, options.bridge(), metrics, bridgeConnections);
@@ -316,6 +340,11 @@ public final class Feedbus {
       public boolean shuttingDown() {
         return shuttingDown;
       }
+
+      @Override
+      public boolean draining() {
+        return registryVerticle != null && registryVerticle.registry() != null && !registryVerticle.registry().accepting();
+      }
     };
   }
 
@@ -380,8 +409,10 @@ public final class Feedbus {
       return closing;
     }
     shuttingDown = true;
-    LOG.info("feedbus node {} shutting down", nodeId);
-    ShutdownSequence sequence = new ShutdownSequence(vertx, options.ops().shutdownPhaseTimeoutMillis);
+    if (!startFailed) {
+      LOG.info("feedbus node {} shutting down", nodeId);
+    }
+    ShutdownSequence sequence = new ShutdownSequence(vertx, options.ops().shutdownPhaseTimeoutMillis, !startFailed);
     Future<?>[] httpClosed = {Future.succeededFuture()};
     sequence.then("stop accepting connections", () -> {
       if (http != null) {
@@ -423,7 +454,11 @@ public final class Feedbus {
       if (metrics != null) {
         metrics.close();
       }
-      LOG.info("feedbus node {} stopped{}", nodeId, ar.succeeded() ? "" : " (not cleanly: " + ar.cause().getMessage() + ")");
+      if (startFailed) {
+        LOG.debug("feedbus node {} unwound its failed start", nodeId);
+      } else {
+        LOG.info("feedbus node {} stopped{}", nodeId, ar.succeeded() ? "" : " (not cleanly: " + ar.cause().getMessage() + ")");
+      }
     });
     return closing;
   }

@@ -182,21 +182,63 @@ public final class FeedbusOptions {
     } catch (JsonProcessingException e) {
       throw new ConfigException("config is not valid JSON: " + e.getOriginalMessage());
     }
+    // Every problem is collected, so one start names all of them, not one per attempt.
+    List<String> problems = new ArrayList<>();
     for (Map.Entry<String, String> e : ENVIRONMENT.entrySet()) {
       String value = environment.get(e.getKey());
       if (value != null && !value.isEmpty()) {
-        set(tree, e.getValue(), value, "environment variable " + e.getKey());
+        set(tree, e.getValue(), value, "environment variable " + e.getKey(), problems);
       }
     }
-    overrides.forEach((path, value) -> set(tree, path, value, "option " + path));
-    FeedbusOptions options;
-    try {
-      options = MAPPER.treeToValue(tree, FeedbusOptions.class);
-    } catch (JsonProcessingException e) {
-      throw translate(e);
+    overrides.forEach((path, value) -> set(tree, path, value, "option " + path, problems));
+    FeedbusOptions options = bind(tree, problems);
+    options.problems(problems);
+    if (!problems.isEmpty()) {
+      throw new ConfigException("invalid config: " + String.join("; ", problems));
     }
-    options.validate();
     return options;
+  }
+
+  /**
+   * Binds the tree to options; a field Jackson cannot bind (wrong type, unknown name) is recorded in
+   * {@code problems} and dropped (so its default stays), and binding goes on to find the others.
+   */
+  private static FeedbusOptions bind(ObjectNode tree, List<String> problems) {
+    while (true) {
+      try {
+        return MAPPER.treeToValue(tree, FeedbusOptions.class);
+      } catch (JsonProcessingException e) {
+        List<JsonMappingException.Reference> path = e instanceof JsonMappingException
+            ? ((JsonMappingException) e).getPath() : List.of();
+        problems.add(translate(e));
+        if (!remove(tree, path)) {
+          throw new ConfigException("invalid config: " + String.join("; ", problems));
+        }
+      }
+    }
+  }
+
+  /** Removes the field at {@code path} from the tree; false when there is no such field. */
+  private static boolean remove(ObjectNode tree, List<JsonMappingException.Reference> path) {
+    if (path.isEmpty()) {
+      return false;
+    }
+    com.fasterxml.jackson.databind.JsonNode node = tree;
+    for (int i = 0; i < path.size() - 1; i++) {
+      JsonMappingException.Reference step = path.get(i);
+      node = step.getFieldName() != null ? node.get(step.getFieldName()) : node.get(step.getIndex());
+      if (node == null) {
+        return false;
+      }
+    }
+    JsonMappingException.Reference last = path.get(path.size() - 1);
+    if (last.getFieldName() != null && node instanceof ObjectNode) {
+      return ((ObjectNode) node).remove(last.getFieldName()) != null;
+    }
+    if (last.getFieldName() == null && node instanceof com.fasterxml.jackson.databind.node.ArrayNode) {
+      return ((com.fasterxml.jackson.databind.node.ArrayNode) node).remove(last.getIndex()) != null;
+    }
+    return false;
   }
 
   /** Reads a config file (JSON) and layers environment and overrides on it. */
@@ -222,9 +264,18 @@ public final class FeedbusOptions {
     }
   }
 
-  /** Checks ranges and combinations; throws {@link ConfigException} naming the first bad fields. */
+  /** Checks ranges and combinations; throws {@link ConfigException} naming every bad field. */
   public FeedbusOptions validate() {
     List<String> problems = new ArrayList<>();
+    problems(problems);
+    if (!problems.isEmpty()) {
+      throw new ConfigException("invalid config: " + String.join("; ", problems));
+    }
+    return this;
+  }
+
+  /** Adds a line to {@code problems} for each bad field (range, combination). */
+  private void problems(List<String> problems) {
     range(problems, "http.port", http.port, 0, 65535);
     if (http.host == null || http.host.isBlank()) {
       problems.add("http.host = '" + http.host + "': must be a host name or address");
@@ -253,10 +304,6 @@ public final class FeedbusOptions {
     if (nodeId != null && !nodeId.matches("[A-Za-z0-9_.:\\-]{1,64}")) {
       problems.add("nodeId = '" + nodeId + "': must be 1 to 64 letters, digits, '_', '.', ':' or '-'");
     }
-    if (!problems.isEmpty()) {
-      throw new ConfigException("invalid config: " + String.join("; ", problems));
-    }
-    return this;
   }
 
   public static void range(List<String> problems, String field, long value, long min, long max) {
@@ -275,39 +322,41 @@ public final class FeedbusOptions {
     });
   }
 
-  private static void set(ObjectNode tree, String path, String value, String source) {
+  private static void set(ObjectNode tree, String path, String value, String source, List<String> problems) {
     String[] parts = path.split("\\.");
     ObjectNode node = tree;
     for (int i = 0; i < parts.length - 1; i++) {
       if (!(node.get(parts[i]) instanceof ObjectNode)) {
-        throw new ConfigException("invalid config: " + source + " names unknown field '" + path + "'");
+        problems.add(source + " names unknown field '" + path + "'");
+        return;
       }
       node = (ObjectNode) node.get(parts[i]);
     }
     String leaf = parts[parts.length - 1];
     if (!node.has(leaf)) {
-      throw new ConfigException("invalid config: " + source + " names unknown field '" + path + "'");
+      problems.add(source + " names unknown field '" + path + "'");
+      return;
     }
     node.put(leaf, value);
   }
 
-  private static ConfigException translate(JsonProcessingException e) {
+  private static String translate(JsonProcessingException e) {
     String path = e instanceof JsonMappingException
         ? ((JsonMappingException) e).getPath().stream()
             .map(r -> r.getFieldName() != null ? r.getFieldName() : "[" + r.getIndex() + "]")
             .collect(Collectors.joining(".")).replace(".[", "[")
         : "?";
     if (e instanceof UnrecognizedPropertyException) {
-      return new ConfigException("invalid config: unknown field '" + path + "'");
+      return "unknown field '" + path + "'";
     }
     if (e instanceof InvalidFormatException) {
       InvalidFormatException ife = (InvalidFormatException) e;
       String expected = ife.getTargetType().isEnum()
           ? "one of " + java.util.Arrays.toString(ife.getTargetType().getEnumConstants())
           : "a value of type " + ife.getTargetType().getSimpleName();
-      return new ConfigException("invalid config: " + path + " = '" + ife.getValue() + "': must be " + expected);
+      return path + " = '" + ife.getValue() + "': must be " + expected;
     }
-    return new ConfigException("invalid config: " + path + ": " + e.getOriginalMessage());
+    return path + ": " + e.getOriginalMessage();
   }
 
   private static Map<String, String> envTable() {

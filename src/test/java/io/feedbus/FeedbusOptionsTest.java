@@ -81,4 +81,17 @@ class FeedbusOptionsTest {
     FeedbusOptions options = FeedbusOptions.load((JsonObject) null, Map.of("FEEDBUS_HTTP_PORT", "1234"), Map.of());
     assertThat(FeedbusOptions.fromJson(options.toJson()).toJson()).isEqualTo(options.toJson());
   }
+
+  @Test
+  void everyInvalidFieldIsNamedInOneMessage() {
+    JsonObject file = new JsonObject().put("publish", new JsonObject().put("maxPayloadBytes", 0))
+        .put("history", new JsonObject().put("maxLimit", "many"));
+    assertThatThrownBy(() -> FeedbusOptions.load(file, Map.of("FEEDBUS_STORE", "mongo"), Map.of("http.port", "70000", "http.nope", "1")))
+        .isInstanceOf(ConfigException.class)
+        .hasMessageContaining("publish.maxPayloadBytes = 0")
+        .hasMessageContaining("history.maxLimit = 'many'")
+        .hasMessageContaining("store.type = 'mongo'")
+        .hasMessageContaining("http.port = 70000")
+        .hasMessageContaining("unknown field 'http.nope'");
+  }
 }

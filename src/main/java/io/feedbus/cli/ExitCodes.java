@@ -1,6 +1,7 @@
 package io.feedbus.cli;
 
 import io.feedbus.ConfigException;
+import io.feedbus.InUseException;
 import io.feedbus.event.FeedbusException;
 
 /** Exit codes of the command line, the same for every command. */
@@ -15,6 +16,8 @@ public final class ExitCodes {
   public static final int CONFIG = 3;
   /** The broker could not be reached, or the store is unavailable. */
   public static final int UNAVAILABLE = 4;
+  /** The HTTP port or the data directory is held by another process (another node runs). */
+  public static final int IN_USE = 5;
   public static final int INTERNAL = 70;
 
   private ExitCodes() {
@@ -26,6 +29,9 @@ public final class ExitCodes {
     }
     if (t instanceof ConfigException) {
       return CONFIG;
+    }
+    if (t instanceof InUseException) {
+      return IN_USE;
     }
     if (t instanceof FeedbusException) {
       return ((FeedbusException) t).status() >= 500 ? UNAVAILABLE : REFUSED;

@@ -12,10 +12,12 @@ import picocli.CommandLine.Spec;
 @Command(name = "feedbus", mixinStandardHelpOptions = true, version = "feedbus 0.1.0",
     description = "Realtime pub-sub broker with a durable, replayable timeline.",
     subcommands = {ServeCommand.class, PublishCommand.class, TailCommand.class, HistoryCommand.class,
-        ConnectionsCommand.class, AdmissionCommand.class, BenchCommand.class, CommandLine.HelpCommand.class},
+        ConnectionsCommand.class, AdmissionCommand.class, BanCommand.class, PriorityCommand.class, CapCommand.class,
+        DrainCommand.class, BenchCommand.class, CommandLine.HelpCommand.class},
     exitCodeListHeading = "%nExit codes:%n",
     exitCodeList = {"0:ok", "1:refused or bad input", "2:usage", "3:invalid configuration",
-        "4:broker unreachable or store unavailable", "70:internal error"})
+        "4:broker unreachable or store unavailable",
+        "5:port or data directory in use by another process", "70:internal error"})
 public final class Main implements Runnable {
 
   public static void main(String[] args) {

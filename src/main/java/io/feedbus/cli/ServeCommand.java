@@ -20,7 +20,11 @@ import sun.misc.Signal;
 
 /** {@code feedbus serve}: runs a broker node until it is stopped (SIGTERM or Ctrl-C). */
 @Command(name = "serve", mixinStandardHelpOptions = true,
-    description = "Run a feedbus node. Config: the file, then FEEDBUS_* environment variables, then these options.")
+    description = "Run a feedbus node. Config: the file, then FEEDBUS_* environment variables, then these options.",
+    exitCodeListHeading = "%nExit codes:%n",
+    exitCodeList = {"0:stopped (SIGTERM, Ctrl-C)", "3:invalid configuration (every bad field is named)",
+        "4:store unavailable (RethinkDB unreachable after its retries)",
+        "5:port or data directory in use by another process", "70:internal error"})
 public final class ServeCommand implements java.util.concurrent.Callable<Integer> {
 
   private static final Logger LOG = LoggerFactory.getLogger(ServeCommand.class);

@@ -20,6 +20,11 @@ public final class Nodes {
   private Nodes() {
   }
 
+  /** A new node id, {@code node-} and 8 hex digits. */
+  public static String newId() {
+    return "node-" + java.util.UUID.randomUUID().toString().substring(0, 8);
+  }
+
   /** The address of {@code address}'s service on node {@code nodeId}. */
   public static String at(String address, String nodeId) {
     return address + "@" + nodeId;

@@ -10,7 +10,10 @@ public record HistoryRequest(String topic, Cursor after, Long since, int limit) 
 
   public static final String ADDRESS = "feedbus.history";
 
-  /** Validates a request; limits above {@code maxLimit} are lowered to it. */
+  /**
+   * Validates a request (after and since together are refused); limits above {@code maxLimit} are
+   * lowered to it (HTTP refuses them instead), and {@code next} leads on.
+   */
   public static HistoryRequest parse(JsonObject body, int defaultLimit, int maxLimit) {
     String topic = Topic.validate(body.getValue("topic"));
     Object after = body.getValue("after");
@@ -21,6 +24,10 @@ public record HistoryRequest(String topic, Cursor after, Long since, int limit) 
     if (since != null && !(since instanceof Number)) {
       throw FeedbusException.badRequest("invalid_since", "since must be a timestamp in epoch milliseconds");
     }
+    if (after != null && since != null) {
+      // Two starting points for one read: answering with either would silently ignore the other.
+      throw FeedbusException.badRequest("invalid_query", "give after or since, not both");
+    }
     Object limit = body.getValue("limit", defaultLimit);
     if (!(limit instanceof Integer || limit instanceof Long) || ((Number) limit).longValue() < 1) {
       throw FeedbusException.badRequest("invalid_limit", "limit must be a whole number from 1 to " + maxLimit);
@@ -29,7 +36,7 @@ public record HistoryRequest(String topic, Cursor after, Long since, int limit) 
         since == null ? null : ((Number) since).longValue(), (int) Math.min(((Number) limit).longValue(), maxLimit));
   }
 
-  /** The exclusive lower bound of the read: the later of {@code after} and "just before since". */
+  /** The exclusive lower bound of the read: {@code after}, or "just before since". */
   public Cursor lowerBound() {
     return Cursor.max(after, since == null ? null : Cursor.beforeTimestamp(since));
   }

@@ -19,6 +19,10 @@ public final class HttpErrors {
   /** Installs the JSON error handlers on a router. */
   public static void install(Router router) {
     router.route().failureHandler(HttpErrors::handleFailure);
+    // Vert.x Web answers a path it cannot decode (a%zzb) with a bare 400 before any route runs.
+    router.errorHandler(400, ctx -> send(ctx, ctx.failure() instanceof FeedbusException ? (FeedbusException) ctx.failure()
+        : FeedbusException.badRequest("bad_request", "the request is not valid HTTP"
+            + (ctx.failure() instanceof IllegalArgumentException ? ": " + ctx.failure().getMessage() : ""))));
     router.errorHandler(404, ctx -> send(ctx, new FeedbusException(404, "not_found", "no such resource: " + ctx.request().path())));
     router.errorHandler(405, ctx -> send(ctx, new FeedbusException(405, "method_not_allowed", ctx.request().method() + " is not allowed on " + ctx.request().path())));
   }
@@ -38,6 +42,21 @@ public final class HttpErrors {
       LOG.warn("{} {} failed: {}", ctx.request().method(), ctx.request().path(), error.getMessage(), error.getCause());
     }
     send(ctx, error);
+  }
+
+  /**
+   * 400 {@code malformed_json} saying where the body stops being JSON, without the parser's own
+   * text (which names its classes and token types).
+   */
+  public static FeedbusException malformedJson(io.vertx.core.json.DecodeException e) {
+    Throwable cause = e.getCause();
+    if (cause instanceof com.fasterxml.jackson.core.JsonProcessingException
+        && ((com.fasterxml.jackson.core.JsonProcessingException) cause).getLocation() != null) {
+      com.fasterxml.jackson.core.JsonLocation at = ((com.fasterxml.jackson.core.JsonProcessingException) cause).getLocation();
+      return FeedbusException.badRequest("malformed_json", "the body is not valid JSON (line " + at.getLineNr()
+          + ", column " + at.getColumnNr() + ")");
+    }
+    return FeedbusException.badRequest("malformed_json", "the body is not valid JSON");
   }
 
   public static void send(RoutingContext ctx, FeedbusException error) {

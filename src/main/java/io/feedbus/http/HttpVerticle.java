@@ -1,6 +1,7 @@
 package io.feedbus.http;
 
 import io.feedbus.FeedbusOptions;
+import io.feedbus.InUseException;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
 import io.vertx.core.http.HttpServer;
@@ -27,7 +28,14 @@ public final class HttpVerticle extends VerticleBase {
     return vertx.createHttpServer()
         .requestHandler(router)
         .listen(options.port, options.host)
-        .onSuccess(s -> server = s);
+        .onSuccess(s -> server = s)
+        .recover(e -> Future.failedFuture(inUse(e) ? new InUseException("http.port = " + options.port + ": "
+            + options.host + ":" + options.port + " is in use by another process; stop it or choose another port (--port)", e) : e));
+  }
+
+  private static boolean inUse(Throwable e) {
+    // NIO says BindException; the native transports an IOException with the OS's text.
+    return e instanceof java.net.BindException || String.valueOf(e.getMessage()).contains("Address already in use");
   }
 
   /** Runs {@code action} on this verticle's context (where the routes' handlers run) and returns its result. */

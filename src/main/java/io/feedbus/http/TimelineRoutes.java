@@ -20,11 +20,12 @@ public final class TimelineRoutes {
   private TimelineRoutes() {
   }
 
-  public static void mount(Router router, Vertx vertx, int maxPayloadBytes) {
+  /** Mounts the routes; a history {@code limit} above {@code maxHistoryLimit} is refused (the bus lowers it). */
+  public static void mount(Router router, Vertx vertx, int maxPayloadBytes, int maxHistoryLimit) {
     // Room for the envelope around a payload at the limit; the publish service checks the payload itself.
     router.post("/topics/:topic/events").handler(BodyHandler.create(false).setBodyLimit(maxPayloadBytes + 64L * 1024));
     router.post("/topics/:topic/events").handler(ctx -> publish(ctx, vertx));
-    router.get("/topics/:topic/events").handler(ctx -> history(ctx, vertx));
+    router.get("/topics/:topic/events").handler(ctx -> history(ctx, vertx, maxHistoryLimit));
   }
 
   private static void publish(RoutingContext ctx, Vertx vertx) {
@@ -36,7 +37,7 @@ public final class TimelineRoutes {
       }
       body = (JsonObject) parsed;
     } catch (DecodeException e) {
-      HttpErrors.send(ctx, FeedbusException.badRequest("malformed_json", "the body is not valid JSON: " + firstLine(e.getMessage())));
+      HttpErrors.send(ctx, HttpErrors.malformedJson(e));
       return;
     } catch (FeedbusException e) {
       HttpErrors.send(ctx, e);
@@ -50,7 +51,7 @@ public final class TimelineRoutes {
     HttpErrors.reply(ctx, vertx.eventBus().request(Nodes.nearest(vertx, PublishRequest.ADDRESS), body).map(m -> m.body()), 201);
   }
 
-  private static void history(RoutingContext ctx, Vertx vertx) {
+  private static void history(RoutingContext ctx, Vertx vertx, int maxLimit) {
     JsonObject request = new JsonObject().put("topic", ctx.pathParam("topic"));
     try {
       String after = ctx.queryParams().get("after");
@@ -59,6 +60,11 @@ public final class TimelineRoutes {
       }
       putLong(request, "since", ctx.queryParams().get("since"));
       putLong(request, "limit", ctx.queryParams().get("limit"));
+      if (request.getLong("limit", 1L) > maxLimit) {
+        // Said, not silently lowered: a client that asked for more would take a short page for the end.
+        throw FeedbusException.badRequest("invalid_limit", "limit must be from 1 to " + maxLimit + " (history.maxLimit), not "
+            + request.getLong("limit") + "; page on with next");
+      }
     } catch (FeedbusException e) {
       HttpErrors.send(ctx, e);
       return;
@@ -75,13 +81,5 @@ public final class TimelineRoutes {
     } catch (NumberFormatException e) {
       throw FeedbusException.badRequest("invalid_" + name, name + " must be a whole number, not '" + value + "'");
     }
-  }
-
-  private static String firstLine(String s) {
-    if (s == null) {
-      return "";
-    }
-    int nl = s.indexOf('\n');
-    return nl < 0 ? s : s.substring(0, nl);
   }
 }

@@ -14,7 +14,7 @@ import io.vertx.micrometer.PrometheusScrapingHandler;
 
 /**
  * {@code GET /health} (liveness: up while the process serves), {@code GET /ready} (readiness: store
- * connected, engine and schema open, cluster joined when clustered, not shutting down; 503 when any
+ * connected, engine and schema open, cluster joined when clustered, not shutting down nor draining; 503 when any
  * is not) and {@code GET /metrics} (Prometheus text format).
  */
 public final class OpsRoutes {
@@ -29,6 +29,9 @@ public final class OpsRoutes {
 
     /** The node started its shutdown: load balancers should send traffic elsewhere. */
     boolean shuttingDown();
+
+    /** The node takes no new connections ({@code PUT /connections/accepting false}): send them elsewhere. */
+    boolean draining();
   }
 
   private OpsRoutes() {
@@ -37,8 +40,13 @@ public final class OpsRoutes {
   public static void mount(Router router, Vertx vertx, NodeState state, MeterRegistry registry) {
     HealthChecks liveness = HealthChecks.create(vertx)
         .register("process", promise -> promise.complete(Status.OK()));
-    router.get("/health").handler(HealthCheckHandler.createWithHealthChecks(liveness));
-    router.get("/ready").handler(HealthCheckHandler.createWithHealthChecks(readiness(vertx, state)));
+    HealthCheckHandler live = HealthCheckHandler.createWithHealthChecks(liveness);
+    HealthCheckHandler ready = HealthCheckHandler.createWithHealthChecks(readiness(vertx, state));
+    // Load balancers probe with HEAD as often as with GET: same status, no body.
+    router.get("/health").handler(live);
+    router.head("/health").handler(live);
+    router.get("/ready").handler(ready);
+    router.head("/ready").handler(ready);
     if (registry instanceof PrometheusMeterRegistry) {
       router.get("/metrics").handler(PrometheusScrapingHandler.create((PrometheusMeterRegistry) registry));
     }
@@ -62,7 +70,8 @@ public final class OpsRoutes {
             ((VertxInternal) vertx).clusterManager().getNodeId())));
       });
     }
-    checks.register("accepting", promise -> promise.complete(new Status().setOk(!state.shuttingDown())));
+    checks.register("accepting", promise -> promise.complete(new Status().setOk(!state.shuttingDown() && !state.draining())
+        .setData(new JsonObject().put("shuttingDown", state.shuttingDown()).put("draining", state.draining()))));
     return checks;
   }
 }

@@ -22,9 +22,17 @@ public final class ShutdownSequence {
   private final long phaseTimeoutMillis;
   private final List<Phase> phases = new ArrayList<>();
 
+  private final boolean logPhases;
+
   public ShutdownSequence(Vertx vertx, long phaseTimeoutMillis) {
+    this(vertx, phaseTimeoutMillis, true);
+  }
+
+  /** With {@code logPhases} false the phases that went well are logged at DEBUG only (a failed start unwinding). */
+  public ShutdownSequence(Vertx vertx, long phaseTimeoutMillis, boolean logPhases) {
     this.vertx = vertx;
     this.phaseTimeoutMillis = phaseTimeoutMillis;
+    this.logPhases = logPhases;
   }
 
   /** Adds a phase; phases run in the order they were added. */
@@ -66,7 +74,14 @@ public final class ShutdownSequence {
       }
     });
     return done.future()
-        .onSuccess(v -> LOG.info("node {} shutdown: {} done in {} ms", nodeId, phase.name, (System.nanoTime() - started) / 1_000_000))
+        .onSuccess(v -> {
+          long millis = (System.nanoTime() - started) / 1_000_000;
+          if (logPhases) {
+            LOG.info("node {} shutdown: {} done in {} ms", nodeId, phase.name, millis);
+          } else {
+            LOG.debug("node {} shutdown: {} done in {} ms", nodeId, phase.name, millis);
+          }
+        })
         .onFailure(e -> LOG.warn("node {} shutdown: {} failed: {}", nodeId, phase.name, e.toString()));
   }
 

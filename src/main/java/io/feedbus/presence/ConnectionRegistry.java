@@ -42,6 +42,7 @@ public final class ConnectionRegistry {
   static final int MAX_TOPICS_PER_CONNECTION = 256;
   /** How long a targeted message waits for a connection's transport to take it. */
   private static final long DIRECT_TIMEOUT_MILLIS = 5_000;
+  private static final String PRIORITY_SETTING = "priority/";
 
   private final Vertx vertx;
   private final ConnectionStore store;
@@ -50,7 +51,8 @@ public final class ConnectionRegistry {
   private final PresenceObserver observer;
   private final Map<String, Priority> priorities = new HashMap<>();
   private int cap;
-  private boolean accepting = true;
+  /** Volatile: readiness reads it from the HTTP server's thread. */
+  private volatile boolean accepting = true;
   private boolean shuttingDown;
   private Future<?> registrations = Future.succeededFuture();
   private Future<?> topicChanges = Future.succeededFuture();
@@ -410,9 +412,50 @@ public final class ConnectionRegistry {
     });
   }
 
+  /** Whether this node takes new connections (false while it drains or shuts down). */
+  public boolean accepting() {
+    return accepting;
+  }
+
   /** This node's runtime settings: {@code {serverId, cap, accepting}}. */
   public JsonObject settings() {
     return new JsonObject().put("serverId", serverId).put("cap", cap).put("accepting", accepting);
+  }
+
+  /**
+   * Takes back the settings changed at run time for this node or for every node (the latest change
+   * of each wins), as stored by {@link ConnectionRegistryVerticle}: a restart keeps bans, priorities,
+   * the cap and draining.
+   */
+  public Future<Void> restore() {
+    return store.settings(java.util.Set.of(serverId, RuntimeSetting.ALL_NODES)).map(stored -> {
+      stored.stream().sorted(java.util.Comparator.comparingLong(RuntimeSetting::changedAt)).forEach(this::restore);
+      if (!stored.isEmpty()) {
+        LOG.info("node {}: run-time settings restored: cap {}, {}, {} priorities", serverId, cap,
+            accepting ? "accepting" : "draining", priorities.size() - options.priorities.size());
+      }
+      return null;
+    });
+  }
+
+  private void restore(RuntimeSetting setting) {
+    if ("cap".equals(setting.name()) && setting.value() instanceof Number) {
+      cap = ((Number) setting.value()).intValue();
+    } else if ("accepting".equals(setting.name()) && setting.value() instanceof Boolean) {
+      accepting = (Boolean) setting.value();
+    } else if (setting.name().startsWith(PRIORITY_SETTING)) {
+      priorities.put(setting.name().substring(PRIORITY_SETTING.length()), Priority.parse(setting.value()));
+    }
+  }
+
+  /** The stored form of a run-time change, for one node ({@code serverId}) or every node (null). */
+  static RuntimeSetting setting(String serverId, String name, Object value) {
+    return new RuntimeSetting(serverId == null ? RuntimeSetting.ALL_NODES : serverId, name, value, System.currentTimeMillis());
+  }
+
+  /** The setting name of a uid's priority. */
+  static String prioritySetting(String uid) {
+    return PRIORITY_SETTING + uid;
   }
 
   // ------------------------------------------------------------------ sweep

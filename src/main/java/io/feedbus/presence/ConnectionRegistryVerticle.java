@@ -15,7 +15,8 @@ import java.util.function.Function;
  * Serves {@code feedbus.connections.*} and {@code feedbus.admission.*} for one node (see
  * {@link PresenceAddresses}) and sweeps every {@code sweepIntervalMillis}. Management changes
  * (cap, accepting, priority, ban) name a {@code serverId} or, without one, apply to every node:
- * the node that takes the request applies it and tells the others.
+ * the node that takes the request stores it (see {@link RuntimeSetting}), applies it and tells the
+ * others; a node that starts takes back what is stored for it and for every node.
  */
 public final class ConnectionRegistryVerticle extends VerticleBase {
 
@@ -39,6 +40,10 @@ public final class ConnectionRegistryVerticle extends VerticleBase {
   public Future<?> start() {
     registry = new ConnectionRegistry(vertx, store, serverId, options, observer);
     admission = new Admission(registry, observer);
+    return registry.restore().compose(v -> listen());
+  }
+
+  private Future<?> listen() {
     serve(PresenceAddresses.UPSERT, registry::register);
     serve(PresenceAddresses.HEARTBEAT, registry::heartbeat);
     serve(PresenceAddresses.REMOVE, registry::remove);
@@ -71,11 +76,42 @@ public final class ConnectionRegistryVerticle extends VerticleBase {
     consumers.addAll(BusService.register(vertx.eventBus(), address, serverId, service));
   }
 
-  /** Validates a change, applies it here when it targets this node, and tells the other nodes. */
+  /**
+   * Validates a change, stores it (so restarted and later nodes take it back), applies it here when
+   * it targets this node, and tells the other nodes.
+   */
   private Future<JsonObject> change(JsonObject request) {
     validate(request);
-    vertx.eventBus().publish(PresenceAddresses.SETTINGS_CHANGED, request.copy().put("origin", serverId));
-    return apply(request);
+    return store.putSetting(stored(request)).compose(v -> {
+      vertx.eventBus().publish(PresenceAddresses.SETTINGS_CHANGED, request.copy().put("origin", serverId));
+      return apply(request);
+    });
+  }
+
+  /** The stored form of a validated change: for its serverId, or for every node. */
+  private RuntimeSetting stored(JsonObject change) {
+    String target = change.getString("serverId");
+    switch (change.getString("op")) {
+      case "cap":
+        return ConnectionRegistry.setting(target, "cap", change.getInteger("cap"));
+      case "accepting":
+        return ConnectionRegistry.setting(target, "accepting", change.getBoolean("accepting"));
+      case "priority":
+        return ConnectionRegistry.setting(target, ConnectionRegistry.prioritySetting(change.getString("uid")),
+            Priority.parse(change.getValue("priority")).name());
+      default:
+        return ConnectionRegistry.setting(target, ConnectionRegistry.prioritySetting(change.getString("uid")),
+            banTarget(change).name());
+    }
+  }
+
+  /** What a ban change sets: BANNED, or on unban the configured priority (never BANNED) or the default. */
+  private Priority banTarget(JsonObject change) {
+    if (change.getBoolean("banned", true)) {
+      return Priority.BANNED;
+    }
+    Priority configured = options.priorities.get(change.getString("uid"));
+    return configured == null || configured == Priority.BANNED ? options.defaultPriority : configured;
   }
 
   private static void validate(JsonObject request) {
@@ -119,12 +155,7 @@ public final class ConnectionRegistryVerticle extends VerticleBase {
       case "priority":
         return registry.setPriority(change.getString("uid"), Priority.parse(change.getValue("priority")));
       default:
-        String uid = change.getString("uid");
-        if (change.getBoolean("banned", true)) {
-          return registry.setPriority(uid, Priority.BANNED);
-        }
-        Priority configured = options.priorities.get(uid);
-        return registry.setPriority(uid, configured == null || configured == Priority.BANNED ? options.defaultPriority : configured);
+        return registry.setPriority(change.getString("uid"), banTarget(change));
     }
   }
 

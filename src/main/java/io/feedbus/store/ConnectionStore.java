@@ -2,9 +2,11 @@ package io.feedbus.store;
 
 import io.feedbus.presence.AdmissionSlot;
 import io.feedbus.presence.ConnectionRecord;
+import io.feedbus.presence.RuntimeSetting;
 import io.vertx.core.Future;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 
 /**
  * The connection registry engine SPI: client connections keyed by connectionId, and admission slots
@@ -17,6 +19,8 @@ import java.util.Map;
  *       for one uid, at most {@code limit} slots of it are live, so its stream count never exceeds
  *       the limit; a slot whose lease lapsed may be claimed again at once.</li>
  *   <li>{@link #releaseSlot} removes at most one live slot, so the count never goes below 0.</li>
+ *   <li>Run-time settings (caps, draining, priorities and bans) written through one store are read
+ *       by every store on the same data, and outlive the process.</li>
  *   <li>A slot bound to a connection lives as long as that connection's record:
  *       {@link #expireSlots} removes it once the record is gone (that is how a crashed node's slots
  *       come back).</li>
@@ -70,6 +74,12 @@ public interface ConnectionStore {
 
   /** Removes slots whose lease lapsed and slots bound to connections that are no longer registered; returns how many. */
   Future<Long> expireSlots(long now);
+
+  /** Stores a run-time setting, replacing the one of the same scope and name; every node of the store sees it. */
+  Future<Void> putSetting(RuntimeSetting setting);
+
+  /** The stored settings whose scope is one of {@code scopes}. */
+  Future<List<RuntimeSetting>> settings(Set<String> scopes);
 
   /** Closes the engine. */
   Future<Void> close();

@@ -238,7 +238,8 @@ class CommandLineTest {
 
   @Test
   void everyCommandHasHelpAndBadUsageExitsTwo() {
-    for (String command : List.of("serve", "publish", "tail", "history", "connections", "admission", "bench")) {
+    for (String command : List.of("serve", "publish", "tail", "history", "connections", "admission",
+        "ban", "priority", "cap", "drain", "bench")) {
       Run help = run(command, "--help");
       assertThat(help.code()).as(command).isZero();
       assertThat(help.out()).as(command).contains("Usage: feedbus " + command);
@@ -246,5 +247,46 @@ class CommandLineTest {
     Run bad = run("publish", "--url", url);
     assertThat(bad.code()).isEqualTo(ExitCodes.USAGE);
     assertThat(bad.err()).contains("Missing required parameter");
+  }
+
+  @Test
+  void banRefusesTheUsersNewConnections(Vertx vertx) throws Exception {
+    Run ban = run("ban", "--url", url, "mallory");
+    assertThat(ban.code()).as(ban.err()).isZero();
+    assertThat(new JsonObject(ban.out().trim()).getString("priority")).isEqualTo("BANNED");
+    Throwable refused = vertx.eventBus().request(io.feedbus.presence.PresenceAddresses.UPSERT, new JsonObject().put("uid", "mallory"))
+        .toCompletionStage().toCompletableFuture().handle((v, e) -> e).get(30, TimeUnit.SECONDS);
+    assertThat(io.feedbus.event.FeedbusException.from(refused).code()).isEqualTo("banned");
+  }
+
+  @Test
+  void prioritySetsTheUsersPriority() throws Exception {
+    Run set = run("priority", "--url", url, "alice", "HIGH");
+    assertThat(set.code()).as(set.err()).isZero();
+    Run state = run("admission", "--url", url, "alice");
+    assertThat(new JsonObject(state.out().trim()).getString("priority")).isEqualTo("HIGH");
+  }
+
+  @Test
+  void priorityRefusesAnUnknownPriorityWithUsage() {
+    Run bad = run("priority", "--url", url, "alice", "URGENT");
+    assertThat(bad.code()).isEqualTo(ExitCodes.USAGE);
+    assertThat(bad.err()).contains("URGENT");
+  }
+
+  @Test
+  void capSetsTheNodesConnectionCap() {
+    Run cap = run("cap", "--url", url, "5", "--server-id", node.nodeId());
+    assertThat(cap.code()).as(cap.err()).isZero();
+    assertThat(new JsonObject(cap.out().trim()).getInteger("cap")).isEqualTo(5);
+  }
+
+  @Test
+  void drainStopsAcceptingAndResumeAcceptsAgain() {
+    Run drain = run("drain", "--url", url);
+    assertThat(drain.code()).as(drain.err()).isZero();
+    assertThat(new JsonObject(drain.out().trim()).getBoolean("accepting")).isFalse();
+    Run resume = run("drain", "--url", url, "--resume");
+    assertThat(new JsonObject(resume.out().trim()).getBoolean("accepting")).isTrue();
   }
 }

@@ -131,4 +131,40 @@ class TimelineRoutesTest {
     }
     assertThat(post("/topics/orders/events", "{\"payload\":\"still here\"}").statusCode()).isEqualTo(201);
   }
+
+  @Test
+  void aPathThatIsNotValidUrlEncodingGetsAJson400AndLogsNoError() throws Exception {
+    ch.qos.logback.classic.Logger root = (ch.qos.logback.classic.Logger) org.slf4j.LoggerFactory.getLogger(org.slf4j.Logger.ROOT_LOGGER_NAME);
+    ch.qos.logback.core.read.ListAppender<ch.qos.logback.classic.spi.ILoggingEvent> logged = new ch.qos.logback.core.read.ListAppender<>();
+    logged.start();
+    root.addAppender(logged);
+    try {
+      assertError(get("/topics/a%zzb/events"), 400, "bad_request");
+    } finally {
+      root.detachAppender(logged);
+    }
+    assertThat(logged.list).noneMatch(e -> e.getLevel().isGreaterOrEqual(ch.qos.logback.classic.Level.WARN));
+  }
+
+  @Test
+  void historyRefusesAfterTogetherWithSince() throws Exception {
+    String cursor = post("/topics/both/events", "{\"payload\": 1}").bodyAsJsonObject().getString("cursor");
+    assertError(get("/topics/both/events?after=" + cursor + "&since=0"), 400, "invalid_query");
+  }
+
+  @Test
+  void historyRefusesALimitAboveTheMaximumAndSaysWhichItIs() throws Exception {
+    HttpResponse<Buffer> response = get("/topics/big/events?limit=" + (node.options().history().maxLimit + 1));
+    assertError(response, 400, "invalid_limit");
+    assertThat(response.bodyAsJsonObject().getString("message")).contains("from 1 to " + node.options().history().maxLimit);
+  }
+
+  @Test
+  void malformedJsonSaysWhereTheBodyBreaksWithoutTheParsersInternals() throws Exception {
+    HttpResponse<Buffer> response = post("/topics/orders/events", "{\"payload\": x}");
+    assertError(response, 400, "malformed_json");
+    assertThat(response.bodyAsJsonObject().getString("message"))
+        .startsWith("the body is not valid JSON (line 1, column ")
+        .doesNotContain("Jackson", "token", "code 120");
+  }
 }

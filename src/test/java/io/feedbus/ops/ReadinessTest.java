@@ -102,4 +102,22 @@ class ReadinessTest {
     log.emit(StoreStatus.State.ERROR);
     await(pollUntil(vertx, "/ready", 503));
   }
+
+  @Test
+  void readyAnswers503WhileTheNodeDrainsAnd200OnceItAcceptsAgain(Vertx vertx) throws Exception {
+    await(pollUntil(vertx, "/ready", 200));
+    await(http.put("/connections/accepting").sendJsonObject(new io.vertx.core.json.JsonObject().put("accepting", false)));
+    HttpResponse<Buffer> draining = await(http.get("/ready").send());
+    assertThat(draining.statusCode()).isEqualTo(503);
+    assertThat(draining.bodyAsString()).contains("\"draining\":true");
+    await(http.put("/connections/accepting").sendJsonObject(new io.vertx.core.json.JsonObject().put("accepting", true)));
+    assertThat(await(http.get("/ready").send()).statusCode()).isEqualTo(200);
+  }
+
+  @Test
+  void headOnHealthAnswers200WithoutABody() throws Exception {
+    HttpResponse<Buffer> head = await(http.head("/health").send());
+    assertThat(head.statusCode()).isEqualTo(200);
+    assertThat(head.body()).isNull();
+  }
 }

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.feedbus.presence.AdmissionSlot;
 import io.feedbus.presence.ConnectionRecord;
 import io.feedbus.presence.Priority;
+import io.feedbus.presence.RuntimeSetting;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonObject;
@@ -12,6 +13,7 @@ import io.vertx.junit5.VertxExtension;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -216,5 +218,25 @@ public abstract class ConnectionStoreContract {
     await(store.claimSlot(slot("u", "n1", now + 60_000), 3, now));
     assertThat(await(store.releaseSlot("u", "c1", now))).isTrue();
     assertThat(await(store.slots("u", now))).extracting(AdmissionSlot::connectionId).containsExactly((String) null);
+  }
+
+  @Test
+  void aSettingWrittenOnOneNodeIsReadOnAnotherForTheScopesAskedFor() throws Exception {
+    await(store.putSetting(new RuntimeSetting(RuntimeSetting.ALL_NODES, "priority/mallory", "BANNED", now)));
+    await(store.putSetting(new RuntimeSetting("node-a", "cap", 5, now)));
+    await(store.putSetting(new RuntimeSetting("node-b", "accepting", false, now)));
+
+    List<RuntimeSetting> forA = await(otherNode.settings(Set.of("node-a", RuntimeSetting.ALL_NODES)));
+
+    assertThat(forA).containsExactlyInAnyOrder(new RuntimeSetting(RuntimeSetting.ALL_NODES, "priority/mallory", "BANNED", now),
+        new RuntimeSetting("node-a", "cap", 5, now));
+  }
+
+  @Test
+  void aSettingWrittenAgainReplacesTheOneOfTheSameScopeAndName() throws Exception {
+    await(store.putSetting(new RuntimeSetting("node-a", "cap", 5, now)));
+    await(otherNode.putSetting(new RuntimeSetting("node-a", "cap", 9, now + 1)));
+
+    assertThat(await(store.settings(Set.of("node-a")))).containsExactly(new RuntimeSetting("node-a", "cap", 9, now + 1));
   }
 }

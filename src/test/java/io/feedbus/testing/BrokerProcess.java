@@ -82,6 +82,37 @@ public final class BrokerProcess implements AutoCloseable {
     }
   }
 
+  /** How a {@code feedbus serve} that was expected to fail ended: its exit code and every line it printed. */
+  public record Exit(int code, List<String> output) {
+  }
+
+  /**
+   * Runs {@code feedbus serve} with exactly these arguments, expecting it to exit by itself; a process
+   * still running after {@code hangGuardSeconds} is killed and reported as a hang (no timing is asserted).
+   */
+  public static Exit serveUntilExit(java.util.Map<String, String> environment, long hangGuardSeconds, String... serveArgs) throws Exception {
+    List<String> command = new ArrayList<>(List.of(
+        Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+        "-cp", System.getProperty("java.class.path"), "io.feedbus.cli.Main", "serve"));
+    command.addAll(List.of(serveArgs));
+    ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true);
+    builder.environment().putAll(environment);
+    Process process = builder.start();
+    CompletableFuture<List<String>> lines = CompletableFuture.supplyAsync(() -> {
+      try (BufferedReader in = new BufferedReader(new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8))) {
+        return in.lines().collect(java.util.stream.Collectors.toList());
+      } catch (IOException e) {
+        throw new java.io.UncheckedIOException(e);
+      }
+    });
+    if (!process.waitFor(hangGuardSeconds, TimeUnit.SECONDS)) {
+      process.destroyForcibly();
+      throw new AssertionError("feedbus serve " + String.join(" ", serveArgs) + " still ran after " + hangGuardSeconds
+          + " s (a hang); it printed:\n" + String.join("\n", lines.getNow(List.of())));
+    }
+    return new Exit(process.exitValue(), lines.get(10, TimeUnit.SECONDS));
+  }
+
   public int port() {
     return port;
   }

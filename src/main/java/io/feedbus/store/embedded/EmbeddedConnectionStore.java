@@ -3,6 +3,7 @@ package io.feedbus.store.embedded;
 import io.feedbus.event.FeedbusException;
 import io.feedbus.presence.AdmissionSlot;
 import io.feedbus.presence.ConnectionRecord;
+import io.feedbus.presence.RuntimeSetting;
 import io.feedbus.store.ConnectionFilter;
 import io.feedbus.store.ConnectionStore;
 import io.vertx.core.Future;
@@ -15,6 +16,7 @@ import java.util.Comparator;
 import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.TreeMap;
 import java.util.concurrent.Callable;
 import org.h2.mvstore.MVMap;
@@ -22,7 +24,8 @@ import org.h2.mvstore.MVStore;
 
 /**
  * The embedded connection registry: an H2 MVStore file {@code connections.mv.db} beside the event
- * log, with two maps, {@code connections} (connectionId -> JSON) and {@code slots} (uid#index -> JSON).
+ * log, with three maps, {@code connections} (connectionId -> JSON), {@code slots} (uid#index -> JSON)
+ * and {@code settings} (scope/name -> JSON, see {@link RuntimeSetting}).
  *
  * <p>Durable on purpose: admission slots acquired over HTTP have no socket and outlive a broker
  * restart (their holders keep streaming), so losing them would let a uid exceed its limit after a
@@ -39,6 +42,7 @@ public final class EmbeddedConnectionStore implements ConnectionStore {
   private final MVStore store;
   private final MVMap<String, String> connections;
   private final MVMap<String, String> slots;
+  private final MVMap<String, String> settings;
   private final StoreThread worker;
   private volatile boolean closed;
 
@@ -46,6 +50,7 @@ public final class EmbeddedConnectionStore implements ConnectionStore {
     this.store = store;
     this.connections = store.openMap("connections");
     this.slots = store.openMap("slots");
+    this.settings = store.openMap("settings");
     this.worker = new StoreThread(vertx, "feedbus-embedded-connections");
   }
 
@@ -207,6 +212,20 @@ public final class EmbeddedConnectionStore implements ConnectionStore {
       dead.forEach(slots::remove);
       return (long) dead.size();
     });
+  }
+
+  @Override
+  public Future<Void> putSetting(RuntimeSetting setting) {
+    return write(() -> {
+      settings.put(setting.id(), setting.toJson().encode());
+      return null;
+    });
+  }
+
+  @Override
+  public Future<List<RuntimeSetting>> settings(Set<String> scopes) {
+    return run(() -> settings.values().stream().map(json -> RuntimeSetting.fromJson(new JsonObject(json)))
+        .filter(s -> scopes.contains(s.scope())).collect(java.util.stream.Collectors.toList()));
   }
 
   @Override

@@ -79,10 +79,19 @@ public final class EmbeddedEventLog implements EventLog {
                                               java.util.function.LongSupplier wallClock) {
     return vertx.executeBlocking(() -> {
       Files.createDirectories(dataDir);
-      MVStore store = new MVStore.Builder()
-          .fileName(dataDir.resolve("events.mv.db").toString())
-          .autoCommitDisabled()
-          .open();
+      MVStore store;
+      try {
+        store = new MVStore.Builder()
+            .fileName(dataDir.resolve("events.mv.db").toString())
+            .autoCommitDisabled()
+            .open();
+      } catch (org.h2.mvstore.MVStoreException e) {
+        if (e.getErrorCode() == org.h2.mvstore.DataUtils.ERROR_FILE_LOCKED) {
+          throw new io.feedbus.InUseException("store.embedded.dataDir = '" + dataDir + "': another process holds its lock"
+              + " (a feedbus node runs on it); stop that node or choose another directory (--data-dir)", e);
+        }
+        throw e;
+      }
       EmbeddedEventLog log = new EmbeddedEventLog(vertx, store, fsync, nodeId, wallClock);
       String last = log.timeline.lastKey(); // what is in the file was committed
       log.committedThrough = last == null ? "" : last;

@@ -3,6 +3,7 @@ package io.feedbus.store.rethinkdb;
 import io.feedbus.event.FeedbusException;
 import io.feedbus.presence.AdmissionSlot;
 import io.feedbus.presence.ConnectionRecord;
+import io.feedbus.presence.RuntimeSetting;
 import io.feedbus.store.ConnectionFilter;
 import io.feedbus.store.ConnectionStore;
 import io.feedbus.store.rethinkdb.wire.Reql;
@@ -22,7 +23,7 @@ import java.util.function.Function;
 /**
  * The connection registry on RethinkDB: the {@code connections} table (primary key = connectionId,
  * indexes {@code serverId} and {@code uid}) and the {@code admission} table of slots (primary key
- * {@code uid#index}). Creates what is missing on open (see {@link RethinkDbSchema}).
+ * {@code uid#index}) and the {@code settings} table of run-time settings (primary key {@code scope/name}). Creates what is missing on open (see {@link RethinkDbSchema}).
  *
  * <p>Atomicity comes from single-document operations only, which RethinkDB applies atomically:
  * <ul>
@@ -267,7 +268,33 @@ public final class RethinkDbConnectionStore implements ConnectionStore {
     return queries.close();
   }
 
+  @Override
+  public Future<Void> putSetting(RuntimeSetting setting) {
+    ReqlTerm query = settingsTable().insert(setting.toJson().put("id", setting.id()))
+        .opt("conflict", "replace").opt("durability", durability());
+    return run("put setting", query).mapEmpty();
+  }
+
+  @Override
+  public Future<List<RuntimeSetting>> settings(Set<String> scopes) {
+    // A handful of documents: read them all and keep the scopes asked for.
+    return run("settings", settingsTable().coerceTo("array")).map(docs -> {
+      List<RuntimeSetting> found = new ArrayList<>();
+      for (Object doc : (JsonArray) docs) {
+        RuntimeSetting setting = RuntimeSetting.fromJson((JsonObject) doc);
+        if (scopes.contains(setting.scope())) {
+          found.add(setting);
+        }
+      }
+      return found;
+    });
+  }
+
   // ------------------------------------------------------------------ helpers
+
+  private ReqlTerm settingsTable() {
+    return Reql.db(options.database).table(options.settingsTable);
+  }
 
   private ReqlTerm connections() {
     return Reql.db(options.database).table(options.connectionsTable);

@@ -20,6 +20,8 @@ public final class RethinkDbOptions {
   public String eventsTable = "events";
   public String connectionsTable = "connections";
   public String admissionTable = "admission";
+  /** Run-time registry settings (caps, draining, priorities, bans), shared by every node. */
+  public String settingsTable = "settings";
   /** One document per running writer: its commit frontier and heartbeat (see {@code NodeFrontiers}). */
   public String nodesTable = "nodes";
   public Durability durability = Durability.hard;
@@ -64,7 +66,7 @@ public final class RethinkDbOptions {
       problems.add(prefix + ".database = '" + database + "': must be letters, digits or '_'");
     }
     for (String[] t : new String[][] {{"eventsTable", eventsTable}, {"connectionsTable", connectionsTable},
-        {"admissionTable", admissionTable}, {"nodesTable", nodesTable}}) {
+        {"admissionTable", admissionTable}, {"nodesTable", nodesTable}, {"settingsTable", settingsTable}}) {
       if (t[1] == null || !t[1].matches("\\w+")) {
         problems.add(prefix + "." + t[0] + " = '" + t[1] + "': must be letters, digits or '_'");
       }

@@ -47,6 +47,7 @@ final class RethinkDbSchema {
   private final QueryConnection queries;
   private final RethinkDbOptions options;
   private final Backoff backoff;
+  private final long startedNanos;
   private final long deadlineNanos;
 
   private RethinkDbSchema(Vertx vertx, QueryConnection queries, RethinkDbOptions options) {
@@ -54,7 +55,12 @@ final class RethinkDbSchema {
     this.queries = queries;
     this.options = options;
     this.backoff = new Backoff(Math.max(20, options.reconnectInitialDelayMillis), Math.max(200, options.reconnectMaxDelayMillis));
-    this.deadlineNanos = System.nanoTime() + 6 * options.connectTimeoutMillis * 1_000_000;
+    this.startedNanos = System.nanoTime();
+    this.deadlineNanos = startedNanos + 6 * options.connectTimeoutMillis * 1_000_000;
+  }
+
+  private static long secondsSince(long nanos) {
+    return Math.round((System.nanoTime() - nanos) / 1e9);
   }
 
   /** Creates what is missing and waits for every table and index; completes once the schema is usable. */
@@ -70,6 +76,7 @@ final class RethinkDbSchema {
         .compose(v -> ensureTable(connections))
         .compose(v -> ensureTable(options.admissionTable))
         .compose(v -> ensureTable(options.nodesTable))
+        .compose(v -> ensureTable(options.settingsTable))
         .compose(v -> ensureIndex(events, TOPIC_CURSOR_INDEX, row -> Reql.array(row.g("topic"), row.g("cursor"))))
         .compose(v -> ensureIndex(connections, "serverId", row -> row.g("serverId")))
         .compose(v -> ensureIndex(connections, "uid", row -> row.g("uid")))
@@ -139,8 +146,13 @@ final class RethinkDbSchema {
           boolean transientFailure = RethinkDbErrors.isMissing(t) ? retryMissing
               : RethinkDbErrors.isUnavailable(t) && !RethinkDbErrors.isAlreadyExists(t) && !RethinkDbErrors.isAmbiguousTable(t);
           if (!transientFailure || System.nanoTime() > deadlineNanos) {
-            result.fail(transientFailure ? RethinkDbErrors.toFeedbus("schema bootstrap (" + operation + ")", t) : t);
+            result.fail(transientFailure ? RethinkDbErrors.toFeedbus("schema bootstrap (" + operation + ") on "
+                + options.address() + ", " + (attempt + 1) + " attempts in " + secondsSince(startedNanos) + " s,", t) : t);
             return;
+          }
+          if (attempt == 0 && RethinkDbErrors.isUnavailable(t) && !RethinkDbErrors.isMissing(t)) {
+            LOG.info("RethinkDB at {} not usable yet ({}); trying again for up to {} s", options.address(),
+                RethinkDbErrors.messageOf(t), Math.max(0, (deadlineNanos - System.nanoTime()) / 1_000_000_000));
           }
           long delay = backoff.delay(attempt);
           LOG.debug("schema bootstrap: {} not possible yet ({}); again in {} ms", operation, t.getMessage(), delay);

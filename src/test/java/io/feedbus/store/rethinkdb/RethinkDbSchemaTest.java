@@ -60,7 +60,7 @@ class RethinkDbSchemaTest {
   }
 
   private List<String> allTables() {
-    return List.of(options.admissionTable, options.connectionsTable, options.eventsTable, options.nodesTable);
+    return List.of(options.admissionTable, options.connectionsTable, options.eventsTable, options.nodesTable, options.settingsTable);
   }
 
   @Test
