@@ -1,6 +1,6 @@
 package io.feedbus;
 
-import io.feedbus.bridge.BrowserAuth;
+import io.feedbus.auth.Authenticator;
 import io.feedbus.event.Nodes;
 import io.feedbus.bridge.BrowserBridge;
 import io.feedbus.bridge.BrowserRoutes;
@@ -69,7 +69,7 @@ public final class Feedbus {
   private static final String EMBEDDED_BROKER = "embedded-broker";
   private io.vertx.core.shareddata.AsyncMap<String, String> embeddedBrokerClaim;
   private java.util.UUID membershipListener;
-  private BrowserAuth browserAuth;
+  private Authenticator browserAuth;
   private BrowserBridge browserBridge;
   private final List<Supplier<Future<?>>> connectionClosers = new CopyOnWriteArrayList<>();
   private final MeterRegistry registry;
@@ -187,7 +187,7 @@ public final class Feedbus {
           registryVerticle = new ConnectionRegistryVerticle(c, nodeId, options.presence(), presenceObserver());
           return deploy(registryVerticle);
         })
-        .compose(v -> BrowserAuth.create(vertx, options.auth()).onSuccess(a -> browserAuth = a).mapEmpty())
+        .compose(v -> Authenticator.create(vertx, options.auth()).onSuccess(a -> browserAuth = a).mapEmpty())
         .compose(v -> {
           BridgeConnections bridgeConnections = new BridgeConnections(vertx);
           http = new HttpVerticle(options.http(), router -> {

@@ -10,7 +10,7 @@ import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.databind.exc.InvalidFormatException;
 import com.fasterxml.jackson.databind.exc.UnrecognizedPropertyException;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import io.feedbus.bridge.AuthOptions;
+import io.feedbus.auth.AuthOptions;
 import io.feedbus.bridge.BridgeOptions;
 import io.feedbus.ops.OpsOptions;
 import io.feedbus.presence.PresenceOptions;

@@ -1,5 +1,6 @@
 package io.feedbus.bridge;
 
+import io.feedbus.auth.Caller;
 import io.feedbus.event.FeedbusException;
 import io.feedbus.event.Topic;
 import io.feedbus.feed.HistoryRequest;
@@ -24,7 +25,7 @@ public final class BridgePermissions {
   }
 
   /** Null when {@code user} may do it, else the refusal as a coded error. */
-  public static FeedbusException check(BridgeEventType type, String address, Object body, BrowserUser user) {
+  public static FeedbusException check(BridgeEventType type, String address, Object body, Caller user) {
     switch (type) {
       case REGISTER:
         if (address == null || !address.startsWith(Topic.ADDRESS_PREFIX)) {
@@ -52,7 +53,7 @@ public final class BridgePermissions {
     }
   }
 
-  private static FeedbusException topicRight(Object topicValue, BrowserUser user, boolean publish) {
+  private static FeedbusException topicRight(Object topicValue, Caller user, boolean publish) {
     String topic;
     try {
       topic = Topic.validate(topicValue);

@@ -1,5 +1,6 @@
 package io.feedbus.bridge;
 
+import io.feedbus.auth.Authenticator;
 import io.feedbus.event.FeedbusException;
 import io.feedbus.event.Nodes;
 import io.feedbus.event.Topic;
@@ -48,7 +49,7 @@ public final class BrowserBridge implements Handler<BridgeEvent> {
   private static final Logger LOG = LoggerFactory.getLogger(BrowserBridge.class);
 
   private final Vertx vertx;
-  private final BrowserAuth auth;
+  private final Authenticator auth;
   private final BridgeOptions options;
   private final BridgeObserver observer;
   private final BridgeSockets sockets;
@@ -56,7 +57,7 @@ public final class BrowserBridge implements Handler<BridgeEvent> {
   private final LongAdder disconnected = new LongAdder();
   private final LongAdder refused = new LongAdder();
 
-  public BrowserBridge(Vertx vertx, BrowserAuth auth, BridgeOptions options, BridgeObserver observer, BridgeSockets.Listener listener) {
+  public BrowserBridge(Vertx vertx, Authenticator auth, BridgeOptions options, BridgeObserver observer, BridgeSockets.Listener listener) {
     this.vertx = vertx;
     this.auth = auth;
     this.options = options;

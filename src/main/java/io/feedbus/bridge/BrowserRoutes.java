@@ -1,5 +1,6 @@
 package io.feedbus.bridge;
 
+import io.feedbus.auth.Authenticator;
 import io.feedbus.feed.HistoryRequest;
 import io.feedbus.publish.PublishRequest;
 import io.vertx.core.Vertx;
@@ -22,7 +23,7 @@ public final class BrowserRoutes {
   }
 
   /** Mounts both and returns the bridge (for its counters and open sockets). */
-  public static BrowserBridge mount(Router router, Vertx vertx, BrowserAuth auth, BridgeOptions options,
+  public static BrowserBridge mount(Router router, Vertx vertx, Authenticator auth, BridgeOptions options,
                                     BridgeObserver observer, BridgeSockets.Listener listener) {
     BrowserBridge bridge = new BrowserBridge(vertx, auth, options, observer, listener);
     SockJSBridgeOptions bridgeOptions = new SockJSBridgeOptions()

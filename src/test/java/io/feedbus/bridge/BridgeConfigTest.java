@@ -1,5 +1,7 @@
 package io.feedbus.bridge;
 
+import io.feedbus.auth.TopicRights;
+import io.feedbus.auth.TopicPattern;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 

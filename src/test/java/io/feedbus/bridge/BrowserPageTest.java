@@ -1,5 +1,6 @@
 package io.feedbus.bridge;
 
+import io.feedbus.auth.AuthOptions;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.feedbus.Feedbus;

@@ -1,4 +1,4 @@
-package io.feedbus.bridge;
+package io.feedbus.auth;
 
 /**
  * Who is behind a bridge socket: a token's subject with the rights from its claim, an anonymous
@@ -6,17 +6,17 @@ package io.feedbus.bridge;
  *
  * @param expiresAtMillis when the token stops being valid (epoch ms), 0 when it does not expire
  */
-public record BrowserUser(String uid, Kind kind, TopicRights rights, long expiresAtMillis) {
+public record Caller(String uid, Kind kind, TopicRights rights, long expiresAtMillis) {
 
   /** How the user got in. */
   public enum Kind { TOKEN, ANONYMOUS, UNAUTHENTICATED }
 
-  public static BrowserUser anonymous(TopicRights rights) {
-    return new BrowserUser("anonymous", Kind.ANONYMOUS, rights, 0);
+  public static Caller anonymous(TopicRights rights) {
+    return new Caller("anonymous", Kind.ANONYMOUS, rights, 0);
   }
 
-  public static BrowserUser unauthenticated() {
-    return new BrowserUser(null, Kind.UNAUTHENTICATED, TopicRights.NONE, 0);
+  public static Caller unauthenticated() {
+    return new Caller(null, Kind.UNAUTHENTICATED, TopicRights.NONE, 0);
   }
 
   public boolean authenticated() {

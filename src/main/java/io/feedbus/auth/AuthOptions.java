@@ -1,4 +1,4 @@
-package io.feedbus.bridge;
+package io.feedbus.auth;
 
 import com.fasterxml.jackson.annotation.JsonFormat;
 import java.util.ArrayList;

@@ -1,4 +1,4 @@
-package io.feedbus.bridge;
+package io.feedbus.auth;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -26,7 +26,7 @@ import org.junit.jupiter.api.io.TempDir;
 /** Tokens become browser users with the rights of their claim; bad tokens fail with a reason. */
 @ExtendWith(VertxExtension.class)
 @Timeout(value = 20, timeUnit = TimeUnit.SECONDS)
-class BrowserAuthTest {
+class AuthenticatorTest {
 
   static final String SECRET = "feedbus-test-secret-0123456789abcdef";
   static final JsonObject ORDERS = new JsonObject().put("subscribe", new JsonArray().add("orders.*")).put("publish", new JsonArray().add("orders.eu"));
@@ -54,7 +54,7 @@ class BrowserAuthTest {
   void aSignedTokenGivesItsSubjectTheRightsOfItsClaim(Vertx vertx, VertxTestContext ctx) {
     String token = sign(vertx, new PubSecKeyOptions().setAlgorithm("HS256").setBuffer(SECRET),
         new JsonObject().put("sub", "alice").put("feedbus", ORDERS), valid());
-    BrowserAuth.create(vertx, hs256()).compose(auth -> auth.authenticate(token)).onComplete(ctx.succeeding(user -> ctx.verify(() -> {
+    Authenticator.create(vertx, hs256()).compose(auth -> auth.authenticate(token)).onComplete(ctx.succeeding(user -> ctx.verify(() -> {
       assertThat(user.uid()).isEqualTo("alice");
       assertThat(user.rights().maySubscribe("orders.eu")).isTrue();
       assertThat(user.rights().maySubscribe("billing")).isFalse();
@@ -69,7 +69,7 @@ class BrowserAuthTest {
   void aTokenFromAnotherIssuerIsRefused(Vertx vertx, VertxTestContext ctx) {
     String token = sign(vertx, new PubSecKeyOptions().setAlgorithm("HS256").setBuffer(SECRET),
         new JsonObject().put("sub", "mallory"), valid().setIssuer("https://elsewhere/"));
-    BrowserAuth.create(vertx, hs256()).compose(auth -> auth.authenticate(token)).onComplete(ctx.failing(e -> ctx.verify(() -> {
+    Authenticator.create(vertx, hs256()).compose(auth -> auth.authenticate(token)).onComplete(ctx.failing(e -> ctx.verify(() -> {
       assertThat(e.getMessage()).startsWith("invalid token:").containsIgnoringCase("issuer");
       ctx.completeNow();
     })));
@@ -79,7 +79,7 @@ class BrowserAuthTest {
   void aTokenForAnotherAudienceIsRefused(Vertx vertx, VertxTestContext ctx) {
     String token = sign(vertx, new PubSecKeyOptions().setAlgorithm("HS256").setBuffer(SECRET),
         new JsonObject().put("sub", "mallory"), valid().setAudience(List.of("billing-service")));
-    BrowserAuth.create(vertx, hs256()).compose(auth -> auth.authenticate(token)).onComplete(ctx.failing(e -> ctx.verify(() -> {
+    Authenticator.create(vertx, hs256()).compose(auth -> auth.authenticate(token)).onComplete(ctx.failing(e -> ctx.verify(() -> {
       assertThat(e.getMessage()).startsWith("invalid token:").containsIgnoringCase("audience");
       ctx.completeNow();
     })));
@@ -89,7 +89,7 @@ class BrowserAuthTest {
   void aTokenSignedWithAnotherSecretIsRefused(Vertx vertx, VertxTestContext ctx) {
     String token = sign(vertx, new PubSecKeyOptions().setAlgorithm("HS256").setBuffer("another-secret-0123456789abcdefghij"),
         new JsonObject().put("sub", "mallory"), valid());
-    BrowserAuth.create(vertx, hs256()).compose(auth -> auth.authenticate(token)).onComplete(ctx.failing(e -> ctx.verify(() -> {
+    Authenticator.create(vertx, hs256()).compose(auth -> auth.authenticate(token)).onComplete(ctx.failing(e -> ctx.verify(() -> {
       assertThat(e.getMessage()).startsWith("invalid token:");
       ctx.completeNow();
     })));
@@ -99,10 +99,10 @@ class BrowserAuthTest {
   void withoutATokenABrowserIsAnonymousOnlyWhenAnonymousAccessIsOn(Vertx vertx, VertxTestContext ctx) {
     AuthOptions open = new AuthOptions();
     open.anonymousRights = AuthOptions.Rights.of(List.of("public.*"), List.of());
-    BrowserAuth.create(vertx, open).compose(auth -> auth.authenticate(null))
-        .compose(anonymous -> BrowserAuth.create(vertx, hs256()).compose(auth -> auth.authenticate(null)).map(nobody -> List.of(anonymous, nobody)))
+    Authenticator.create(vertx, open).compose(auth -> auth.authenticate(null))
+        .compose(anonymous -> Authenticator.create(vertx, hs256()).compose(auth -> auth.authenticate(null)).map(nobody -> List.of(anonymous, nobody)))
         .onComplete(ctx.succeeding(users -> ctx.verify(() -> {
-          assertThat(users.get(0).kind()).isEqualTo(BrowserUser.Kind.ANONYMOUS);
+          assertThat(users.get(0).kind()).isEqualTo(Caller.Kind.ANONYMOUS);
           assertThat(users.get(0).rights().maySubscribe("public.news")).isTrue();
           assertThat(users.get(0).rights().mayPublish("public.news")).isFalse();
           assertThat(users.get(1).authenticated()).isFalse();
@@ -124,7 +124,7 @@ class BrowserAuthTest {
     options.keys = List.of(key);
     String token = sign(vertx, new PubSecKeyOptions().setAlgorithm("RS256").setBuffer(pem("PRIVATE KEY", pair.getPrivate().getEncoded())),
         new JsonObject().put("sub", "bob").put("feedbus", ORDERS), valid().setAlgorithm("RS256"));
-    BrowserAuth.create(vertx, options).compose(auth -> auth.authenticate(token)).onComplete(ctx.succeeding(user -> ctx.verify(() -> {
+    Authenticator.create(vertx, options).compose(auth -> auth.authenticate(token)).onComplete(ctx.succeeding(user -> ctx.verify(() -> {
       assertThat(user.uid()).isEqualTo("bob");
       assertThat(user.rights().maySubscribe("orders.eu")).isTrue();
       ctx.completeNow();
@@ -138,7 +138,7 @@ class BrowserAuthTest {
     key.algorithm = "RS256";
     key.publicKeyFile = "/nonexistent/jwt-public.pem";
     options.keys = List.of(key);
-    BrowserAuth.create(vertx, options).onComplete(ctx.failing(e -> ctx.verify(() -> {
+    Authenticator.create(vertx, options).onComplete(ctx.failing(e -> ctx.verify(() -> {
       assertThat(e.getMessage()).startsWith("invalid config: auth.keys[0].publicKeyFile = '/nonexistent/jwt-public.pem': cannot read it");
       ctx.completeNow();
     })));

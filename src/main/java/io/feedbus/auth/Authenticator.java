@@ -1,4 +1,4 @@
-package io.feedbus.bridge;
+package io.feedbus.auth;
 
 import io.feedbus.ConfigException;
 import io.vertx.core.Future;
@@ -15,30 +15,30 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * Turns the token a browser presents (or its absence) into a {@link BrowserUser}: verifies the JWT's
+ * Turns the token a browser presents (or its absence) into a {@link Caller}: verifies the JWT's
  * signature, expiry, issuer and audience with vertx-auth-jwt, then reads topic rights from the claim.
  */
-public final class BrowserAuth {
+public final class Authenticator {
 
   private final AuthOptions options;
   private final JWTAuth jwt;
   private final TopicRights anonymousRights;
 
-  private BrowserAuth(AuthOptions options, JWTAuth jwt) {
+  private Authenticator(AuthOptions options, JWTAuth jwt) {
     this.options = options;
     this.jwt = jwt;
     this.anonymousRights = TopicRights.of(options.anonymousRights);
   }
 
   /** Loads the configured keys (reading key files without blocking) and builds the verifier. */
-  public static Future<BrowserAuth> create(Vertx vertx, AuthOptions options) {
+  public static Future<Authenticator> create(Vertx vertx, AuthOptions options) {
     List<Future<PubSecKeyOptions>> keys = new ArrayList<>();
     for (int i = 0; i < options.keys.size(); i++) {
       keys.add(key(vertx, options.keys.get(i), "auth.keys[" + i + "]"));
     }
     return Future.all(keys).compose(all -> {
       if (keys.isEmpty()) {
-        return Future.succeededFuture(new BrowserAuth(options, null));
+        return Future.succeededFuture(new Authenticator(options, null));
       }
       JWTOptions jwtOptions = new JWTOptions().setLeeway(options.leewaySeconds);
       if (options.issuer != null) {
@@ -50,7 +50,7 @@ public final class BrowserAuth {
       JWTAuthOptions authOptions = new JWTAuthOptions().setJWTOptions(jwtOptions);
       keys.forEach(k -> authOptions.addPubSecKey(k.result()));
       try {
-        return Future.succeededFuture(new BrowserAuth(options, JWTAuth.create(vertx, authOptions)));
+        return Future.succeededFuture(new Authenticator(options, JWTAuth.create(vertx, authOptions)));
       } catch (RuntimeException e) {
         return Future.failedFuture(new ConfigException("invalid config: auth.keys: " + e.getMessage()));
       }
@@ -81,9 +81,9 @@ public final class BrowserAuth {
    * The user for a token; {@code null} (no token) is anonymous or unauthenticated depending on
    * {@code auth.anonymous}. Fails with a message a browser can show when the token is not acceptable.
    */
-  public Future<BrowserUser> authenticate(String token) {
+  public Future<Caller> authenticate(String token) {
     if (token == null || token.isEmpty()) {
-      return Future.succeededFuture(options.anonymous ? BrowserUser.anonymous(anonymousRights) : BrowserUser.unauthenticated());
+      return Future.succeededFuture(options.anonymous ? Caller.anonymous(anonymousRights) : Caller.unauthenticated());
     }
     if (jwt == null) {
       return Future.failedFuture("tokens are not accepted here: no auth.keys are configured");
@@ -93,7 +93,7 @@ public final class BrowserAuth {
         .compose(this::toBrowserUser);
   }
 
-  private Future<BrowserUser> toBrowserUser(User user) {
+  private Future<Caller> toBrowserUser(User user) {
     JsonObject claims = user.attributes().getJsonObject("accessToken", new JsonObject());
     String subject = claims.getString("sub");
     if (subject == null || subject.isBlank()) {
@@ -106,7 +106,7 @@ public final class BrowserAuth {
       return Future.failedFuture("invalid token: " + e.getMessage());
     }
     Long exp = claims.getLong("exp");
-    return Future.succeededFuture(new BrowserUser(subject, BrowserUser.Kind.TOKEN, rights, exp == null ? 0 : exp * 1000));
+    return Future.succeededFuture(new Caller(subject, Caller.Kind.TOKEN, rights, exp == null ? 0 : exp * 1000));
   }
 
   public boolean anonymousAllowed() {

@@ -1,4 +1,4 @@
-package io.feedbus.bridge;
+package io.feedbus.auth;
 
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
