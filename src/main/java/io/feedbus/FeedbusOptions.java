@@ -159,7 +159,10 @@ public final class FeedbusOptions {
       .enable(DeserializationFeature.FAIL_ON_NULL_FOR_PRIMITIVES)
       .disable(SerializationFeature.FAIL_ON_EMPTY_BEANS);
 
-  /** Defaults, as {@code conf/feedbus.json} ships them. */
+  /**
+   * Defaults, as {@code conf/feedbus.json} ships them, but for {@code auth.openManagement}: only the
+   * development file turns it on, so code that embeds a node gets management behind credentials.
+   */
   public static FeedbusOptions defaults() {
     return new FeedbusOptions();
   }
@@ -247,6 +250,10 @@ public final class FeedbusOptions {
     range(problems, "retention.maxAgeMillis", retention.maxAgeMillis, 0, Long.MAX_VALUE);
     range(problems, "retention.intervalMillis", retention.intervalMillis, 100, Long.MAX_VALUE);
     auth.validate("auth", problems);
+    if (auth.openManagement && http.host != null && !isLoopback(http.host)) {
+      problems.add("auth.openManagement = true with http.host = '" + http.host + "': management and admission routes would be open"
+          + " to the network; bind a loopback address, or turn auth.openManagement off and give services auth.apiKeys (FEEDBUS_API_KEYS)");
+    }
     bridge.validate("bridge", problems);
     ops.validate("ops", problems);
     presence.validate("presence", problems);
@@ -257,6 +264,19 @@ public final class FeedbusOptions {
       throw new ConfigException("invalid config: " + String.join("; ", problems));
     }
     return this;
+  }
+
+  /**
+   * True when {@code host} is a loopback address ({@code localhost}, 127.0.0.0/8, ::1). A host name
+   * other than localhost counts as not loopback: telling would take a lookup, and a refusal is the safe answer.
+   */
+  public static boolean isLoopback(String host) {
+    if ("localhost".equalsIgnoreCase(host)) {
+      return true;
+    }
+    String literal = host.startsWith("[") && host.endsWith("]") ? host.substring(1, host.length() - 1) : host;
+    java.net.InetAddress address = io.netty.util.NetUtil.createInetAddressFromIpAddressString(literal);
+    return address != null && address.isLoopbackAddress();
   }
 
   public static void range(List<String> problems, String field, long value, long min, long max) {
@@ -287,6 +307,16 @@ public final class FeedbusOptions {
     String leaf = parts[parts.length - 1];
     if (!node.has(leaf)) {
       throw new ConfigException("invalid config: " + source + " names unknown field '" + path + "'");
+    }
+    if (node.get(leaf).isArray()) {
+      // A list field (auth.apiKeys, auth.audience) from one string: comma-separated values.
+      com.fasterxml.jackson.databind.node.ArrayNode list = node.putArray(leaf);
+      for (String item : value.split(",")) {
+        if (!item.isBlank()) {
+          list.add(item.trim());
+        }
+      }
+      return;
     }
     node.put(leaf, value);
   }
@@ -322,6 +352,7 @@ public final class FeedbusOptions {
     env.put("FEEDBUS_CLUSTER", "cluster.enabled");
     env.put("FEEDBUS_CLUSTER_CONFIG", "cluster.configFile");
     env.put("FEEDBUS_LOG_FORMAT", "ops.logFormat");
+    env.put("FEEDBUS_API_KEYS", "auth.apiKeys");
     env.put("RETHINKDB_HOST", "store.rethinkdb.host");
     env.put("RETHINKDB_PORT", "store.rethinkdb.port");
     env.put("RETHINKDB_DB", "store.rethinkdb.database");

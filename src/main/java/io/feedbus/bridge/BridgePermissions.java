@@ -60,17 +60,7 @@ public final class BridgePermissions {
     } catch (FeedbusException e) {
       return e;
     }
-    if (!user.authenticated()) {
-      return new FeedbusException(401, "not_authenticated",
-          "sign in first: anonymous access is off, connect with ?access_token=<JWT>");
-    }
-    boolean allowed = publish ? user.rights().mayPublish(topic) : user.rights().maySubscribe(topic);
-    if (!allowed) {
-      return FeedbusException.forbidden(user.uid() + " may not " + (publish ? "publish on" : "subscribe to")
-          + " topic '" + topic + "' (" + (publish ? "publish" : "subscribe") + " rights: "
-          + (publish ? user.rights().toJson().getJsonArray("publish") : user.rights().toJson().getJsonArray("subscribe")) + ")");
-    }
-    return null;
+    return user.topicRefusal(topic, publish);
   }
 
   private static FeedbusException notOpen(String address, String what) {

@@ -1,6 +1,7 @@
 package io.feedbus.bridge;
 
 import io.feedbus.auth.Authenticator;
+import io.feedbus.auth.Caller;
 import io.feedbus.event.FeedbusException;
 import io.feedbus.event.Nodes;
 import io.feedbus.event.Topic;
@@ -101,7 +102,7 @@ public final class BrowserBridge implements Handler<BridgeEvent> {
     sockets.admitting(socket);
     // Vert.x listens for the socket's close only once SOCKET_CREATED is complete: until then, we do.
     socket.closeHandler(v -> sockets.remove(socket));
-    auth.authenticate(token(socket))
+    authenticate(socket)
         .onFailure(e -> sockets.refused(socket))
         .compose(user -> {
           BrowserSocket browser = new BrowserSocket(socket,
@@ -126,13 +127,14 @@ public final class BrowserBridge implements Handler<BridgeEvent> {
         });
   }
 
-  private static String token(SockJSSocket socket) {
+  /** The socket's credential: an {@code Authorization} header (non-browser clients), else the {@code access_token} parameter. */
+  private Future<Caller> authenticate(SockJSSocket socket) {
     String header = socket.headers() == null ? null : socket.headers().get("Authorization");
-    if (header != null && header.regionMatches(true, 0, "Bearer ", 0, 7)) {
-      return header.substring(7).trim();
+    if (header != null && !header.isBlank()) {
+      return auth.authenticateHeader(header);
     }
     List<String> values = socket.uri() == null ? null : new QueryStringDecoder(socket.uri()).parameters().get(TOKEN_PARAM);
-    return values == null || values.isEmpty() ? null : values.get(0);
+    return auth.authenticateToken(values == null || values.isEmpty() ? null : values.get(0));
   }
 
   private void watchExpiry(BrowserSocket browser) {

@@ -35,7 +35,7 @@ final class AdmissionCommand extends BrokerCommand {
   @Override
   Future<Integer> run(Vertx vertx, WebClient http) {
     String path = action != null && action.acquire ? "/canStream/" : action != null && action.release ? "/endStream/" : "/admission/";
-    return http.get(path + java.net.URLEncoder.encode(uid, java.nio.charset.StandardCharsets.UTF_8).replace("+", "%20"))
+    return authorized(http.get(path + java.net.URLEncoder.encode(uid, java.nio.charset.StandardCharsets.UTF_8).replace("+", "%20")))
         .timeout(timeoutMillis).send().compose(this::body).map(body -> {
           String text = body.toString().trim();
           print(text);

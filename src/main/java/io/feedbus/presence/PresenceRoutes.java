@@ -1,6 +1,7 @@
 package io.feedbus.presence;
 
 import io.feedbus.event.FeedbusException;
+import io.feedbus.http.HttpAuth;
 import io.feedbus.http.HttpErrors;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
@@ -17,14 +18,19 @@ import io.vertx.ext.web.handler.BodyHandler;
  * {@code GET /admission/{uid}}, {@code POST /admission/{uid}/renew}, and management:
  * {@code GET /connections/settings}, {@code PUT /connections/cap} {@code {cap, serverId?}},
  * {@code PUT /connections/accepting} {@code {accepting, closeExisting?, serverId?}},
- * {@code PUT /connections/priorities/{uid}} {@code {priority}}.
+ * {@code PUT /connections/priorities/{uid}} {@code {priority}}. Every one of them needs a management
+ * credential (an API key, or a token whose claim grants admin) unless {@code auth.openManagement}.
  */
 public final class PresenceRoutes {
 
   private PresenceRoutes() {
   }
 
-  public static void mount(Router router, Vertx vertx) {
+  public static void mount(Router router, Vertx vertx, HttpAuth auth) {
+    // First, so nothing below (body reading included) runs for a caller without the right.
+    for (String path : new String[] {"/connections*", "/canStream/*", "/endStream/*", "/admission/*"}) {
+      router.route(path).handler(auth.management());
+    }
     router.get("/connections").handler(ctx -> {
       JsonObject request = new JsonObject();
       for (String name : new String[] {"serverId", "uid", "transport"}) {
