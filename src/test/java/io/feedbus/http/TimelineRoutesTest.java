@@ -119,6 +119,28 @@ class TimelineRoutesTest {
   }
 
   @Test
+  void nonFiniteNumbersGet400AndAreNotStored() throws Exception {
+    assertError(post("/topics/orders/events", "{\"payload\": 1e999}"), 400, "invalid_number");
+    assertError(post("/topics/orders/events", "{\"payload\": {\"a\": [1, -1e999]}}"), 400, "invalid_number");
+    assertThat(get("/topics/orders/events").bodyAsJsonObject().getJsonArray("events")).isEmpty();
+  }
+
+  @Test
+  void headersCountTowardThePayloadLimit() throws Exception {
+    // Payload alone: 2 + 3000 bytes, under 4096; with a 2000-byte header over it.
+    String payload = "\"" + "x".repeat(3000) + "\"";
+    assertError(post("/topics/orders/events", "{\"payload\": " + payload + ", \"headers\": {\"h\": \"" + "y".repeat(2000) + "\"}}"),
+        413, "payload_too_large");
+    assertThat(post("/topics/orders/events", "{\"payload\": " + payload + ", \"headers\": {\"h\": \"y\"}}").statusCode()).isEqualTo(201);
+  }
+
+  @Test
+  void aPayloadExactlyAtTheLimitIsStored() throws Exception {
+    assertThat(post("/topics/orders/events", "{\"payload\": \"" + "x".repeat(4094) + "\"}").statusCode()).isEqualTo(201);
+    assertError(post("/topics/orders/events", "{\"payload\": \"" + "x".repeat(4095) + "\"}"), 413, "payload_too_large");
+  }
+
+  @Test
   void unknownPathsAndMethodsGetJsonErrors() throws Exception {
     assertError(get("/nothing-here"), 404, "not_found");
     assertError(await(http.delete("/topics/orders/events").send()), 405, "method_not_allowed");
