@@ -86,6 +86,8 @@ public final class FeedbusOptions {
   public static final class History {
     public int defaultLimit = 100;
     public int maxLimit = 1000;
+    /** Event JSON a page holds at most (it always holds one event): what one history reply may allocate. */
+    public long maxPageBytes = 4L * 1024 * 1024;
   }
 
   /** Age-based trimming of the timeline; 0 keeps everything. */
@@ -247,6 +249,7 @@ public final class FeedbusOptions {
     range(problems, "publish.maxCommitDelayMillis", publish.maxCommitDelayMillis, 0, 1_000);
     range(problems, "history.defaultLimit", history.defaultLimit, 1, history.maxLimit);
     range(problems, "history.maxLimit", history.maxLimit, 1, 100_000);
+    range(problems, "history.maxPageBytes", history.maxPageBytes, 1024, 1024L * 1024 * 1024);
     range(problems, "retention.maxAgeMillis", retention.maxAgeMillis, 0, Long.MAX_VALUE);
     range(problems, "retention.intervalMillis", retention.intervalMillis, 100, Long.MAX_VALUE);
     auth.validate("auth", problems);

@@ -14,6 +14,8 @@ import io.vertx.ext.web.client.WebClient;
 import io.vertx.ext.web.client.WebClientOptions;
 import io.vertx.junit5.VertxExtension;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -31,7 +33,8 @@ class TimelineRoutesTest {
 
   @BeforeEach
   void start(Vertx vertx) throws Exception {
-    node = await(Feedbus.start(vertx, TestNodes.options(dir, new JsonObject().put("publish", new JsonObject().put("maxPayloadBytes", 4096)))));
+    node = await(Feedbus.start(vertx, TestNodes.options(dir, new JsonObject().put("publish", new JsonObject().put("maxPayloadBytes", 4096))
+        .put("history", new JsonObject().put("maxPageBytes", 16384)))));
     http = WebClient.create(vertx, new WebClientOptions().setDefaultHost("127.0.0.1").setDefaultPort(node.httpPort()));
   }
 
@@ -138,6 +141,27 @@ class TimelineRoutesTest {
   void aPayloadExactlyAtTheLimitIsStored() throws Exception {
     assertThat(post("/topics/orders/events", "{\"payload\": \"" + "x".repeat(4094) + "\"}").statusCode()).isEqualTo(201);
     assertError(post("/topics/orders/events", "{\"payload\": \"" + "x".repeat(4095) + "\"}"), 413, "payload_too_large");
+  }
+
+  @Test
+  void aHistoryPageOfTheLargestEventsStaysWithinMaxPageBytesAndNextContinues() throws Exception {
+    for (int i = 0; i < 20; i++) {
+      String payload = String.format("%04d", i) + "x".repeat(4090); // 4096 bytes of JSON: the limit
+      assertThat(post("/topics/heavy/events", "{\"payload\": \"" + payload + "\"}").statusCode()).isEqualTo(201);
+    }
+    List<String> seen = new ArrayList<>();
+    String after = null;
+    int pages = 0;
+    do {
+      HttpResponse<Buffer> page = get("/topics/heavy/events?limit=1000" + (after == null ? "" : "&after=" + after));
+      JsonObject body = page.bodyAsJsonObject();
+      assertThat(body.getJsonArray("events").encode().length()).isLessThanOrEqualTo(16384);
+      body.getJsonArray("events").forEach(e -> seen.add(((JsonObject) e).getString("payload").substring(0, 4)));
+      after = body.getString("next");
+      pages++;
+    } while (after != null);
+    assertThat(seen).containsExactlyElementsOf(java.util.stream.IntStream.range(0, 20).mapToObj(i -> String.format("%04d", i)).toList());
+    assertThat(pages).isGreaterThan(1);
   }
 
   @Test
