@@ -20,12 +20,10 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
-import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.EnumSource;
 import org.junit.jupiter.params.provider.MethodSource;
 
@@ -61,11 +59,6 @@ class HttpAuthMatrixTest {
     await(vertx.close());
   }
 
-  static Stream<Arguments> credentialsAndTopics() {
-    return Stream.of(Credentials.values())
-        .flatMap(c -> Stream.of(Arguments.of(c, Credentials.ALLOWED_TOPIC), Arguments.of(c, Credentials.OTHER_TOPIC)));
-  }
-
   static <T> HttpRequest<T> authorized(HttpRequest<T> request, Credentials credential) {
     String authorization = credential.authorization(vertx);
     return authorization == null ? request : request.putHeader("Authorization", authorization);
@@ -80,7 +73,7 @@ class HttpAuthMatrixTest {
   }
 
   @ParameterizedTest(name = "publish with {0} on {1}")
-  @MethodSource("credentialsAndTopics")
+  @MethodSource("io.feedbus.testing.Credentials#withTopics")
   void publishAnswersByTheCallersRights(Credentials credential, String topic) throws Exception {
     String payload = credential + "/" + topic;
     HttpResponse<Buffer> response = await(authorized(http.post("/topics/" + topic + "/events"), credential)
@@ -104,7 +97,7 @@ class HttpAuthMatrixTest {
   }
 
   @ParameterizedTest(name = "history with {0} on {1}")
-  @MethodSource("credentialsAndTopics")
+  @MethodSource("io.feedbus.testing.Credentials#withTopics")
   void historyAnswersByTheCallersRights(Credentials credential, String topic) throws Exception {
     // Something to read (or to leak): one event published with the API key.
     await(http.post("/topics/" + topic + "/events").putHeader("Authorization", "apikey " + Credentials.KEY)
@@ -123,7 +116,7 @@ class HttpAuthMatrixTest {
   }
 
   @ParameterizedTest(name = "stream with {0} on {1}")
-  @MethodSource("credentialsAndTopics")
+  @MethodSource("io.feedbus.testing.Credentials#withTopics")
   void aStreamOpensOnlyWithinTheCallersRights(Credentials credential, String topic) throws Exception {
     RequestOptions options = new RequestOptions().setMethod(HttpMethod.GET).setHost("127.0.0.1").setPort(node.httpPort())
         .setURI("/topics/" + topic + "/stream?since=1");

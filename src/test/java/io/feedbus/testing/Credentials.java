@@ -42,6 +42,12 @@ public enum Credentials {
         .put("apiKeys", new JsonArray().add(KEY));
   }
 
+  /** Every credential with {@link #ALLOWED_TOPIC} and with {@link #OTHER_TOPIC}: the rows of a matrix test. */
+  public static java.util.stream.Stream<org.junit.jupiter.params.provider.Arguments> withTopics() {
+    return java.util.stream.Stream.of(values()).flatMap(c -> java.util.stream.Stream.of(
+        org.junit.jupiter.params.provider.Arguments.of(c, ALLOWED_TOPIC), org.junit.jupiter.params.provider.Arguments.of(c, OTHER_TOPIC)));
+  }
+
   /** The rights claim of the user's tokens. */
   public static JsonObject rights() {
     return new JsonObject().put("subscribe", new JsonArray().add("orders.*")).put("publish", new JsonArray().add("orders.eu"));
