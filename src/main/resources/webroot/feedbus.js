@@ -2,6 +2,9 @@
  * feedbus for browsers: a thin layer over the Vert.x event bus bridge client.
  *
  *   var bus = new Feedbus({ token: jwtOrNull });          // connects to /eventbus
+ *   // the token goes in the cookie feedbus_token (path of the bridge, SameSite=Strict), not in the
+ *   // URL, which proxies and access logs keep; options.tokenIn: 'url' sends ?access_token= instead
+ *   // (a bridge on another origin, which cannot receive this page's cookie)
  *   // options.transports: SockJS transports to try, e.g. ['xhr-streaming', 'xhr-polling'] (default: all)
  *   bus.publish('orders', { order: 42 }).then(ack => ...); // {id, cursor, ts}
  *   var sub = bus.subscribe('orders', lastCursor, event => ..., err => ...);
@@ -43,12 +46,26 @@
     return this.code + ': ' + this.message;
   };
 
+  var TOKEN_COOKIE = 'feedbus_token';
+
+  /** Sets (or, without a token, clears) the token cookie for the bridge's path only. */
+  function setTokenCookie(url, token) {
+    var path = new URL(url, global.location.href).pathname;
+    var secure = global.location.protocol === 'https:' ? '; Secure' : '';
+    global.document.cookie = TOKEN_COOKIE + '=' + (token || '') + '; Path=' + path + '; SameSite=Strict' + secure
+        + (token ? '' : '; Max-Age=0');
+  }
+
   function Feedbus(options) {
     var self = this;
     options = options || {};
     var url = options.url || '/eventbus';
-    if (options.token) {
-      url += (url.indexOf('?') < 0 ? '?' : '&') + 'access_token=' + encodeURIComponent(options.token);
+    if (options.tokenIn === 'url') {
+      if (options.token) {
+        url += (url.indexOf('?') < 0 ? '?' : '&') + 'access_token=' + encodeURIComponent(options.token);
+      }
+    } else {
+      setTokenCookie(url, options.token);
     }
     Object.keys(options.fields || {}).forEach(function (name) {
       url += (url.indexOf('?') < 0 ? '?' : '&') + encodeURIComponent(name) + '=' + encodeURIComponent(options.fields[name]);

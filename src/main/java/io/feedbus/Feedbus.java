@@ -1,11 +1,12 @@
 package io.feedbus;
 
-import io.feedbus.bridge.BrowserAuth;
+import io.feedbus.auth.Authenticator;
 import io.feedbus.event.Nodes;
 import io.feedbus.bridge.BrowserBridge;
 import io.feedbus.bridge.BrowserRoutes;
 import io.feedbus.feed.FeedVerticle;
 import io.feedbus.feed.RetentionVerticle;
+import io.feedbus.http.HttpAuth;
 import io.feedbus.http.HttpErrors;
 import io.feedbus.http.HttpVerticle;
 import io.feedbus.http.StreamRoutes;
@@ -70,7 +71,7 @@ public final class Feedbus {
   private static final String EMBEDDED_BROKER = "embedded-broker";
   private io.vertx.core.shareddata.AsyncMap<String, String> embeddedBrokerClaim;
   private java.util.UUID membershipListener;
-  private BrowserAuth browserAuth;
+  private Authenticator authenticator;
   private BrowserBridge browserBridge;
   private final List<Supplier<Future<?>>> connectionClosers = new CopyOnWriteArrayList<>();
   private final MeterRegistry registry;
@@ -197,6 +198,14 @@ public final class Feedbus {
     LOG.info("feedbus node {} starting: store={} http={}:{} cluster={}", nodeId, options.store().type,
         options.http().host, options.http().port, options.cluster().enabled);
     metrics = new FeedbusMetrics(registry, ownsRegistry, nodeId);
+    if (options.auth().openManagement) {
+      LOG.warn("auth.openManagement is on: anyone who reaches http://{}:{} may drain this node, ban users, change caps and read"
+          + " every connection; fine on a development machine, never on a network (turn it off and set auth.apiKeys)",
+          options.http().host, options.http().port);
+    }
+    if (options.auth().anonymousAllowed()) {
+      LOG.info("anonymous access is on: callers without a credential have auth.anonymousRights {}", anonymousRightsText());
+    }
     return openEventLog()
         .compose(l -> clusterRole(l).map(l))
         .compose(l -> {
@@ -211,16 +220,17 @@ public final class Feedbus {
           registryVerticle = new ConnectionRegistryVerticle(c, nodeId, options.presence(), presenceObserver());
           return deploy(registryVerticle);
         })
-        .compose(v -> BrowserAuth.create(vertx, options.auth()).onSuccess(a -> browserAuth = a).mapEmpty())
+        .compose(v -> Authenticator.create(vertx, options.auth()).onSuccess(a -> authenticator = a).mapEmpty())
         .compose(v -> {
           BridgeConnections bridgeConnections = new BridgeConnections(vertx, options.presence());
+          HttpAuth httpAuth = new HttpAuth(authenticator);
           http = new HttpVerticle(options.http(), router -> {
             HttpErrors.install(router);
-            OpsRoutes.mount(router, vertx, readiness(), metrics.registry());
-            TimelineRoutes.mount(router, vertx, options.publish().maxPayloadBytes, options.history().maxLimit);
-            streams = StreamRoutes.mount(router, vertx, options.presence());
-            PresenceRoutes.mount(router, vertx, options.publish().maxPayloadBytes);
-            browserBridge = BrowserRoutes.mount(router, vertx, browserAuth, options.bridge(), metrics, bridgeConnections);
+            OpsRoutes.mount(router, vertx, readiness(), metrics.registry(), httpAuth);
+            TimelineRoutes.mount(router, vertx, options.publish().maxPayloadBytes, options.history().maxLimit, httpAuth);
+            streams = StreamRoutes.mount(router, vertx, options.presence(), httpAuth);
+            PresenceRoutes.mount(router, vertx, options.publish().maxPayloadBytes, httpAuth);
+            browserBridge = BrowserRoutes.mount(router, vertx, authenticator, options.bridge(), metrics, bridgeConnections);
             bridgeConnections.bridge(browserBridge);
           });
           closeOnShutdown(() -> streams.closeAll("shutting_down", "this node is shutting down; resume after your last id on another node"));
@@ -304,6 +314,10 @@ public final class Feedbus {
       cluster.getHazelcastInstance().getCluster().removeMembershipListener(membershipListener);
       membershipListener = null;
     }
+  }
+
+  private String anonymousRightsText() {
+    return "(subscribe " + options.auth().anonymousRights.subscribe + ", publish " + options.auth().anonymousRights.publish + ")";
   }
 
   private Future<EventLog> openEventLog() {

@@ -10,7 +10,7 @@ import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.databind.exc.InvalidFormatException;
 import com.fasterxml.jackson.databind.exc.UnrecognizedPropertyException;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import io.feedbus.bridge.AuthOptions;
+import io.feedbus.auth.AuthOptions;
 import io.feedbus.bridge.BridgeOptions;
 import io.feedbus.ops.OpsOptions;
 import io.feedbus.presence.PresenceOptions;
@@ -86,6 +86,8 @@ public final class FeedbusOptions {
   public static final class History {
     public int defaultLimit = 100;
     public int maxLimit = 1000;
+    /** Event JSON a page holds at most (it always holds one event): what one history reply may allocate. */
+    public long maxPageBytes = 4L * 1024 * 1024;
   }
 
   /** Age-based trimming of the timeline; 0 keeps everything. */
@@ -159,7 +161,10 @@ public final class FeedbusOptions {
       .enable(DeserializationFeature.FAIL_ON_NULL_FOR_PRIMITIVES)
       .disable(SerializationFeature.FAIL_ON_EMPTY_BEANS);
 
-  /** Defaults, as {@code conf/feedbus.json} ships them. */
+  /**
+   * Defaults, as {@code conf/feedbus.json} ships them, but for {@code auth.openManagement}: only the
+   * development file turns it on, so code that embeds a node gets management behind credentials.
+   */
   public static FeedbusOptions defaults() {
     return new FeedbusOptions();
   }
@@ -295,15 +300,33 @@ public final class FeedbusOptions {
     range(problems, "publish.maxCommitDelayMillis", publish.maxCommitDelayMillis, 0, 1_000);
     range(problems, "history.defaultLimit", history.defaultLimit, 1, history.maxLimit);
     range(problems, "history.maxLimit", history.maxLimit, 1, 100_000);
+    range(problems, "history.maxPageBytes", history.maxPageBytes, 1024, 1024L * 1024 * 1024);
     range(problems, "retention.maxAgeMillis", retention.maxAgeMillis, 0, Long.MAX_VALUE);
     range(problems, "retention.intervalMillis", retention.intervalMillis, 100, Long.MAX_VALUE);
     auth.validate("auth", problems);
+    if (auth.openManagement && http.host != null && !isLoopback(http.host)) {
+      problems.add("auth.openManagement = true with http.host = '" + http.host + "': management and admission routes would be open"
+          + " to the network; bind a loopback address, or turn auth.openManagement off and give services auth.apiKeys (FEEDBUS_API_KEYS)");
+    }
     bridge.validate("bridge", problems);
     ops.validate("ops", problems);
     presence.validate("presence", problems);
     if (nodeId != null && !nodeId.matches("[A-Za-z0-9_.:\\-]{1,64}")) {
       problems.add("nodeId = '" + nodeId + "': must be 1 to 64 letters, digits, '_', '.', ':' or '-'");
     }
+  }
+
+  /**
+   * True when {@code host} is a loopback address ({@code localhost}, 127.0.0.0/8, ::1). A host name
+   * other than localhost counts as not loopback: telling would take a lookup, and a refusal is the safe answer.
+   */
+  public static boolean isLoopback(String host) {
+    if ("localhost".equalsIgnoreCase(host)) {
+      return true;
+    }
+    String literal = host.startsWith("[") && host.endsWith("]") ? host.substring(1, host.length() - 1) : host;
+    java.net.InetAddress address = io.netty.util.NetUtil.createInetAddressFromIpAddressString(literal);
+    return address != null && address.isLoopbackAddress();
   }
 
   public static void range(List<String> problems, String field, long value, long min, long max) {
@@ -335,6 +358,16 @@ public final class FeedbusOptions {
     String leaf = parts[parts.length - 1];
     if (!node.has(leaf)) {
       problems.add(source + " names unknown field '" + path + "'");
+      return;
+    }
+    if (node.get(leaf).isArray()) {
+      // A list field (auth.apiKeys, auth.audience) from one string: comma-separated values.
+      com.fasterxml.jackson.databind.node.ArrayNode list = node.putArray(leaf);
+      for (String item : value.split(",")) {
+        if (!item.isBlank()) {
+          list.add(item.trim());
+        }
+      }
       return;
     }
     node.put(leaf, value);
@@ -371,6 +404,7 @@ public final class FeedbusOptions {
     env.put("FEEDBUS_CLUSTER", "cluster.enabled");
     env.put("FEEDBUS_CLUSTER_CONFIG", "cluster.configFile");
     env.put("FEEDBUS_LOG_FORMAT", "ops.logFormat");
+    env.put("FEEDBUS_API_KEYS", "auth.apiKeys");
     env.put("RETHINKDB_HOST", "store.rethinkdb.host");
     env.put("RETHINKDB_PORT", "store.rethinkdb.port");
     env.put("RETHINKDB_DB", "store.rethinkdb.database");

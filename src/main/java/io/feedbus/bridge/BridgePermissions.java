@@ -1,5 +1,6 @@
 package io.feedbus.bridge;
 
+import io.feedbus.auth.Caller;
 import io.feedbus.event.FeedbusException;
 import io.feedbus.event.Topic;
 import io.feedbus.feed.HistoryRequest;
@@ -28,7 +29,7 @@ public final class BridgePermissions {
   }
 
   /** Null when {@code user} may do it, else the refusal as a coded error. */
-  public static FeedbusException check(BridgeEventType type, String address, Object body, BrowserUser user) {
+  public static FeedbusException check(BridgeEventType type, String address, Object body, Caller user) {
     switch (type) {
       case REGISTER:
         if (address != null && address.startsWith(PRESENCE_PREFIX)) {
@@ -59,24 +60,14 @@ public final class BridgePermissions {
     }
   }
 
-  private static FeedbusException topicRight(Object topicValue, BrowserUser user, boolean publish) {
+  private static FeedbusException topicRight(Object topicValue, Caller user, boolean publish) {
     String topic;
     try {
       topic = Topic.validate(topicValue);
     } catch (FeedbusException e) {
       return e;
     }
-    if (!user.authenticated()) {
-      return new FeedbusException(401, "not_authenticated",
-          "sign in first: anonymous access is off, connect with ?access_token=<JWT>");
-    }
-    boolean allowed = publish ? user.rights().mayPublish(topic) : user.rights().maySubscribe(topic);
-    if (!allowed) {
-      return FeedbusException.forbidden(user.uid() + " may not " + (publish ? "publish on" : "subscribe to")
-          + " topic '" + topic + "' (" + (publish ? "publish" : "subscribe") + " rights: "
-          + (publish ? user.rights().toJson().getJsonArray("publish") : user.rights().toJson().getJsonArray("subscribe")) + ")");
-    }
-    return null;
+    return user.topicRefusal(topic, publish);
   }
 
   private static FeedbusException notOpen(String address, String what) {

@@ -1,5 +1,7 @@
 package io.feedbus.bridge;
 
+import io.feedbus.auth.Authenticator;
+import io.feedbus.auth.Caller;
 import io.feedbus.event.FeedbusException;
 import io.feedbus.event.Nodes;
 import io.feedbus.event.Topic;
@@ -54,7 +56,7 @@ public final class BrowserBridge implements Handler<BridgeEvent> {
   private static final Logger LOG = LoggerFactory.getLogger(BrowserBridge.class);
 
   private final Vertx vertx;
-  private final BrowserAuth auth;
+  private final Authenticator auth;
   private final BridgeOptions options;
   private final BridgeObserver observer;
   private final BridgeSockets sockets;
@@ -62,7 +64,7 @@ public final class BrowserBridge implements Handler<BridgeEvent> {
   private final LongAdder disconnected = new LongAdder();
   private final LongAdder refused = new LongAdder();
 
-  public BrowserBridge(Vertx vertx, BrowserAuth auth, BridgeOptions options, BridgeObserver observer, BridgeSockets.Listener listener) {
+  public BrowserBridge(Vertx vertx, Authenticator auth, BridgeOptions options, BridgeObserver observer, BridgeSockets.Listener listener) {
     this.vertx = vertx;
     this.auth = auth;
     this.options = options;
@@ -106,7 +108,7 @@ public final class BrowserBridge implements Handler<BridgeEvent> {
     sockets.admitting(socket);
     // Vert.x listens for the socket's close only once SOCKET_CREATED is complete: until then, we do.
     socket.closeHandler(v -> sockets.remove(socket));
-    auth.authenticate(token(socket))
+    authenticate(socket)
         .onFailure(e -> sockets.refused(socket))
         .compose(user -> {
           BrowserSocket browser = new BrowserSocket(socket,
@@ -132,13 +134,14 @@ public final class BrowserBridge implements Handler<BridgeEvent> {
         });
   }
 
-  private static String token(SockJSSocket socket) {
+  /** The socket's credential: an {@code Authorization} header (non-browser clients), else the {@code access_token} parameter. */
+  private Future<Caller> authenticate(SockJSSocket socket) {
     String header = socket.headers() == null ? null : socket.headers().get("Authorization");
-    if (header != null && header.regionMatches(true, 0, "Bearer ", 0, 7)) {
-      return header.substring(7).trim();
+    if (header != null && !header.isBlank()) {
+      return auth.authenticateHeader(header);
     }
     List<String> values = socket.uri() == null ? null : new QueryStringDecoder(socket.uri()).parameters().get(TOKEN_PARAM);
-    return values == null || values.isEmpty() ? null : values.get(0);
+    return auth.authenticateToken(values == null || values.isEmpty() ? null : values.get(0));
   }
 
   private void watchExpiry(BrowserSocket browser) {

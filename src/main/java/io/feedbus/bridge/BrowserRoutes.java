@@ -1,8 +1,10 @@
 package io.feedbus.bridge;
 
+import io.feedbus.auth.Authenticator;
 import io.feedbus.feed.HistoryRequest;
 import io.feedbus.publish.PublishRequest;
 import io.vertx.core.Vertx;
+import io.vertx.core.http.HttpHeaders;
 import io.vertx.core.http.HttpMethod;
 import io.vertx.ext.bridge.PermittedOptions;
 import io.vertx.ext.web.Router;
@@ -18,11 +20,29 @@ public final class BrowserRoutes {
   /** The page's files, served from the jar: the page, its scripts and the vendored event bus client. */
   private static final String PAGE_PATHS = "/(|[A-Za-z0-9_-]+\\.(?:html|js|css|ico|svg)|vendor/[A-Za-z0-9_.-]+\\.js(?:\\.map)?)";
 
+  /**
+   * The cookie a browser may carry its token in instead of the URL (feedbus.js sets it for the
+   * bridge's path only, {@code SameSite=Strict}): URLs end up in proxy and access logs, cookies do not.
+   */
+  public static final String TOKEN_COOKIE = "feedbus_token";
+
   private BrowserRoutes() {
   }
 
+  /**
+   * Hands the token cookie to the bridge as {@code Authorization: Bearer}: Vert.x's SockJS sessions
+   * keep the opening request's headers but strip its cookies. An explicit header wins.
+   */
+  private static void tokenCookieAsAuthorization(io.vertx.ext.web.RoutingContext ctx) {
+    io.vertx.core.http.Cookie cookie = ctx.request().getCookie(TOKEN_COOKIE);
+    if (cookie != null && !cookie.getValue().isBlank() && ctx.request().getHeader(HttpHeaders.AUTHORIZATION) == null) {
+      ctx.request().headers().set(HttpHeaders.AUTHORIZATION, "Bearer " + cookie.getValue());
+    }
+    ctx.next();
+  }
+
   /** Mounts both and returns the bridge (for its counters and open sockets). */
-  public static BrowserBridge mount(Router router, Vertx vertx, BrowserAuth auth, BridgeOptions options,
+  public static BrowserBridge mount(Router router, Vertx vertx, Authenticator auth, BridgeOptions options,
                                     BridgeObserver observer, BridgeSockets.Listener listener) {
     BrowserBridge bridge = new BrowserBridge(vertx, auth, options, observer, listener);
     SockJSBridgeOptions bridgeOptions = new SockJSBridgeOptions()
@@ -35,6 +55,7 @@ public final class BrowserRoutes {
         .setMaxHandlersPerSocket(options.maxSubscriptionsPerSocket);
     // The iframe transports' page loads sockjs-client from this server, not from a CDN.
     SockJSHandler sockJs = SockJSHandler.create(vertx, new SockJSHandlerOptions().setLibraryURL("/vendor/sockjs.min.js"));
+    router.route("/eventbus/*").handler(BrowserRoutes::tokenCookieAsAuthorization);
     // The XHR and JSONP transports POST what a browser sends, and Vert.x's SockJS handler reads a POST
     // only through a BodyHandler on the route before it (without one every send fails with 500).
     router.post("/eventbus/*").handler(BodyHandler.create(false).setBodyLimit(options.maxSendRequestBytes));

@@ -1,5 +1,6 @@
 package io.feedbus.bridge;
 
+import io.feedbus.auth.Caller;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.handler.sockjs.SockJSSocket;
@@ -17,7 +18,7 @@ final class BrowserSocket {
 
   final SockJSSocket socket;
   final BrowserConnection connection;
-  final BrowserUser user;
+  final Caller user;
   private final int maxMessages;
   private final long maxBytes;
   private int queuedMessages;
@@ -29,7 +30,7 @@ final class BrowserSocket {
   long expiryTimer = -1;
   boolean closed;
 
-  BrowserSocket(SockJSSocket socket, BrowserConnection connection, BrowserUser user, int maxMessages, long maxBytes) {
+  BrowserSocket(SockJSSocket socket, BrowserConnection connection, Caller user, int maxMessages, long maxBytes) {
     this.socket = socket;
     this.connection = connection;
     this.user = user;

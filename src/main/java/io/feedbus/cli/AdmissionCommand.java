@@ -35,7 +35,7 @@ final class AdmissionCommand extends BrokerCommand {
   @Override
   Future<Integer> run(Vertx vertx, WebClient http) {
     String path = action != null && action.acquire ? "/canStream/" : action != null && action.release ? "/endStream/" : "/admission/";
-    return http.get(path + SettingCommand.encoded(uid))
+    return authorized(http.get(path + SettingCommand.encoded(uid)))
         .timeout(timeoutMillis).send().compose(this::body).map(body -> {
           String text = body.toString().trim();
           print(text);

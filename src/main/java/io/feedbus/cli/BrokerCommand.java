@@ -7,6 +7,7 @@ import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.json.DecodeException;
 import io.vertx.core.json.JsonObject;
+import io.vertx.ext.web.client.HttpRequest;
 import io.vertx.ext.web.client.HttpResponse;
 import io.vertx.ext.web.client.WebClient;
 import io.vertx.ext.web.client.WebClientOptions;
@@ -38,6 +39,14 @@ abstract class BrokerCommand implements Callable<Integer> {
   List<URI> urls = List.of();
   /** The node the current attempt talks to. */
   URI base;
+
+  @Option(names = "--api-key", paramLabel = "KEY", defaultValue = "${env:FEEDBUS_API_KEY}",
+      description = "A service API key (env FEEDBUS_API_KEY; prefer it: arguments show in ps), sent as 'Authorization: apikey <key>'.")
+  String apiKey;
+
+  @Option(names = "--token", paramLabel = "JWT", defaultValue = "${env:FEEDBUS_TOKEN}",
+      description = "A user's JWT (env FEEDBUS_TOKEN), sent as 'Authorization: Bearer <JWT>'.")
+  String token;
 
   @Option(names = "--timeout", paramLabel = "MILLIS", defaultValue = "30000",
       description = "How long to wait for the broker's answer. Default: ${DEFAULT-VALUE}")
@@ -75,6 +84,9 @@ abstract class BrokerCommand implements Callable<Integer> {
       }
     }
     urls = List.copyOf(parsed);
+    if (present(apiKey) && present(token)) {
+      return fail(ExitCodes.USAGE, "give --api-key or --token, not both (FEEDBUS_API_KEY, FEEDBUS_TOKEN)");
+    }
     Vertx vertx = Vertx.vertx();
     try {
       Throwable unreachable = null;
@@ -120,6 +132,24 @@ abstract class BrokerCommand implements Callable<Integer> {
 
   static int port(URI node) {
     return node.getPort() > 0 ? node.getPort() : "https".equals(node.getScheme()) ? 443 : 80;
+  }
+
+  private static boolean present(String value) {
+    return value != null && !value.isBlank();
+  }
+
+  /** The {@code Authorization} header for the credential given ({@code --api-key} or {@code --token}), or null. */
+  String authorization() {
+    if (present(apiKey)) {
+      return "apikey " + apiKey.trim();
+    }
+    return present(token) ? "Bearer " + token.trim() : null;
+  }
+
+  /** The request with the credential given, if any. */
+  <T> HttpRequest<T> authorized(HttpRequest<T> request) {
+    String authorization = authorization();
+    return authorization == null ? request : request.putHeader("Authorization", authorization);
   }
 
   PrintWriter out() {

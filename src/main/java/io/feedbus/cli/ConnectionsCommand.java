@@ -59,7 +59,7 @@ final class ConnectionsCommand extends BrokerCommand {
         request.addQueryParam("uid", uid);
       }
     }
-    return request.timeout(timeoutMillis).send().compose(this::body).map(body -> {
+    return authorized(request).timeout(timeoutMillis).send().compose(this::body).map(body -> {
       print(body.toString().trim());
       return ExitCodes.OK;
     });

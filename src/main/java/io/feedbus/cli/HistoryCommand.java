@@ -56,7 +56,7 @@ final class HistoryCommand extends BrokerCommand {
   /** Prints pages of history (following {@code next}) until exhausted or {@code max} events printed. */
   static Future<Integer> pages(WebClient http, BrokerCommand command, String topic, String after, Long since,
                                int pageSize, AtomicLong printed, Long max) {
-    HttpRequest<io.vertx.core.buffer.Buffer> request = http.get("/topics/" + topic + "/events").timeout(command.timeoutMillis)
+    HttpRequest<io.vertx.core.buffer.Buffer> request = command.authorized(http.get("/topics/" + topic + "/events")).timeout(command.timeoutMillis)
         .addQueryParam("limit", String.valueOf(max == null ? pageSize : Math.min(pageSize, max - printed.get())));
     if (after != null) {
       request.addQueryParam("after", after);

@@ -50,7 +50,7 @@ final class PublishCommand extends BrokerCommand {
     if (transientEvent) {
       body.put("persist", false);
     }
-    return http.post("/topics/" + topic + "/events").timeout(timeoutMillis)
+    return authorized(http.post("/topics/" + topic + "/events")).timeout(timeoutMillis)
         .putHeader("content-type", "application/json")
         .sendJsonObject(body)
         .compose(this::body)

@@ -111,6 +111,9 @@ final class TailCommand extends BrokerCommand {
           .setHost(node.getHost()).setPort(port(node)).setSsl("https".equals(node.getScheme()))
           .setURI("/topics/" + topic + "/stream" + query).putHeader("accept", "text/event-stream")
           .setConnectTimeout(timeoutMillis);
+      if (authorization() != null) {
+        request.putHeader("Authorization", authorization());
+      }
       client.request(request)
           .compose(req -> req.send())
           .onSuccess(response -> {

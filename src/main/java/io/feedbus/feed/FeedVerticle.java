@@ -63,7 +63,7 @@ public final class FeedVerticle extends VerticleBase {
     // event, so a cluster-wide publish would reach each subscriber once per node.
     delivery = new DeliveryOptions().setLocalOnly(true);
     remotes = new RemoteSubscribers(vertx, nodeId);
-    HistoryService history = new HistoryService(log);
+    HistoryService history = new HistoryService(log, historyOptions.maxPageBytes);
     historyConsumers = new java.util.ArrayList<>(BusService.register(vertx.eventBus(), HistoryRequest.ADDRESS, nodeId,
         body -> history.read(HistoryRequest.parse(body, historyOptions.defaultLimit, historyOptions.maxLimit))));
     historyConsumers.addAll(BusService.register(vertx.eventBus(), RemoteSubscribers.ADDRESS, nodeId, remotes::attach));

@@ -7,24 +7,30 @@ import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import java.util.List;
 
-/** Answers history reads: one page of a topic after a cursor, with {@code next} when more may follow. */
+/**
+ * Answers history reads: one page of a topic after a cursor, at most {@code limit} events and
+ * {@code maxPageBytes} of them, with {@code next} when more may follow.
+ */
 public final class HistoryService {
 
   private final EventLog log;
+  private final long maxPageBytes;
 
-  public HistoryService(EventLog log) {
+  public HistoryService(EventLog log, long maxPageBytes) {
     this.log = log;
+    this.maxPageBytes = maxPageBytes;
   }
 
   public Future<JsonObject> read(HistoryRequest request) {
-    return log.readAfter(request.topic(), request.lowerBound(), request.limit()).map(events -> page(events, request.limit()));
+    return log.readPage(request.topic(), request.lowerBound(), request.limit(), maxPageBytes).map(HistoryService::page);
   }
 
-  static JsonObject page(List<Event> events, int limit) {
+  static JsonObject page(EventLog.Page read) {
+    List<Event> events = read.events();
     JsonArray array = new JsonArray();
     events.forEach(e -> array.add(e.toJson()));
     JsonObject page = new JsonObject().put("events", array);
-    if (events.size() == limit) {
+    if (read.full() && !events.isEmpty()) {
       page.put("next", events.get(events.size() - 1).cursor().value());
     }
     return page;

@@ -63,6 +63,10 @@ public final class HttpErrors {
     if (ctx.response().ended()) {
       return;
     }
+    if (error.status() == 401) {
+      // RFC 6750 / 7235: say which schemes are accepted.
+      ctx.response().putHeader("WWW-Authenticate", "Bearer realm=\"feedbus\", apikey realm=\"feedbus\"");
+    }
     ctx.response().setStatusCode(error.status()).putHeader("content-type", "application/json")
         .end(error.toJson().encode());
   }

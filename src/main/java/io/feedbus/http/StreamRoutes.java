@@ -1,5 +1,6 @@
 package io.feedbus.http;
 
+import io.feedbus.auth.Caller;
 import io.feedbus.client.FeedbusClient;
 import io.feedbus.client.Subscription;
 import io.feedbus.event.Cursor;
@@ -27,7 +28,9 @@ import org.slf4j.LoggerFactory;
  * {@code event: event}, {@code data: <event JSON>}; {@code Last-Event-ID} resumes like {@code after}.
  * The server ends a stream with {@code event: closing} and {@code data: {code, reason}} when it
  * shuts down ({@code shutting_down}) or when the client reads too slowly ({@code slow_consumer}: the
- * response's write queue filled up; the client resumes from its last id).
+ * response's write queue filled up; the client resumes from its last id), or when the caller's token
+ * expires ({@code token_expired}). A stream needs the subscribe right on its topic; it registers as a
+ * connection of the caller's uid.
  */
 public final class StreamRoutes {
 
@@ -36,23 +39,21 @@ public final class StreamRoutes {
   /** How SSE streams show in the connection registry. */
   public static final String TRANSPORT = "sse";
 
+  private final Vertx vertx;
   private final FeedbusClient client;
   private final PresenceOptions presence;
   private final Set<Stream> open = ConcurrentHashMap.newKeySet();
 
   private StreamRoutes(Vertx vertx, PresenceOptions presence) {
+    this.vertx = vertx;
     this.client = FeedbusClient.create(vertx);
     this.presence = presence;
   }
 
-  /** Mounts the route and returns the streams' owner (to close them all on shutdown). */
-  public static StreamRoutes mount(Router router, Vertx vertx) {
-    return mount(router, vertx, new PresenceOptions());
-  }
-
-  /** As {@link #mount(Router, Vertx)}; streams take the connection fields {@code presence.clientFields} allow from the query. */
-  public static StreamRoutes mount(Router router, Vertx vertx, PresenceOptions presence) {
+  /** Mounts the route and returns the streams' owner (to close them all on shutdown); streams take the connection fields {@code presence.clientFields} allow from the query. */
+  public static StreamRoutes mount(Router router, Vertx vertx, PresenceOptions presence, HttpAuth auth) {
     StreamRoutes routes = new StreamRoutes(vertx, presence);
+    router.get("/topics/:topic/stream").handler(auth.topic(false));
     router.get("/topics/:topic/stream").handler(routes::stream);
     return routes;
   }
@@ -90,8 +91,14 @@ public final class StreamRoutes {
     Stream stream = new Stream(response);
     open.add(stream);
     response.closeHandler(v -> stream.cancel());
+    Caller caller = HttpAuth.caller(ctx);
+    if (caller.expiresAtMillis() > 0) {
+      // Like the bridge: a stream lives no longer than the token it was opened with.
+      stream.expiryTimer = vertx.setTimer(Math.max(1, caller.expiresAtMillis() - System.currentTimeMillis()),
+          id -> stream.close("token_expired", "the access token expired; reconnect with a fresh one and resume after the last id received"));
+    }
     client.withFields(fields).withDirectHandler(stream::direct)
-        .subscribeForTransport(ctx.pathParam("topic"), from, null, TRANSPORT, stream::send).onComplete(ar -> {
+        .subscribeForTransport(ctx.pathParam("topic"), from, caller.uid(), TRANSPORT, stream::send).onComplete(ar -> {
       if (ar.failed()) {
         FeedbusException error = FeedbusException.from(ar.cause());
         stream.close(error.code(), error.getMessage());
@@ -140,6 +147,7 @@ public final class StreamRoutes {
   private final class Stream {
     private final HttpServerResponse response;
     Subscription subscription;
+    long expiryTimer = -1;
     boolean ended;
 
     Stream(HttpServerResponse response) {
@@ -181,6 +189,9 @@ public final class StreamRoutes {
     void cancel() {
       ended = true;
       open.remove(this);
+      if (expiryTimer >= 0) {
+        vertx.cancelTimer(expiryTimer);
+      }
       if (subscription != null) {
         subscription.cancel();
       }

@@ -13,7 +13,8 @@ import io.vertx.ext.web.handler.BodyHandler;
 
 /**
  * {@code POST /topics/{topic}/events} and {@code GET /topics/{topic}/events?after=&since=&limit=}:
- * thin adapters onto the {@code feedbus.publish} and {@code feedbus.history} bus services.
+ * thin adapters onto the {@code feedbus.publish} and {@code feedbus.history} bus services, behind
+ * the caller's publish and subscribe rights on the topic.
  */
 public final class TimelineRoutes {
 
@@ -21,10 +22,13 @@ public final class TimelineRoutes {
   }
 
   /** Mounts the routes; a history {@code limit} above {@code maxHistoryLimit} is refused (the bus lowers it). */
-  public static void mount(Router router, Vertx vertx, int maxPayloadBytes, int maxHistoryLimit) {
+  public static void mount(Router router, Vertx vertx, int maxPayloadBytes, int maxHistoryLimit, HttpAuth auth) {
+    // The right is checked before the body is read: a caller without it cannot make the server buffer one.
+    router.post("/topics/:topic/events").handler(auth.topic(true));
     // Room for the envelope around a payload at the limit; the publish service checks the payload itself.
     router.post("/topics/:topic/events").handler(BodyHandler.create(false).setBodyLimit(maxPayloadBytes + 64L * 1024));
     router.post("/topics/:topic/events").handler(ctx -> publish(ctx, vertx));
+    router.get("/topics/:topic/events").handler(auth.topic(false));
     router.get("/topics/:topic/events").handler(ctx -> history(ctx, vertx, maxHistoryLimit));
   }
 

@@ -1,5 +1,6 @@
 package io.feedbus.ops;
 
+import io.feedbus.http.HttpAuth;
 import io.feedbus.store.StoreStatus;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
@@ -15,7 +16,10 @@ import io.vertx.micrometer.PrometheusScrapingHandler;
 /**
  * {@code GET /health} (liveness: up while the process serves), {@code GET /ready} (readiness: store
  * connected, engine and schema open, cluster joined when clustered, not shutting down nor draining; 503 when any
- * is not) and {@code GET /metrics} (Prometheus text format).
+ * is not) and {@code GET /metrics} (Prometheus text format). Health and readiness are open (load
+ * balancers and orchestrators probe them without credentials, and they tell nothing but up or down);
+ * metrics need a management credential unless {@code auth.openManagement}: they show how busy each
+ * node is and how it is built, and Prometheus sends {@code Authorization: apikey <key>} when told to.
  */
 public final class OpsRoutes {
 
@@ -37,7 +41,7 @@ public final class OpsRoutes {
   private OpsRoutes() {
   }
 
-  public static void mount(Router router, Vertx vertx, NodeState state, MeterRegistry registry) {
+  public static void mount(Router router, Vertx vertx, NodeState state, MeterRegistry registry, HttpAuth auth) {
     HealthChecks liveness = HealthChecks.create(vertx)
         .register("process", promise -> promise.complete(Status.OK()));
     HealthCheckHandler live = HealthCheckHandler.createWithHealthChecks(liveness);
@@ -48,6 +52,7 @@ public final class OpsRoutes {
     router.get("/ready").handler(ready);
     router.head("/ready").handler(ready);
     if (registry instanceof PrometheusMeterRegistry) {
+      router.get("/metrics").handler(auth.management());
       router.get("/metrics").handler(PrometheusScrapingHandler.create((PrometheusMeterRegistry) registry));
     }
   }

@@ -1,6 +1,7 @@
 package io.feedbus.presence;
 
 import io.feedbus.event.FeedbusException;
+import io.feedbus.http.HttpAuth;
 import io.feedbus.http.HttpErrors;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
@@ -19,20 +20,23 @@ import io.vertx.ext.web.handler.BodyHandler;
  * {@code PUT /connections/accepting} {@code {accepting, closeExisting?, serverId?}},
  * {@code PUT /connections/priorities/{uid}} {@code {priority}}; the lifecycle stream
  * {@code GET /connections/events} (SSE), targeted delivery {@code POST /connections/send}
- * {@code {select, payload}}, and who listens to a topic, {@code GET /topics/{topic}/presence}.
+ * {@code {select, payload}}, and who listens to a topic, {@code GET /topics/{topic}/presence} (with
+ * the topic's subscribe right). Every other one needs a management credential (an API key, or a
+ * token whose claim grants admin) unless {@code auth.openManagement}.
  */
 public final class PresenceRoutes {
 
   private PresenceRoutes() {
   }
 
-  public static void mount(Router router, Vertx vertx) {
-    mount(router, vertx, 1024 * 1024);
-  }
-
-  /** As {@link #mount(Router, Vertx)}; a {@code /connections/send} body holds at most {@code maxSendBytes} of payload. */
-  public static void mount(Router router, Vertx vertx, int maxSendBytes) {
+  /** Mounts the routes; a {@code /connections/send} body holds at most {@code maxSendBytes} of payload. */
+  public static void mount(Router router, Vertx vertx, int maxSendBytes, HttpAuth auth) {
+    // First, so nothing below (body reading included) runs for a caller without the right.
+    for (String path : new String[] {"/connections*", "/canStream/*", "/endStream/*", "/admission/*"}) {
+      router.route(path).handler(auth.management());
+    }
     router.get("/connections/events").handler(ctx -> LifecycleStream.serve(ctx, vertx));
+    router.get("/topics/:topic/presence").handler(auth.topic(false));
     router.get("/topics/:topic/presence").handler(ctx ->
         reply(ctx, vertx, PresenceAddresses.PRESENCE, new JsonObject().put("topic", ctx.pathParam("topic"))));
     router.post("/connections/send").handler(BodyHandler.create(false).setBodyLimit(maxSendBytes + 16 * 1024));

@@ -3,6 +3,7 @@ package io.feedbus.publish;
 import io.feedbus.event.FeedbusException;
 import io.feedbus.event.Topic;
 import io.vertx.core.json.Json;
+import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import java.nio.charset.StandardCharsets;
 import java.util.HashMap;
@@ -30,15 +31,48 @@ public record PublishRequest(String topic, Object payload, Map<String, String> h
       throw FeedbusException.badRequest("missing_payload", "payload is missing (any JSON value, null included)");
     }
     Object payload = body.getValue("payload");
-    int size = Json.encode(payload).getBytes(StandardCharsets.UTF_8).length;
+    String nonFinite = nonFinite(payload, "payload");
+    if (nonFinite != null) {
+      // JSON has no Infinity or NaN: stored, they would come back as strings.
+      throw FeedbusException.badRequest("invalid_number", nonFinite + " is not a finite number (1e999, NaN and Infinity are refused)");
+    }
+    Map<String, String> headers = headers(body.getValue("headers"));
+    // Headers travel and are stored with the payload: they count toward the same limit.
+    int size = Json.encode(payload).getBytes(StandardCharsets.UTF_8).length
+        + (headers.isEmpty() ? 0 : Json.encode(headers).getBytes(StandardCharsets.UTF_8).length);
     if (size > maxPayloadBytes) {
-      throw FeedbusException.payloadTooLarge("payload is " + size + " bytes; the limit is " + maxPayloadBytes);
+      throw FeedbusException.payloadTooLarge("payload and headers are " + size + " bytes; the limit is " + maxPayloadBytes);
     }
     Object persist = body.getValue("persist", Boolean.TRUE);
     if (!(persist instanceof Boolean)) {
       throw FeedbusException.badRequest("invalid_persist", "persist must be true or false");
     }
-    return new PublishRequest(topic, payload, headers(body.getValue("headers")), (Boolean) persist);
+    return new PublishRequest(topic, payload, headers, (Boolean) persist);
+  }
+
+  /** The path of the first non-finite number in {@code value} (e.g. {@code payload.a[2]}), or null. */
+  private static String nonFinite(Object value, String path) {
+    if (value instanceof Double || value instanceof Float) {
+      double d = ((Number) value).doubleValue();
+      return Double.isFinite(d) ? null : path;
+    }
+    if (value instanceof JsonObject) {
+      for (Map.Entry<String, Object> e : (JsonObject) value) {
+        String found = nonFinite(e.getValue(), path + "." + e.getKey());
+        if (found != null) {
+          return found;
+        }
+      }
+    } else if (value instanceof JsonArray) {
+      JsonArray array = (JsonArray) value;
+      for (int i = 0; i < array.size(); i++) {
+        String found = nonFinite(array.getValue(i), path + "[" + i + "]");
+        if (found != null) {
+          return found;
+        }
+      }
+    }
+    return null;
   }
 
   private static Map<String, String> headers(Object value) {

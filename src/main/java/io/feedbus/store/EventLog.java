@@ -43,6 +43,20 @@ public interface EventLog {
   /** Events of {@code topic} strictly after {@code after} (null: from the start), at most {@code limit}. */
   Future<List<Event>> readAfter(String topic, Cursor after, int limit);
 
+  /**
+   * Like {@link #readAfter(String, Cursor, int)}, and the events hold at most {@code maxBytes} of
+   * JSON text (their stored encoding), but for the first: a page always has one event, if there is one.
+   * The engine stops reading at the bound, so a read never holds more than the bound plus one event.
+   */
+  Future<Page> readPage(String topic, Cursor after, int limit, long maxBytes);
+
+  /**
+   * A bounded read: {@code full} when it stopped at its limit or its byte bound, so more may follow
+   * after the last event.
+   */
+  record Page(List<Event> events, boolean full) {
+  }
+
   /** Events of {@code topic} with {@code ts >= sinceTs}, at most {@code limit}. */
   default Future<List<Event>> readSince(String topic, long sinceTs, int limit) {
     return readAfter(topic, Cursor.beforeTimestamp(sinceTs), limit);

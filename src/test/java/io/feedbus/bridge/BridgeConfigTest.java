@@ -1,5 +1,7 @@
 package io.feedbus.bridge;
 
+import io.feedbus.auth.TopicRights;
+import io.feedbus.auth.TopicPattern;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -16,14 +18,14 @@ class BridgeConfigTest {
   @Test
   void theDevelopmentConfigLetsAnonymousBrowsersDoEverything() {
     FeedbusOptions options = FeedbusOptions.load(Path.of("conf/feedbus.json"), Map.of(), Map.of());
-    assertThat(options.auth().anonymous).isTrue();
+    assertThat(options.auth().anonymousAllowed()).isTrue();
     assertThat(TopicRights.of(options.auth().anonymousRights).mayPublish("any.topic")).isTrue();
   }
 
   @Test
   void theProductionExampleTurnsAnonymousAccessOffAndChecksIssuerAndAudience() {
     FeedbusOptions options = FeedbusOptions.load(Path.of("conf/feedbus.production.json"), Map.of(), Map.of());
-    assertThat(options.auth().anonymous).isFalse();
+    assertThat(options.auth().anonymousAllowed()).isFalse();
     assertThat(options.auth().issuer).isNotBlank();
     assertThat(options.auth().audience).containsExactly("feedbus");
     assertThat(options.auth().keys).singleElement().satisfies(k -> assertThat(k.algorithm).isEqualTo("RS256"));
@@ -56,7 +58,7 @@ class BridgeConfigTest {
   @Test
   void anonymousAccessOffWithoutKeysIsRefused() {
     assertThatThrownBy(() -> FeedbusOptions.fromJson(new JsonObject().put("auth", new JsonObject().put("anonymous", false))))
-        .hasMessageContaining("auth.keys = []: at least one key is needed when auth.anonymous is false");
+        .hasMessageContaining("auth.keys = [] and auth.apiKeys = []: at least one JWT key or API key is needed when auth.anonymous is false");
   }
 
   @Test

@@ -1,5 +1,7 @@
 package io.feedbus.bridge;
 
+import io.feedbus.auth.AuthOptions;
+import io.feedbus.auth.Authenticator;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpServer;
@@ -60,7 +62,7 @@ final class BridgeTestServer {
 
   /** Starts the server; {@code routes} may add routes before the bridge's. */
   static Future<BridgeTestServer> start(Vertx vertx, BridgeOptions options, BridgeObserver observer, Consumer<Router> routes) {
-    return BrowserAuth.create(vertx, new AuthOptions()).compose(auth -> {
+    return Authenticator.create(vertx, new AuthOptions()).compose(auth -> {
       Router router = Router.router(vertx);
       router.get(BARE_PAGE).handler(ctx -> ctx.response().putHeader("content-type", "text/html; charset=utf-8").end(PAGE));
       routes.accept(router);

@@ -1,5 +1,6 @@
 package io.feedbus.bridge;
 
+import io.feedbus.auth.AuthOptions;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.feedbus.Feedbus;
@@ -240,6 +241,45 @@ class BrowserPageTest {
     chromium.driver.findElement(By.id("connect")).click();
     waitUntil(() -> text("status").startsWith("disconnected: invalid token"));
     chromium.driver.executeScript("document.getElementById('token').value = ''; localStorage.clear();");
+  }
+
+  @Test
+  void thePageSendsItsTokenInACookieAndNeverInTheUrl() throws Exception {
+    String token = token("carol", new JsonObject().put("subscribe", new JsonArray().add("orders.*")).put("publish", new JsonArray().add("orders.eu")));
+    chromium.driver.get("http://127.0.0.1:" + closed.httpPort() + "/");
+    chromium.driver.executeScript("document.getElementById('token').value = arguments[0];", token);
+    chromium.driver.findElement(By.id("connect")).click();
+    waitUntil(() -> text("status").equals("connected"));
+    // Anonymous access is off on this node: the publish is accepted only if the bridge got the token.
+    String answer = (String) chromium.driver.executeAsyncScript(
+        "var done = arguments[arguments.length - 1];"
+            + "window.feedbusPage.bus.publish('orders.eu', 1).then(function () { done('accepted'); }, function (e) { done(String(e)); });");
+    assertThat(answer).isEqualTo("accepted");
+    assertThat((String) chromium.driver.executeScript("return window.feedbusPage.bus.eb.sockJSConn.url;")).doesNotContain(token);
+    @SuppressWarnings("unchecked")
+    List<String> requested = (List<String>) chromium.driver.executeScript(
+        "return performance.getEntriesByType('resource').map(function (e) { return e.name; });");
+    assertThat(requested).anyMatch(url -> url.contains("/eventbus/")).noneMatch(url -> url.contains(token));
+    signOut();
+  }
+
+  @Test
+  void aTokenInTheCookieReachesTheBridgeOverAnHttpTransport() throws Exception {
+    String token = token("dave", new JsonObject().put("publish", new JsonArray().add("orders.eu")));
+    chromium.driver.get("http://127.0.0.1:" + closed.httpPort() + "/");
+    String answer = (String) chromium.driver.executeAsyncScript(
+        "var done = arguments[arguments.length - 1];"
+            + "var bus = new Feedbus({ token: arguments[0], transports: ['xhr-polling'] });"
+            + "bus.publish('orders.eu', 2).then(function () { done('accepted'); }, function (e) { done(String(e)); })"
+            + "  .then(function () { bus.close(); });", token);
+    assertThat(answer).isEqualTo("accepted");
+    signOut();
+  }
+
+  /** Forgets the page's token: the field, localStorage and the cookie. */
+  static void signOut() {
+    chromium.driver.executeScript("document.getElementById('token').value = ''; localStorage.clear();"
+        + "document.cookie = 'feedbus_token=; Path=/eventbus; Max-Age=0';");
   }
 
   // ------------------------------------------------------------------ helpers

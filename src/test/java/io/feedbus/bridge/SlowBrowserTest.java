@@ -1,5 +1,7 @@
 package io.feedbus.bridge;
 
+import io.feedbus.auth.AuthOptions;
+import io.feedbus.auth.Authenticator;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.vertx.core.Future;
@@ -173,7 +175,7 @@ class SlowBrowserTest {
   }
 
   static Future<HttpServer> server(Vertx vertx, BridgeOptions options, BridgeObserver observer, BridgeSockets.Listener listener) {
-    return BrowserAuth.create(vertx, new AuthOptions()).compose(auth -> {
+    return Authenticator.create(vertx, new AuthOptions()).compose(auth -> {
       Router router = Router.router(vertx);
       BrowserRoutes.mount(router, vertx, auth, options, observer, listener);
       return vertx.createHttpServer().requestHandler(router).listen(0, "127.0.0.1");

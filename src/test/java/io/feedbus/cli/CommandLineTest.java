@@ -39,9 +39,13 @@ class CommandLineTest {
     }
   }
 
+  /** The node's service key: management commands need it; publishing and reading are open to anonymous callers here. */
+  static final String API_KEY = "cli-test-api-key-0123456789abcdef0123";
+
   @BeforeEach
   void start(Vertx vertx) throws Exception {
-    node = TestNodes.start(vertx, dir);
+    node = await(Feedbus.start(vertx, TestNodes.options(dir, new JsonObject().put("auth", new JsonObject()
+        .put("anonymous", true).put("apiKeys", new io.vertx.core.json.JsonArray().add(API_KEY))))));
     url = "http://127.0.0.1:" + node.httpPort();
   }
 
@@ -218,22 +222,34 @@ class CommandLineTest {
 
   @Test
   void admissionAcquiresAndReleasesAndConnectionsCountsPerServer() {
-    Run acquire = run("admission", "--url", url, "cli-user", "--acquire");
+    Run acquire = run("admission", "--url", url, "--api-key", API_KEY, "cli-user", "--acquire");
     assertThat(acquire.code()).as(acquire.err()).isZero();
     assertThat(new io.vertx.core.json.JsonObject(acquire.out().trim()))
         .isEqualTo(new io.vertx.core.json.JsonObject("{\"result\":\"success\",\"uid\":\"cli-user\",\"canStream\":true,\"streamCount\":1}"));
-    Run state = run("admission", "--url", url, "cli-user");
+    Run state = run("admission", "--url", url, "--api-key", API_KEY, "cli-user");
     assertThat(state.code()).isZero();
     assertThat(new io.vertx.core.json.JsonObject(state.out().trim()).getInteger("streamCount")).isEqualTo(1);
-    Run release = run("admission", "--url", url, "cli-user", "--release");
+    Run release = run("admission", "--url", url, "--api-key", API_KEY, "cli-user", "--release");
     assertThat(new io.vertx.core.json.JsonObject(release.out().trim()))
         .isEqualTo(new io.vertx.core.json.JsonObject("{\"result\":\"success\",\"uid\":\"cli-user\",\"removedStream\":true,\"streamCount\":0}"));
-    Run counts = run("connections", "--url", url, "--count-by-server");
+    Run counts = run("connections", "--url", url, "--api-key", API_KEY, "--count-by-server");
     assertThat(counts.code()).as(counts.err()).isZero();
     assertThat(new io.vertx.core.json.JsonArray(counts.out().trim())).isNotNull();
-    Run refused = run("admission", "--url", url, "bad uid!", "--acquire");
+    Run refused = run("admission", "--url", url, "--api-key", API_KEY, "bad uid!", "--acquire");
     assertThat(refused.code()).as(refused.out()).isNotZero();
     assertThat(refused.err()).isNotBlank();
+  }
+
+  @Test
+  void managementCommandsWithoutTheApiKeyAreRefusedAndChangeNothing() throws Exception {
+    Run acquire = run("admission", "--url", url, "cli-user", "--acquire");
+    assertThat(acquire.code()).isEqualTo(ExitCodes.REFUSED);
+    assertThat(acquire.err()).contains("broker answered 401 not_authenticated");
+    Run wrongKey = run("connections", "--url", url, "--api-key", "not-the-key-0123456789abcdef0123456789", "--count-by-server");
+    assertThat(wrongKey.code()).isEqualTo(ExitCodes.REFUSED);
+    assertThat(wrongKey.err()).contains("broker answered 401 invalid_api_key");
+    Run state = run("admission", "--url", url, "--api-key", API_KEY, "cli-user");
+    assertThat(new io.vertx.core.json.JsonObject(state.out().trim()).getInteger("streamCount")).as("no slot was taken").isZero();
   }
 
   @Test

@@ -54,7 +54,7 @@ class ClusterTest {
   }
 
   private FeedbusOptions clustered(Path clusterConfig, JsonObject more) {
-    JsonObject config = new JsonObject()
+    JsonObject config = TestNodes.openManagement()
         .put("cluster", new JsonObject().put("enabled", true).put("configFile", clusterConfig.toString()));
     if (rethinkdb != null) {
       config.put("store", new JsonObject().put("type", "rethinkdb").put("rethinkdb", JsonObject.mapFrom(rethinkdb)));

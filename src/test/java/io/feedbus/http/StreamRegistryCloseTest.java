@@ -41,7 +41,7 @@ class StreamRegistryCloseTest {
   WebClient web;
 
   private void start(Vertx vertx, JsonObject presence) throws Exception {
-    node = await(Feedbus.start(vertx, TestNodes.options(dir, new JsonObject().put("presence", presence))));
+    node = await(Feedbus.start(vertx, TestNodes.options(dir, TestNodes.openManagement().put("presence", presence))));
     client = vertx.createHttpClient();
     web = WebClient.create(vertx);
   }

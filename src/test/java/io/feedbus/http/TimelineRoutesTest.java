@@ -14,6 +14,8 @@ import io.vertx.ext.web.client.WebClient;
 import io.vertx.ext.web.client.WebClientOptions;
 import io.vertx.junit5.VertxExtension;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -31,7 +33,8 @@ class TimelineRoutesTest {
 
   @BeforeEach
   void start(Vertx vertx) throws Exception {
-    node = await(Feedbus.start(vertx, TestNodes.options(dir, new JsonObject().put("publish", new JsonObject().put("maxPayloadBytes", 4096)))));
+    node = await(Feedbus.start(vertx, TestNodes.options(dir, new JsonObject().put("publish", new JsonObject().put("maxPayloadBytes", 4096))
+        .put("history", new JsonObject().put("maxPageBytes", 16384)))));
     http = WebClient.create(vertx, new WebClientOptions().setDefaultHost("127.0.0.1").setDefaultPort(node.httpPort()));
   }
 
@@ -116,6 +119,49 @@ class TimelineRoutesTest {
     assertError(post("/topics/orders/events", "{\"payload\":\"" + "x".repeat(5000) + "\"}"), 413, "payload_too_large");
     assertError(post("/topics/orders/events", "{\"payload\":\"" + "x".repeat(200_000) + "\"}"), 413, "payload_too_large");
     assertThat(get("/topics/orders/events").bodyAsJsonObject().getJsonArray("events")).isEmpty();
+  }
+
+  @Test
+  void nonFiniteNumbersGet400AndAreNotStored() throws Exception {
+    assertError(post("/topics/orders/events", "{\"payload\": 1e999}"), 400, "invalid_number");
+    assertError(post("/topics/orders/events", "{\"payload\": {\"a\": [1, -1e999]}}"), 400, "invalid_number");
+    assertThat(get("/topics/orders/events").bodyAsJsonObject().getJsonArray("events")).isEmpty();
+  }
+
+  @Test
+  void headersCountTowardThePayloadLimit() throws Exception {
+    // Payload alone: 2 + 3000 bytes, under 4096; with a 2000-byte header over it.
+    String payload = "\"" + "x".repeat(3000) + "\"";
+    assertError(post("/topics/orders/events", "{\"payload\": " + payload + ", \"headers\": {\"h\": \"" + "y".repeat(2000) + "\"}}"),
+        413, "payload_too_large");
+    assertThat(post("/topics/orders/events", "{\"payload\": " + payload + ", \"headers\": {\"h\": \"y\"}}").statusCode()).isEqualTo(201);
+  }
+
+  @Test
+  void aPayloadExactlyAtTheLimitIsStored() throws Exception {
+    assertThat(post("/topics/orders/events", "{\"payload\": \"" + "x".repeat(4094) + "\"}").statusCode()).isEqualTo(201);
+    assertError(post("/topics/orders/events", "{\"payload\": \"" + "x".repeat(4095) + "\"}"), 413, "payload_too_large");
+  }
+
+  @Test
+  void aHistoryPageOfTheLargestEventsStaysWithinMaxPageBytesAndNextContinues() throws Exception {
+    for (int i = 0; i < 20; i++) {
+      String payload = String.format("%04d", i) + "x".repeat(4090); // 4096 bytes of JSON: the limit
+      assertThat(post("/topics/heavy/events", "{\"payload\": \"" + payload + "\"}").statusCode()).isEqualTo(201);
+    }
+    List<String> seen = new ArrayList<>();
+    String after = null;
+    int pages = 0;
+    do {
+      HttpResponse<Buffer> page = get("/topics/heavy/events?limit=1000" + (after == null ? "" : "&after=" + after));
+      JsonObject body = page.bodyAsJsonObject();
+      assertThat(body.getJsonArray("events").encode().length()).isLessThanOrEqualTo(16384);
+      body.getJsonArray("events").forEach(e -> seen.add(((JsonObject) e).getString("payload").substring(0, 4)));
+      after = body.getString("next");
+      pages++;
+    } while (after != null);
+    assertThat(seen).containsExactlyElementsOf(java.util.stream.IntStream.range(0, 20).mapToObj(i -> String.format("%04d", i)).toList());
+    assertThat(pages).isGreaterThan(1);
   }
 
   @Test

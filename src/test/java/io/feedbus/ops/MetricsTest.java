@@ -36,7 +36,7 @@ class MetricsTest {
 
   @Test
   void feedbusMetricsArePresentAndMoveAfterTraffic(Vertx vertx, VertxTestContext test) throws Exception {
-    Feedbus node = TestNodes.start(vertx, dir);
+    Feedbus node = await(Feedbus.start(vertx, TestNodes.options(dir, TestNodes.openManagement())));
     WebClient http = WebClient.create(vertx, new WebClientOptions().setDefaultHost("127.0.0.1").setDefaultPort(node.httpPort()));
     try {
       String tag = "{node=\"" + node.nodeId() + "\"}";
@@ -69,7 +69,7 @@ class MetricsTest {
 
   @Test
   void aNodeThatStartsItsOwnVertxAlsoServesVertxMetrics() throws Exception {
-    Feedbus node = await(Feedbus.start(TestNodes.options(dir)));
+    Feedbus node = await(Feedbus.start(TestNodes.options(dir, TestNodes.openManagement())));
     WebClient http = WebClient.create(node.vertx(), new WebClientOptions().setDefaultHost("127.0.0.1").setDefaultPort(node.httpPort()));
     try {
       await(http.get("/health").send());

@@ -36,7 +36,7 @@ class ReadinessTest {
   @BeforeEach
   void start(Vertx vertx) throws Exception {
     log = new SwitchableStatusEventLog(await(EmbeddedEventLog.open(vertx, dir, true, "node-1")));
-    node = await(Feedbus.start(vertx, TestNodes.options(dir), log));
+    node = await(Feedbus.start(vertx, TestNodes.options(dir, TestNodes.openManagement()), log));
     http = WebClient.create(vertx, new WebClientOptions().setDefaultHost("127.0.0.1").setDefaultPort(node.httpPort()));
   }
 

@@ -33,7 +33,7 @@ class PresenceHttpTest {
 
   @BeforeEach
   void start(Vertx vertx) throws Exception {
-    node = await(Feedbus.start(vertx, TestNodes.options(dir, new JsonObject().put("nodeId", "node-1")
+    node = await(Feedbus.start(vertx, TestNodes.options(dir, TestNodes.openManagement().put("nodeId", "node-1")
         .put("presence", new JsonObject().put("priorities", new JsonObject().put("mallory", "BANNED"))))));
     http = WebClient.create(vertx);
   }

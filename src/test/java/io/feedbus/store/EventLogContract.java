@@ -113,6 +113,35 @@ public abstract class EventLogContract {
   }
 
   @Test
+  void aPageStopsAtItsByteBoundAndSaysMoreFollow() throws Exception {
+    String big = "x".repeat(10_000);
+    List<Event> batch = IntStream.range(0, 12).mapToObj(i -> event("heavy", big + i)).collect(Collectors.toList());
+    await(log.append(batch));
+    long eventBytes = batch.get(0).toJson().encode().length();
+    long maxBytes = 3 * eventBytes + eventBytes / 2; // room for three and a half
+    List<Object> seen = new ArrayList<>();
+    Cursor after = null;
+    while (true) {
+      EventLog.Page page = await(log.readPage("heavy", after, 1000, maxBytes));
+      assertThat(page.events().size()).isLessThanOrEqualTo(3);
+      seen.addAll(payloads(page.events()));
+      if (!page.full()) {
+        break;
+      }
+      after = page.events().get(page.events().size() - 1).cursor();
+    }
+    assertThat(seen).containsExactlyElementsOf(IntStream.range(0, 12).mapToObj(i -> big + i).collect(Collectors.toList()));
+  }
+
+  @Test
+  void aPageHoldsOneEventLargerThanItsByteBound() throws Exception {
+    await(log.append(List.of(event("huge", "y".repeat(5_000)), event("huge", "z"))));
+    EventLog.Page page = await(log.readPage("huge", null, 1000, 100));
+    assertThat(payloads(page.events())).containsExactly("y".repeat(5_000));
+    assertThat(page.full()).isTrue();
+  }
+
+  @Test
   void eventsInTheSameMillisecondKeepDistinctOrderedCursors() throws Exception {
     List<Event> batch = IntStream.range(0, 50).mapToObj(i -> event("burst", i)).collect(Collectors.toList());
     assertThat(batch.stream().map(Event::ts).distinct()).hasSize(1);

@@ -58,6 +58,11 @@ public final class SwitchableStatusEventLog implements EventLog {
   }
 
   @Override
+  public Future<Page> readPage(String topic, Cursor after, int limit, long maxBytes) {
+    return delegate.readPage(topic, after, limit, maxBytes);
+  }
+
+  @Override
   public Future<List<Event>> readAllAfter(Cursor after, int limit) {
     return delegate.readAllAfter(after, limit);
   }

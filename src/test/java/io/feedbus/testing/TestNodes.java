@@ -47,6 +47,14 @@ public final class TestNodes {
         .buildClustered());
   }
 
+  /**
+   * A partial config that leaves management and admission open ({@code auth.openManagement}), as the
+   * development config does: for tests of those routes themselves, not of who may call them.
+   */
+  public static JsonObject openManagement() {
+    return new JsonObject().put("auth", new JsonObject().put("openManagement", true));
+  }
+
   public static Feedbus start(Vertx vertx, Path dataDir) throws Exception {
     return await(Feedbus.start(vertx, options(dataDir)));
   }

@@ -145,23 +145,34 @@ public final class EmbeddedEventLog implements EventLog {
 
   @Override
   public Future<List<Event>> readAfter(String topic, Cursor after, int limit) {
+    return readPage(topic, after, limit, Long.MAX_VALUE).map(Page::events);
+  }
+
+  @Override
+  public Future<Page> readPage(String topic, Cursor after, int limit, long maxBytes) {
     return read(() -> {
       String prefix = topic + SEPARATOR;
       String from = after == null ? prefix : topicKey(topic, after);
       String through = committedThrough;
       List<Event> page = new ArrayList<>(Math.min(limit, 1024));
+      long bytes = 0;
       org.h2.mvstore.Cursor<String, String> it = topics.cursor(from);
       while (it.hasNext() && page.size() < limit) {
         String key = it.next();
         if (!key.startsWith(prefix) || key.substring(prefix.length()).compareTo(through) > 0) {
-          break;
+          return new Page(page, false);
         }
         if (after != null && key.equals(from)) {
           continue; // strictly after
         }
-        page.add(Event.fromJson(new JsonObject(it.getValue())));
+        String json = it.getValue();
+        if (!page.isEmpty() && bytes + json.length() > maxBytes) {
+          return new Page(page, true);
+        }
+        bytes += json.length();
+        page.add(Event.fromJson(new JsonObject(json)));
       }
-      return page;
+      return new Page(page, page.size() == limit);
     });
   }
 

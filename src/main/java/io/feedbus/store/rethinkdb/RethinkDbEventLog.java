@@ -246,16 +246,47 @@ public final class RethinkDbEventLog implements EventLog {
 
   @Override
   public Future<List<Event>> readAfter(String topic, Cursor after, int limit) {
-    Cursor bound = frontiers.stableBound();
-    ReqlTerm query = events()
-        .between(Reql.array(topic, after == null ? Reql.minval() : after.value()), Reql.array(topic, bound.value()))
+    return list("readAfter", topicRange(topic, after, frontiers.stableBound(), "open").limit(limit).map(RethinkDbDocuments::readable));
+  }
+
+  /**
+   * Two reads, so that no reply holds more than the bound: the cursors and sizes of up to
+   * {@code limit} events, then the events that fit, up to the last of them.
+   */
+  @Override
+  public Future<Page> readPage(String topic, Cursor after, int limit, long maxBytes) {
+    ReqlTerm sizes = topicRange(topic, after, frontiers.stableBound(), "open").limit(limit)
+        .map(row -> Reql.array(row.g("id"), RethinkDbDocuments.readable(row).coerceTo("string").count()));
+    return queries.run("readPageSizes", sizes).compose(result -> {
+      JsonArray rows = (JsonArray) result;
+      int fit = 0;
+      long bytes = 0;
+      while (fit < rows.size()) {
+        long size = rows.getJsonArray(fit).getLong(1);
+        if (fit > 0 && bytes + size > maxBytes) {
+          break;
+        }
+        bytes += size;
+        fit++;
+      }
+      if (fit == 0) {
+        return Future.succeededFuture(new Page(List.of(), false));
+      }
+      boolean full = fit < rows.size() || rows.size() == limit;
+      Cursor last = Cursor.parse(rows.getJsonArray(fit - 1).getString(0));
+      // Up to the last event that fits, inclusive: events removed meanwhile only make the page smaller.
+      return list("readPage", topicRange(topic, after, last, "closed").limit(fit).map(RethinkDbDocuments::readable))
+          .map(events -> new Page(events, full));
+    });
+  }
+
+  private ReqlTerm topicRange(String topic, Cursor after, Cursor through, String rightBound) {
+    return events()
+        .between(Reql.array(topic, after == null ? Reql.minval() : after.value()), Reql.array(topic, through.value()))
         .opt("index", RethinkDbSchema.TOPIC_CURSOR_INDEX)
         .opt("left_bound", "open")
-        .opt("right_bound", "open")
-        .orderBy().opt("index", RethinkDbSchema.TOPIC_CURSOR_INDEX)
-        .limit(limit)
-        .map(RethinkDbDocuments::readable);
-    return list("readAfter", query);
+        .opt("right_bound", rightBound)
+        .orderBy().opt("index", RethinkDbSchema.TOPIC_CURSOR_INDEX);
   }
 
   @Override

@@ -1,4 +1,4 @@
-package io.feedbus.bridge;
+package io.feedbus.auth;
 
 import com.fasterxml.jackson.annotation.JsonFormat;
 import java.util.ArrayList;
@@ -6,16 +6,23 @@ import java.util.List;
 import java.util.Set;
 
 /**
- * Who may use the browser bridge ({@code auth} in the config): JWT keys and the issuer and audience
- * a token must carry, the claim holding a user's topic rights, and whether anonymous browsers are let in.
+ * Who may use the broker ({@code auth} in the config), on every entry (HTTP, SSE, bridge): JWT keys
+ * and the issuer and audience a token must carry, the claim holding a user's rights, the API keys
+ * of backend services, whether callers without a credential are let in, and whether management is open.
  */
 public final class AuthOptions {
 
   static final Set<String> HMAC = Set.of("HS256", "HS384", "HS512");
   static final Set<String> PUBLIC_KEY = Set.of("RS256", "RS384", "RS512", "ES256", "ES384", "ES512");
+  /** API keys are compared as secrets: long enough that guessing one is hopeless. */
+  static final int MIN_API_KEY_LENGTH = 32;
 
-  /** Browsers without a token get {@link #anonymousRights}; when false they may connect but do nothing. */
-  public boolean anonymous = true;
+  /**
+   * Callers without a credential get {@link #anonymousRights}; when false they get 401 (browsers may
+   * connect but do nothing). Unset (null): on only while neither {@link #keys} nor {@link #apiKeys} is
+   * configured, so configuring a credential closes the broker unless anonymous access is asked for.
+   */
+  public Boolean anonymous;
   public Rights anonymousRights = Rights.all();
   /** Required {@code iss} of tokens; null accepts any. */
   public String issuer;
@@ -27,6 +34,25 @@ public final class AuthOptions {
   public String topicsClaim = "feedbus";
   /** Clock skew tolerated on {@code exp}/{@code nbf}. */
   public int leewaySeconds = 5;
+  /** Tokens without {@code exp} would be valid forever: refused unless this is true. */
+  public boolean allowTokensWithoutExpiry = false;
+  /**
+   * Keys of backend services: {@code Authorization: apikey <key>} may publish and read every topic
+   * and use the management and admission routes.
+   */
+  @JsonFormat(with = JsonFormat.Feature.ACCEPT_SINGLE_VALUE_AS_ARRAY)
+  public List<String> apiKeys = new ArrayList<>();
+  /**
+   * Management and admission routes ({@code /connections*}, {@code /admission/*}, {@code /canStream},
+   * {@code /endStream}, {@code /metrics}) answer without a credential. Off unless asked for: the
+   * development config turns it on, and a node refuses to start with it on a non-loopback address.
+   */
+  public boolean openManagement = false;
+
+  /** Whether callers without a credential are let in: {@link #anonymous}, or when unset, whether no credential is configured. */
+  public boolean anonymousAllowed() {
+    return anonymous != null ? anonymous : (keys == null || keys.isEmpty()) && (apiKeys == null || apiKeys.isEmpty());
+  }
 
   /** Topic patterns ({@code *} matches any run of characters) a user may subscribe to and publish on. */
   public static final class Rights {
@@ -58,8 +84,20 @@ public final class AuthOptions {
 
   /** Adds a line per bad field to {@code problems}, each prefixed with {@code prefix}. */
   public void validate(String prefix, List<String> problems) {
-    if (!anonymous && (keys == null || keys.isEmpty())) {
-      problems.add(prefix + ".keys = []: at least one key is needed when " + prefix + ".anonymous is false");
+    if (Boolean.FALSE.equals(anonymous) && (keys == null || keys.isEmpty()) && (apiKeys == null || apiKeys.isEmpty())) {
+      problems.add(prefix + ".keys = [] and " + prefix + ".apiKeys = []: at least one JWT key or API key is needed when "
+          + prefix + ".anonymous is false, or nobody could use the broker");
+    }
+    if (apiKeys == null) {
+      problems.add(prefix + ".apiKeys = null: must be a list of keys (empty: none)");
+    } else {
+      for (int i = 0; i < apiKeys.size(); i++) {
+        String key = apiKeys.get(i);
+        if (key == null || key.length() < MIN_API_KEY_LENGTH || !key.matches("[\\x21-\\x7e]+")) {
+          problems.add(prefix + ".apiKeys[" + i + "] = " + (key == null ? "null" : "(" + key.length() + " characters)")
+              + ": must be at least " + MIN_API_KEY_LENGTH + " visible ASCII characters without spaces (e.g. openssl rand -hex 32)");
+        }
+      }
     }
     if (anonymousRights == null) {
       problems.add(prefix + ".anonymousRights = null: must be {\"subscribe\": [...], \"publish\": [...]}");

@@ -1,14 +1,16 @@
-package io.feedbus.bridge;
+package io.feedbus.auth;
 
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import java.util.ArrayList;
 import java.util.List;
 
-/** What a browser user may do: subscribe to (and read history of) and publish on topics matching its patterns. */
+/** What a caller may do: subscribe to (and read history of) and publish on topics matching its patterns. */
 public final class TopicRights {
 
   public static final TopicRights NONE = new TopicRights(List.of(), List.of());
+  /** Every topic, both ways: what an API key may do. */
+  public static final TopicRights ALL = new TopicRights(List.of(TopicPattern.of("*")), List.of(TopicPattern.of("*")));
 
   private final List<TopicPattern> subscribe;
   private final List<TopicPattern> publish;
@@ -23,8 +25,8 @@ public final class TopicRights {
   }
 
   /**
-   * Reads a rights claim {@code {"subscribe": [...], "publish": [...]}}; a missing claim or list
-   * grants nothing. Fails with {@link IllegalArgumentException} when the claim is malformed.
+   * Reads a rights claim {@code {"subscribe": [...], "publish": [...], "admin"?: true}} (admin is
+   * read by the {@link Authenticator}); a missing claim or list grants nothing. Fails with {@link IllegalArgumentException} when the claim is malformed.
    */
   public static TopicRights fromClaim(String claimName, Object claim) {
     if (claim == null) {

@@ -1,0 +1,106 @@
+package io.feedbus.bridge;
+
+import static io.feedbus.testing.TestNodes.await;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.feedbus.Feedbus;
+import io.feedbus.presence.PresenceAddresses;
+import io.feedbus.publish.PublishRequest;
+import io.feedbus.testing.Credentials;
+import io.feedbus.testing.TestNodes;
+import io.vertx.core.Future;
+import io.vertx.core.Promise;
+import io.vertx.core.Vertx;
+import io.vertx.core.http.WebSocketClient;
+import io.vertx.core.http.WebSocketConnectOptions;
+import io.vertx.core.json.JsonObject;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
+import org.junit.jupiter.params.provider.MethodSource;
+
+/**
+ * The bridge against every kind of credential, on a node with auth configured (anonymous access
+ * therefore off): a publish is answered by the caller's rights, an unacceptable token closes the
+ * socket with 4401, and management addresses stay out of reach even with an API key.
+ */
+class BridgeAuthMatrixTest {
+
+  static Vertx vertx;
+  static Feedbus node;
+  static WebSocketClient sockets;
+
+  @BeforeAll
+  static void start() throws Exception {
+    vertx = Vertx.vertx();
+    Path dir = Files.createTempDirectory("feedbus-bridge-auth");
+    node = await(Feedbus.start(vertx, TestNodes.options(dir, new JsonObject().put("auth", Credentials.authConfig()))));
+    sockets = vertx.createWebSocketClient();
+  }
+
+  @AfterAll
+  static void stop() throws Exception {
+    await(sockets.close());
+    await(node.close());
+    await(vertx.close());
+  }
+
+  /** Opens a socket with the credential, sends one request, and completes with the first answer: the reply, an error, or the closing notice. */
+  static Future<JsonObject> firstAnswer(Credentials credential, String address, JsonObject body) {
+    WebSocketConnectOptions options = new WebSocketConnectOptions().setHost("127.0.0.1").setPort(node.httpPort())
+        .setURI("/eventbus/websocket");
+    String authorization = credential.authorization(vertx);
+    if (authorization != null) {
+      options.addHeader("Authorization", authorization);
+    }
+    Promise<JsonObject> answer = Promise.promise();
+    return sockets.connect(options).compose(ws -> {
+      // The bridge writes frames as binary messages, Vert.x's own replies as text.
+      java.util.function.Consumer<JsonObject> onFrame = frame -> {
+        if ("r1".equals(frame.getString("address")) || BrowserBridge.CLOSING_ADDRESS.equals(frame.getString("address"))) {
+          answer.tryComplete(frame);
+        }
+      };
+      ws.textMessageHandler(text -> onFrame.accept(new JsonObject(text)));
+      ws.binaryMessageHandler(data -> onFrame.accept(data.toJsonObject()));
+      ws.closeHandler(v -> answer.tryFail("closed without an answer"));
+      ws.writeTextMessage(new JsonObject().put("type", "send").put("address", address).put("body", body)
+          .put("replyAddress", "r1").encode());
+      return answer.future().eventually(() -> ws.close());
+    });
+  }
+
+  @ParameterizedTest(name = "bridge publish with {0} on {1}")
+  @MethodSource("io.feedbus.testing.Credentials#withTopics")
+  void aBridgePublishIsAnsweredByTheCallersRights(Credentials credential, String topic) throws Exception {
+    JsonObject answer = await(firstAnswer(credential, PublishRequest.ADDRESS,
+        new JsonObject().put("topic", topic).put("payload", "bridge " + credential)));
+    int expected = credential.expectedStatus(topic);
+    if (expected == 200) {
+      assertThat(answer.getJsonObject("body").getString("cursor")).as(answer.encode()).isNotBlank();
+    } else if (credential == Credentials.NONE || expected == 403) {
+      // A socket without a credential, or with one lacking the right, stays open and is refused per request.
+      assertThat(answer.getString("type")).as(answer.encode()).isEqualTo("err");
+      assertThat(answer.getInteger("failureCode")).isEqualTo(expected);
+      assertThat(answer.getString("message")).startsWith(credential.expectedError(topic) + ":");
+    } else {
+      assertThat(answer.getString("address")).as(answer.encode()).isEqualTo(BrowserBridge.CLOSING_ADDRESS);
+      assertThat(answer.getJsonObject("body").getInteger("code")).isEqualTo(4401);
+      assertThat(answer.getJsonObject("body").getString("reason")).contains("invalid token");
+    }
+  }
+
+  @ParameterizedTest(name = "management over the bridge with {0}")
+  @EnumSource(value = Credentials.class, names = {"API_KEY", "TOKEN_WITH_RIGHTS"})
+  void managementAddressesStayRefusedOverTheBridge(Credentials credential) throws Exception {
+    JsonObject answer = await(firstAnswer(credential, PresenceAddresses.ACCEPTING,
+        new JsonObject().put("accepting", false).put("closeExisting", true)));
+    assertThat(answer.getString("type")).as(answer.encode()).isEqualTo("err");
+    assertThat(answer.getInteger("failureCode")).isEqualTo(403);
+    JsonObject settings = await(vertx.eventBus().<JsonObject>request(PresenceAddresses.SETTINGS, new JsonObject())).body();
+    assertThat(settings.encode()).doesNotContain("\"accepting\":false");
+  }
+}
