@@ -77,6 +77,9 @@ final class ConnectionsCommand extends BrokerCommand {
     RequestOptions request = new RequestOptions().setMethod(HttpMethod.GET)
         .setHost(base.getHost()).setPort(port(base)).setSsl("https".equals(base.getScheme()))
         .setURI("/connections/events" + query).putHeader("accept", "text/event-stream").setConnectTimeout(timeoutMillis);
+    if (authorization() != null) {
+      request.putHeader("Authorization", authorization());
+    }
     Promise<Integer> done = Promise.promise();
     AtomicLong printed = new AtomicLong();
     client.request(request).compose(HttpClientRequest::send).onComplete(ar -> {

@@ -20,7 +20,7 @@ abstract class SettingCommand extends BrokerCommand {
     if (serverId != null) {
       body.put("serverId", serverId);
     }
-    return http.put(path).timeout(timeoutMillis).sendJsonObject(body).compose(this::body).map(answer -> {
+    return authorized(http.put(path)).timeout(timeoutMillis).sendJsonObject(body).compose(this::body).map(answer -> {
       print(answer.toString().trim());
       return ExitCodes.OK;
     });

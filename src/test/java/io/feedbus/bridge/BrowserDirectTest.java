@@ -33,7 +33,7 @@ class BrowserDirectTest {
   @BeforeAll
   static void start() throws Exception {
     vertx = Vertx.vertx();
-    node = await(Feedbus.start(vertx, TestNodes.options(Files.createTempDirectory("feedbus-direct"))));
+    node = await(Feedbus.start(vertx, TestNodes.options(Files.createTempDirectory("feedbus-direct"), TestNodes.openManagement())));
     http = WebClient.create(vertx);
     chromium = HeadlessChromium.startOrSkip();
   }

@@ -71,6 +71,8 @@ class BrowserPageTest {
     options.store().embedded.dataDir = dataDir.resolve(name).toString();
     options.store().embedded.fsync = false;
     options.auth().anonymous = anonymous;
+    // The open node is the development setup: the page's connection views need management open.
+    options.auth().openManagement = anonymous;
     options.auth().anonymousRights = AuthOptions.Rights.of(List.of("public.*"), List.of("public.*"));
     options.auth().issuer = ISSUER;
     options.auth().audience = List.of(AUDIENCE);

@@ -180,7 +180,7 @@ class CommandLineTest {
     StringWriter out = new StringWriter();
     StringWriter err = new StringWriter();
     CompletableFuture<Integer> follow = CompletableFuture.supplyAsync(() -> Main.run(new PrintWriter(out, true),
-        new PrintWriter(err, true), "connections", "--url", url, "--follow", "--uid", "followed", "--count", "3"));
+        new PrintWriter(err, true), "connections", "--url", url, "--api-key", API_KEY, "--follow", "--uid", "followed", "--count", "3"));
     // The stream may not be open yet when a connection comes: connect and leave until two changes were printed.
     long deadline = System.currentTimeMillis() + 30_000;
     while (!follow.isDone() && System.currentTimeMillis() < deadline) {
@@ -267,7 +267,7 @@ class CommandLineTest {
 
   @Test
   void banRefusesTheUsersNewConnections(Vertx vertx) throws Exception {
-    Run ban = run("ban", "--url", url, "mallory");
+    Run ban = run("ban", "--url", url, "--api-key", API_KEY, "mallory");
     assertThat(ban.code()).as(ban.err()).isZero();
     assertThat(new JsonObject(ban.out().trim()).getString("priority")).isEqualTo("BANNED");
     Throwable refused = vertx.eventBus().request(io.feedbus.presence.PresenceAddresses.UPSERT, new JsonObject().put("uid", "mallory"))
@@ -277,32 +277,32 @@ class CommandLineTest {
 
   @Test
   void prioritySetsTheUsersPriority() throws Exception {
-    Run set = run("priority", "--url", url, "alice", "HIGH");
+    Run set = run("priority", "--url", url, "--api-key", API_KEY, "alice", "HIGH");
     assertThat(set.code()).as(set.err()).isZero();
-    Run state = run("admission", "--url", url, "alice");
+    Run state = run("admission", "--url", url, "--api-key", API_KEY, "alice");
     assertThat(new JsonObject(state.out().trim()).getString("priority")).isEqualTo("HIGH");
   }
 
   @Test
   void priorityRefusesAnUnknownPriorityWithUsage() {
-    Run bad = run("priority", "--url", url, "alice", "URGENT");
+    Run bad = run("priority", "--url", url, "--api-key", API_KEY, "alice", "URGENT");
     assertThat(bad.code()).isEqualTo(ExitCodes.USAGE);
     assertThat(bad.err()).contains("URGENT");
   }
 
   @Test
   void capSetsTheNodesConnectionCap() {
-    Run cap = run("cap", "--url", url, "5", "--server-id", node.nodeId());
+    Run cap = run("cap", "--url", url, "--api-key", API_KEY, "5", "--server-id", node.nodeId());
     assertThat(cap.code()).as(cap.err()).isZero();
     assertThat(new JsonObject(cap.out().trim()).getInteger("cap")).isEqualTo(5);
   }
 
   @Test
   void drainStopsAcceptingAndResumeAcceptsAgain() {
-    Run drain = run("drain", "--url", url);
+    Run drain = run("drain", "--url", url, "--api-key", API_KEY);
     assertThat(drain.code()).as(drain.err()).isZero();
     assertThat(new JsonObject(drain.out().trim()).getBoolean("accepting")).isFalse();
-    Run resume = run("drain", "--url", url, "--resume");
+    Run resume = run("drain", "--url", url, "--api-key", API_KEY, "--resume");
     assertThat(new JsonObject(resume.out().trim()).getBoolean("accepting")).isTrue();
   }
 }

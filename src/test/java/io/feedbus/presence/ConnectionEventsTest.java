@@ -35,7 +35,7 @@ class ConnectionEventsTest {
 
   @BeforeEach
   void start(Vertx vertx) throws Exception {
-    node = await(Feedbus.start(vertx, TestNodes.options(dir, new JsonObject().put("nodeId", "node-1")
+    node = await(Feedbus.start(vertx, TestNodes.options(dir, TestNodes.openManagement().put("nodeId", "node-1")
         .put("presence", new JsonObject().put("clientConnectionExpirationMillis", 600).put("heartbeatIntervalMillis", 100)
             .put("sweepIntervalMillis", 100)))));
     http = WebClient.create(vertx);

@@ -27,7 +27,7 @@ class RuntimeSettingsRestartTest {
 
   @Test
   void aRestartedNodeKeepsItsBansPrioritiesCapAndDraining(Vertx vertx) throws Exception {
-    Feedbus first = TestNodes.start(vertx, dir);
+    Feedbus first = await(Feedbus.start(vertx, TestNodes.options(dir, TestNodes.openManagement())));
     WebClient http = WebClient.create(vertx);
     put(http, first, "/connections/priorities/mallory", new JsonObject().put("priority", "BANNED"));
     put(http, first, "/connections/priorities/alice", new JsonObject().put("priority", "HIGH"));
@@ -35,7 +35,7 @@ class RuntimeSettingsRestartTest {
     put(http, first, "/connections/accepting", new JsonObject().put("accepting", false));
     await(first.close());
 
-    Feedbus second = TestNodes.start(vertx, dir);
+    Feedbus second = await(Feedbus.start(vertx, TestNodes.options(dir, TestNodes.openManagement())));
     try {
       JsonObject settings = await(http.get(second.httpPort(), "127.0.0.1", "/connections/settings").send()).bodyAsJsonObject();
       assertThat(settings.getInteger("cap")).isEqualTo(7);
