@@ -62,7 +62,8 @@ public final class HttpAuth {
   private void withCaller(RoutingContext ctx, java.util.function.Function<Caller, FeedbusException> check) {
     HttpServerRequest request = ctx.request();
     // A body must not flow before a later BodyHandler listens for it: hold it while the credential is checked.
-    boolean paused = !request.isEnded();
+    // A request without a body (GET of history or a stream) has nothing to hold.
+    boolean paused = !request.isEnded() && hasBody(request);
     if (paused) {
       request.pause();
     }
@@ -81,5 +82,10 @@ public final class HttpAuth {
         request.resume();
       }
     });
+  }
+
+  private static boolean hasBody(HttpServerRequest request) {
+    String length = request.getHeader("Content-Length");
+    return (length != null && !"0".equals(length.trim())) || request.getHeader("Transfer-Encoding") != null;
   }
 }

@@ -37,7 +37,6 @@ class HttpAuthMatrixTest {
   static Vertx vertx;
   static Feedbus node;
   static WebClient http;
-  static HttpClient streams;
   static Path dir;
   /** Payloads of the publishes the matrix expected to be accepted. */
   static final List<String> accepted = new ArrayList<>();
@@ -48,14 +47,11 @@ class HttpAuthMatrixTest {
     dir = Files.createTempDirectory("feedbus-auth");
     node = await(Feedbus.start(vertx, TestNodes.options(dir, new JsonObject().put("auth", Credentials.authConfig()))));
     http = WebClient.create(vertx, new WebClientOptions().setDefaultHost("127.0.0.1").setDefaultPort(node.httpPort()));
-    // No keep-alive: a stream answered 200 is closed from this side, and a pooled connection being closed would swallow the next request.
-    streams = vertx.createHttpClient(new io.vertx.core.http.HttpClientOptions().setKeepAlive(false));
   }
 
   @AfterAll
   static void stop() throws Exception {
     http.close();
-    await(streams.close());
     await(node.close());
     await(vertx.close());
   }
@@ -126,6 +122,8 @@ class HttpAuthMatrixTest {
       options.putHeader("Authorization", authorization);
     }
     // The body of a refusal is read on the event loop, as the answer arrives: later it would be gone.
+    // A client of its own per stream: nothing of an earlier stream's closed connection can reach this one.
+    HttpClient streams = vertx.createHttpClient(new io.vertx.core.http.HttpClientOptions().setKeepAlive(false));
     JsonObject answer = await(streams.request(options).compose(req -> req.send()).compose(response -> {
       JsonObject seen = new JsonObject().put("status", response.statusCode()).put("contentType", response.getHeader("content-type"));
       if (response.statusCode() == 200) {
@@ -134,6 +132,7 @@ class HttpAuthMatrixTest {
       }
       return response.body().map(body -> seen.put("body", body.toString()));
     }));
+    await(streams.close());
     if (credential.expectedStatus(topic) == 200) {
       assertThat(answer.getInteger("status")).isEqualTo(200);
       assertThat(answer.getString("contentType")).isEqualTo("text/event-stream");
