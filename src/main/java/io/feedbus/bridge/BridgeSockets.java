@@ -36,6 +36,8 @@ public final class BridgeSockets {
   }
 
   private final Map<SockJSSocket, BrowserSocket> open = new ConcurrentHashMap<>();
+  /** The same sockets by connection id: the registry's close orders and targeted messages name connections. */
+  private final Map<String, BrowserSocket> byConnectionId = new ConcurrentHashMap<>();
   /** Sockets being admitted (token check, registry): true once the socket closed meanwhile. */
   private final Map<SockJSSocket, Boolean> admitting = new ConcurrentHashMap<>();
   private final Listener listener;
@@ -69,6 +71,7 @@ public final class BridgeSockets {
         listener.closed(socket.connection);
       } else {
         open.put(socket.socket, socket);
+        byConnectionId.put(socket.connection.connectionId(), socket);
       }
     }).compose(v -> socket.closed ? Future.failedFuture(new ClosedWhileAdmitted()) : Future.succeededFuture());
   }
@@ -84,6 +87,11 @@ public final class BridgeSockets {
     return listener;
   }
 
+  /** The open socket of connection {@code connectionId}, or null. */
+  BrowserSocket byConnectionId(String connectionId) {
+    return byConnectionId.get(connectionId);
+  }
+
   BrowserSocket get(SockJSSocket socket) {
     return open.get(socket);
   }
@@ -97,6 +105,7 @@ public final class BridgeSockets {
     if (removed == null) {
       return false;
     }
+    byConnectionId.remove(removed.connection.connectionId());
     removed.closed = true;
     listener.closed(removed.connection);
     return true;

@@ -263,13 +263,12 @@ public final class BrowserBridge implements Handler<BridgeEvent> {
 
   /** Closes one browser connection, telling it why first (the connection registry's close orders); false when it is not open here. */
   public boolean disconnect(String connectionId, int code, String reason, String message) {
-    for (BrowserSocket browser : sockets.all()) {
-      if (browser.connection.connectionId().equals(connectionId)) {
-        disconnect(browser, code, reason, message);
-        return true;
-      }
+    BrowserSocket browser = sockets.byConnectionId(connectionId);
+    if (browser == null) {
+      return false;
     }
-    return false;
+    disconnect(browser, code, reason, message);
+    return true;
   }
 
   /**
@@ -278,16 +277,14 @@ public final class BrowserBridge implements Handler<BridgeEvent> {
    * cannot take more.
    */
   public void direct(String connectionId, Object payload) {
-    for (BrowserSocket browser : sockets.all()) {
-      if (browser.connection.connectionId().equals(connectionId) && !browser.closed) {
-        if (browser.full()) {
-          throw new IllegalStateException("the browser reads too slowly");
-        }
-        browser.write(Buffer.buffer(new JsonObject().put("type", "rec").put("address", DIRECT_ADDRESS).put("body", payload).encode()), () -> { });
-        return;
-      }
+    BrowserSocket browser = sockets.byConnectionId(connectionId);
+    if (browser == null || browser.closed) {
+      throw new IllegalStateException("browser " + connectionId + " is not connected here");
     }
-    throw new IllegalStateException("browser " + connectionId + " is not connected here");
+    if (browser.full()) {
+      throw new IllegalStateException("the browser reads too slowly");
+    }
+    browser.write(Buffer.buffer(new JsonObject().put("type", "rec").put("address", DIRECT_ADDRESS).put("body", payload).encode()), () -> { });
   }
 
   /**

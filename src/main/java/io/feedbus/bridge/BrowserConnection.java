@@ -16,9 +16,5 @@ public record BrowserConnection(String connectionId, String uid, String remoteAd
     query = query == null ? java.util.Map.of() : java.util.Map.copyOf(query);
   }
 
-  public BrowserConnection(String connectionId, String uid, String remoteAddress, long connectedAt) {
-    this(connectionId, uid, remoteAddress, connectedAt, java.util.Map.of());
-  }
-
   public static final String TRANSPORT = "sockjs";
 }

@@ -146,6 +146,16 @@ abstract class BrokerCommand implements Callable<Integer> {
     return present(token) ? "Bearer " + token.trim() : null;
   }
 
+  /** A GET of the server-sent event stream at {@code uri} on {@code node}, with the credential given, if any. */
+  io.vertx.core.http.RequestOptions eventStream(URI node, String uri) {
+    io.vertx.core.http.RequestOptions request = new io.vertx.core.http.RequestOptions()
+        .setMethod(io.vertx.core.http.HttpMethod.GET)
+        .setHost(node.getHost()).setPort(port(node)).setSsl("https".equals(node.getScheme()))
+        .setURI(uri).putHeader("accept", "text/event-stream").setConnectTimeout(timeoutMillis);
+    String authorization = authorization();
+    return authorization == null ? request : request.putHeader("Authorization", authorization);
+  }
+
   /** The request with the credential given, if any. */
   <T> HttpRequest<T> authorized(HttpRequest<T> request) {
     String authorization = authorization();

@@ -7,7 +7,6 @@ import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpClient;
 import io.vertx.core.http.HttpClientRequest;
 import io.vertx.core.http.HttpClientResponse;
-import io.vertx.core.http.HttpMethod;
 import io.vertx.core.http.RequestOptions;
 import java.util.concurrent.atomic.AtomicLong;
 import io.vertx.ext.web.client.HttpRequest;
@@ -74,12 +73,7 @@ final class ConnectionsCommand extends BrokerCommand {
       }
     }
     HttpClient client = vertx.createHttpClient();
-    RequestOptions request = new RequestOptions().setMethod(HttpMethod.GET)
-        .setHost(base.getHost()).setPort(port(base)).setSsl("https".equals(base.getScheme()))
-        .setURI("/connections/events" + query).putHeader("accept", "text/event-stream").setConnectTimeout(timeoutMillis);
-    if (authorization() != null) {
-      request.putHeader("Authorization", authorization());
-    }
+    RequestOptions request = eventStream(base, "/connections/events" + query);
     Promise<Integer> done = Promise.promise();
     AtomicLong printed = new AtomicLong();
     client.request(request).compose(HttpClientRequest::send).onComplete(ar -> {

@@ -7,8 +7,6 @@ import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpClient;
 import io.vertx.core.http.HttpClientResponse;
-import io.vertx.core.http.HttpMethod;
-import io.vertx.core.http.RequestOptions;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.client.WebClient;
 import java.util.concurrent.atomic.AtomicLong;
@@ -31,9 +29,6 @@ import picocli.CommandLine.Parameters;
         "2:usage", "4:no node of --url reachable for --timeout, or the broker closed the stream for good (too slow, banned)"})
 final class TailCommand extends BrokerCommand {
 
-  /** Closing codes after which the stream resumes, on the next node of --url: the node went away, not the tail. */
-  static final java.util.Set<String> RESUMABLE = java.util.Set.of("shutting_down", "draining", "node_gone", "expired",
-      "lifetime_expired", "removed");
 
   @Parameters(index = "0", paramLabel = "TOPIC", description = "Topic name.")
   String topic;
@@ -107,14 +102,7 @@ final class TailCommand extends BrokerCommand {
       }
       java.net.URI node = urls.get(Math.floorMod(index, urls.size()));
       String query = lastCursor != null ? "?after=" + lastCursor : since != null ? "?since=" + since : "";
-      RequestOptions request = new RequestOptions().setMethod(HttpMethod.GET)
-          .setHost(node.getHost()).setPort(port(node)).setSsl("https".equals(node.getScheme()))
-          .setURI("/topics/" + topic + "/stream" + query).putHeader("accept", "text/event-stream")
-          .setConnectTimeout(timeoutMillis);
-      if (authorization() != null) {
-        request.putHeader("Authorization", authorization());
-      }
-      client.request(request)
+      client.request(eventStream(node, "/topics/" + topic + "/stream" + query))
           .compose(req -> req.send())
           .onSuccess(response -> {
             unreachableSince = 0;
@@ -174,7 +162,7 @@ final class TailCommand extends BrokerCommand {
         }
       } else if ("closing".equals(type)) {
         JsonObject closing = new JsonObject(data);
-        if (RESUMABLE.contains(closing.getString("code"))) {
+        if (io.feedbus.client.Subscription.RESUMABLE.contains(closing.getString("code"))) {
           resume.run();
         } else {
           done.tryFail(new BrokerError(ExitCodes.UNAVAILABLE, "the broker closed the stream: "

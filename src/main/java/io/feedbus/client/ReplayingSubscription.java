@@ -16,7 +16,6 @@ import io.vertx.core.eventbus.MessageConsumer;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import java.util.ArrayDeque;
-import java.util.Set;
 import java.util.UUID;
 
 /**
@@ -40,8 +39,6 @@ import java.util.UUID;
  */
 final class ReplayingSubscription implements Subscription {
 
-  /** Close reasons after which a resuming subscription starts again after its last cursor. */
-  static final Set<String> RESUMABLE = Set.of("shutting_down", "draining", "node_gone", "expired", "lifetime_expired", "removed");
   private static final long MAX_BACKOFF_MILLIS = 2_000;
 
   private final Vertx vertx;

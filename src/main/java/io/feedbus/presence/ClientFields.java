@@ -32,13 +32,4 @@ public final class ClientFields {
     }
     return fields;
   }
-
-  /** {@code base} with {@code winner}'s fields put over it (a token's fields win over the URL's). */
-  public static JsonObject merge(JsonObject base, JsonObject winner) {
-    JsonObject merged = base.copy();
-    if (winner != null) {
-      winner.forEach(e -> merged.put(e.getKey(), e.getValue()));
-    }
-    return merged;
-  }
 }
