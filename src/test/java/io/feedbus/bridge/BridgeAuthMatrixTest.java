@@ -73,7 +73,8 @@ class BridgeAuthMatrixTest {
       } catch (IllegalStateException closedAlready) {
         // A refused token: the bridge wrote its closing frame and closed before this could be sent.
       }
-      return answer.future().eventually(() -> ws.close());
+      // Closing a socket the bridge already closed fails with "WebSocket is closed": not the answer under test.
+      return answer.future().eventually(() -> ws.close().recover(alreadyClosed -> Future.succeededFuture()));
     });
   }
 
