@@ -1,4 +1,4 @@
-package io.feedbus.cli;
+package io.feedbus.bench;
 
 import static com.rethinkdb.RethinkDB.r;
 
@@ -13,11 +13,9 @@ import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonObject;
-import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -37,12 +35,12 @@ import java.util.concurrent.atomic.AtomicReference;
  * publish in flight). The broker is an in-process node on its RethinkDB engine with concurrent
  * publishers and one live subscriber. A run is done when every event is acknowledged and delivered.
  */
-final class RethinkDbBench {
+public final class RethinkDbBench {
 
   static final int RAW_WRITERS = 4;
   static final int RAW_BATCH = 100;
 
-  record Run(String name, int writers, int events, double ackSeconds, double deliverySeconds, long[] latencies,
+  record Run(String name, int writers, int events, double ackSeconds, double deliverySeconds, Latencies latencies,
              double eventsPerWrite, double writeMillis) {
     double ackRate() {
       return events / ackSeconds;
@@ -53,7 +51,7 @@ final class RethinkDbBench {
     }
 
     double percentileMillis(double p) {
-      return BenchCommand.percentileMillis(latencies, p);
+      return latencies == null ? Double.NaN : latencies.percentileMillis(p);
     }
   }
 
@@ -61,14 +59,14 @@ final class RethinkDbBench {
   private final int events;
   private final int publishers;
   private final String payload;
-  private final PrintWriter out;
+  private final java.util.function.Consumer<String> progress;
 
-  RethinkDbBench(RethinkDbOptions server, int events, int publishers, int payloadBytes, PrintWriter out) {
+  RethinkDbBench(RethinkDbOptions server, int events, int publishers, int payloadBytes, java.util.function.Consumer<String> progress) {
     this.server = server;
     this.events = events;
     this.publishers = publishers;
     this.payload = "x".repeat(Math.max(0, payloadBytes));
-    this.out = out;
+    this.progress = progress;
   }
 
   List<Run> run() throws Exception {
@@ -86,8 +84,7 @@ final class RethinkDbBench {
   }
 
   private void progress(String step) {
-    out.println("  ... " + step);
-    out.flush();
+    progress.accept(step);
   }
 
   /** The official driver: batched inserts from a few threads, a changes() feed on its own connection. */
@@ -183,46 +180,45 @@ final class RethinkDbBench {
           .put("http", new JsonObject().put("port", 0))
           .put("store", new JsonObject().put("type", "rethinkdb").put("rethinkdb", JsonObject.mapFrom(engine))
               .put("embedded", new JsonObject().put("dataDir", dir.toString()))), Map.of(), Map.of());
-      Feedbus node = BenchCommand.await(Feedbus.start(vertx, options));
+      Feedbus node = BenchSupport.await(Feedbus.start(vertx, options));
       try {
         FeedbusClient client = FeedbusClient.create(vertx);
         AtomicInteger delivered = new AtomicInteger();
         AtomicLong lastDelivery = new AtomicLong();
         Promise<Void> allDelivered = Promise.promise();
-        Subscription subscription = BenchCommand.await(client.subscribe("bench", null, event -> {
+        Subscription subscription = BenchSupport.await(client.subscribe("bench", null, event -> {
           if (delivered.incrementAndGet() == total) {
             lastDelivery.set(System.nanoTime());
             allDelivered.tryComplete();
           }
         }));
-        long[] latencies = new long[total];
-        int[] next = {0};
+        Latencies latencies = new Latencies(total);
+        AtomicInteger next = new AtomicInteger();
         long started = System.nanoTime();
         List<Future<Void>> loops = new ArrayList<>();
         for (int i = 0; i < publishers; i++) {
           Promise<Void> loop = Promise.promise();
-          BenchCommand.publishLoop(client, "bench", payload, latencies, next, total, loop);
+          BenchSupport.publishLoop(client, "bench", payload, latencies, next, total, loop);
           loops.add(loop.future());
         }
-        BenchCommand.await(Future.all(loops));
+        BenchSupport.await(Future.all(loops));
         long acked = System.nanoTime();
-        BenchCommand.await(allDelivered.future());
-        BenchCommand.await(subscription.cancel());
-        Arrays.sort(latencies);
+        BenchSupport.await(allDelivered.future());
+        BenchSupport.await(subscription.cancel());
         var batchSize = node.meters().find("feedbus.publish.batch.events").summary();
         var batchTime = node.meters().find("feedbus.publish.batch").timer();
         return new Run("feedbus", publishers, total, (acked - started) / 1e9, (lastDelivery.get() - started) / 1e9, latencies,
             batchSize == null ? Double.NaN : batchSize.mean(),
             batchTime == null ? Double.NaN : batchTime.mean(TimeUnit.MILLISECONDS));
       } finally {
-        BenchCommand.await(node.close());
+        BenchSupport.await(node.close());
         try (Connection admin = connect()) {
           r.dbDrop(engine.database).run(admin);
         }
       }
     } finally {
-      BenchCommand.await(vertx.close());
-      BenchCommand.deleteTree(dir);
+      BenchSupport.await(vertx.close());
+      BenchSupport.deleteTree(dir);
     }
   }
 
@@ -231,21 +227,35 @@ final class RethinkDbBench {
         .user(server.user, server.password == null ? "" : server.password).connect();
   }
 
-  void print(List<Run> runs, String serverDescription) {
-    Run batched = runs.get(0);
-    Run same = runs.get(1);
-    out.printf("feedbus bench: RethinkDB engine against %s, hard durability, %d-byte payloads, %d cores%n",
-        serverDescription, payload.length(), Runtime.getRuntime().availableProcessors());
-    out.printf("%-20s %7s %7s %9s %12s %8s %8s %12s %9s | %-13s %-13s%n", "mode", "writers", "events", "acks/s",
-        "delivered/s", "p50 ms", "p99 ms", "events/write", "write ms",
-        "x " + batched.name().substring(11), "x " + same.name().substring(11));
-    for (Run run : runs) {
-      out.printf("%-20s %7d %7d %9.0f %12.0f %8.2f %8.2f %12.1f %9.2f | %5.2f / %5.2f %5.2f / %5.2f%n", run.name(),
-          run.writers(), run.events(), run.ackRate(), run.deliveryRate(), run.percentileMillis(0.5), run.percentileMillis(0.99),
-          run.eventsPerWrite(), run.writeMillis(), run.ackRate() / batched.ackRate(), run.deliveryRate() / batched.deliveryRate(),
-          run.ackRate() / same.ackRate(), run.deliveryRate() / same.deliveryRate());
+  /** The section of {@code feedbus bench}: the broker's acks and deliveries against both raw runs. */
+  public static final class Section implements BenchSection {
+    private final RethinkDbOptions server;
+
+    public Section(RethinkDbOptions server) {
+      this.server = server;
     }
-    out.println("ratios are acks / delivered, each against the raw run named in the column, measured in this run");
-    out.flush();
+
+    @Override
+    public String name() {
+      return "rethinkdb";
+    }
+
+    @Override
+    public void run(BenchRun run) throws Exception {
+      int publishers = 64;
+      RethinkDbBench bench = new RethinkDbBench(server, run.size(20_000, 4_000), publishers, 256, step -> run.progress("rethinkdb: %s", step));
+      List<Run> runs = bench.run();
+      Run batched = runs.get(0);
+      Run same = runs.get(1);
+      Run broker = runs.get(2);
+      String note = String.format("%.1f events per store write, %.2f ms per write; hard durability, 256-byte payloads",
+          broker.eventsPerWrite(), broker.writeMillis());
+      run.add(new Figure(name(), "acks, " + publishers + " publishers, event bus", broker.ackRate(), "acks/s", broker.percentileMillis(0.99),
+          "raw driver " + batched.name().substring(11) + " inserts", batched.ackRate(), Double.NaN, note));
+      run.add(new Figure(name(), "acks, against one writer of " + publishers, broker.ackRate(), "acks/s", broker.percentileMillis(0.99),
+          "raw driver " + same.name().substring(11) + " inserts", same.ackRate(), Double.NaN, null));
+      run.add(new Figure(name(), "live deliveries, one subscriber", broker.deliveryRate(), "events/s", Double.NaN,
+          "raw changes() feed, " + batched.name().substring(11), batched.deliveryRate(), Double.NaN, null));
+    }
   }
 }

@@ -1,0 +1,321 @@
+package io.feedbus.bench;
+
+import io.vertx.core.Future;
+import io.vertx.core.Promise;
+import io.vertx.core.Vertx;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.http.HttpClient;
+import io.vertx.core.http.HttpClientOptions;
+import io.vertx.core.http.HttpMethod;
+import io.vertx.core.http.PoolOptions;
+import io.vertx.core.http.RequestOptions;
+import io.vertx.core.http.WebSocket;
+import io.vertx.core.http.WebSocketClient;
+import io.vertx.core.http.WebSocketClientOptions;
+import io.vertx.core.http.WebSocketConnectOptions;
+import io.vertx.core.json.JsonObject;
+import io.vertx.core.parsetools.RecordParser;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Consumer;
+
+/**
+ * End to end, as a user compares brokers: publish, wait for the durable ack, and one live subscriber
+ * receives; each publisher has one publish in flight; 256-byte payloads. feedbus runs as its own
+ * process on the embedded engine with {@code store.embedded.fsync=false} (NATS JetStream's file
+ * store does not fsync each message either: the same durability class), once over HTTP (publish
+ * POST, SSE subscriber) and once over the SockJS bridge (WebSocket transport both ways). The
+ * baseline is Debian's {@code nats-server} with JetStream, run beside it in the same run when
+ * installed. The rate is events over the time until the last ack and the last delivery.
+ */
+public final class EndToEndBench implements BenchSection {
+
+  static final int[] PUBLISHERS = {1, 16, 256};
+  /** The payload's filler: the whole payload JSON is 256 bytes. */
+  static final String DATA = BenchSupport.payload(256 - payload(0, 0, "").encode().length() - 24);
+
+  /** What one run measured. */
+  record Result(int events, double seconds, Latencies acks, Latencies deliveries, int delivered) {
+    double rate() {
+      return events / seconds;
+    }
+  }
+
+  @Override
+  public String name() {
+    return "e2e";
+  }
+
+  static JsonObject payload(int n, long sentNanos, String data) {
+    return new JsonObject().put("n", n).put("t", sentNanos).put("data", data);
+  }
+
+  @Override
+  public void run(BenchRun run) throws Exception {
+    Optional<Path> natsBinary = NatsBaseline.findBinary();
+    NatsBaseline nats = null;
+    if (natsBinary.isPresent()) {
+      run.note("baseline: " + NatsBaseline.version(natsBinary.get()) + " (" + natsBinary.get() + "), JetStream file store, jnats client");
+      nats = NatsBaseline.start(natsBinary.get());
+    } else {
+      run.note("no nats-server on the PATH (or NATS_SERVER_BIN): e2e figures have no NATS baseline; install Debian's nats-server to compare");
+    }
+    Path dir = Files.createTempDirectory("feedbus-bench-e2e");
+    Vertx vertx = Vertx.vertx();
+    try (ChildBroker broker = ChildBroker.start(dir, List.of(), "--set", "store.embedded.fsync=false");
+         NatsBaseline peer = nats) {
+      Clients clients = new Clients(vertx, broker.port());
+      run.progress("e2e: warm-up (feedbus HTTP, bridge%s)", peer == null ? "" : ", NATS");
+      int warm = run.size(20_000, 3_000);
+      clients.http(16, warm, "warm-http");
+      clients.bridge(16, warm, "warm-bridge");
+      if (peer != null) {
+        peer.run(16, warm, DATA);
+      }
+      for (int publishers : PUBLISHERS) {
+        int events = run.size(publishers == 1 ? 4_000 : 40_000, publishers == 1 ? 500 : 4_000);
+        Result baseline = null;
+        if (peer != null) {
+          run.progress("e2e: NATS JetStream, %d publishers, %,d events", publishers, events);
+          baseline = peer.run(publishers, events, DATA);
+        }
+        run.progress("e2e: feedbus HTTP + SSE, %d publishers, %,d events", publishers, events);
+        Result http = clients.http(publishers, events, "http-" + publishers);
+        run.progress("e2e: feedbus bridge (WebSocket), %d publishers, %,d events", publishers, events);
+        Result bridge = clients.bridge(publishers, events, "bridge-" + publishers);
+        add(run, "HTTP publish -> SSE, " + publishers + " publishers", http, baseline);
+        add(run, "bridge publish -> bridge, " + publishers + " publishers", bridge, baseline);
+      }
+      clients.close();
+    } finally {
+      BenchSupport.await(vertx.close());
+      BenchSupport.deleteTree(dir);
+    }
+  }
+
+  private void add(BenchRun run, String name, Result result, Result baseline) {
+    String note = String.format("p99 delivery %.2f ms%s; p50 ack %.2f ms%s", result.deliveries().percentileMillis(0.99),
+        baseline == null ? "" : String.format(" (NATS %.2f)", baseline.deliveries().percentileMillis(0.99)),
+        result.acks().percentileMillis(0.5), baseline == null ? "" : String.format(" (NATS %.2f)", baseline.acks().percentileMillis(0.5)));
+    run.add(new Figure(name(), name, result.rate(), "events/s", result.acks().percentileMillis(0.99),
+        baseline == null ? null : "NATS JetStream, same publishers", baseline == null ? Double.NaN : baseline.rate(),
+        baseline == null ? Double.NaN : baseline.acks().percentileMillis(0.99), note));
+  }
+
+  /** The broker's clients: Vert.x HTTP and WebSocket clients in the bench's own JVM. */
+  static final class Clients {
+    private final Vertx vertx;
+    private final int port;
+    private final List<HttpClient> httpClients = new ArrayList<>();
+    private final WebSocketClient sockets;
+
+    Clients(Vertx vertx, int port) {
+      this.vertx = vertx;
+      this.port = port;
+      this.sockets = vertx.createWebSocketClient(new WebSocketClientOptions().setMaxConnections(1024).setDefaultHost("127.0.0.1")
+          .setDefaultPort(port));
+    }
+
+    /** {@code publishers} keep-alive connections posting events; an SSE stream of the topic receives. */
+    Result http(int publishers, int events, String topic) throws Exception {
+      HttpClient client = vertx.createHttpClient(new HttpClientOptions().setDefaultHost("127.0.0.1").setDefaultPort(port)
+          .setKeepAlive(true), new PoolOptions().setHttp1MaxSize(publishers + 1));
+      httpClients.add(client);
+      Latencies deliveries = new Latencies(events);
+      Receiver receiver = new Receiver(events, deliveries);
+      BenchSupport.await(client.request(HttpMethod.GET, "/topics/" + topic + "/stream").compose(req -> req.send()).compose(response -> {
+        if (response.statusCode() != 200) {
+          return Future.failedFuture("SSE stream answered " + response.statusCode());
+        }
+        RecordParser lines = RecordParser.newDelimited("\n", line -> {
+          if (line.length() > 6 && line.getByte(0) == 'd' && line.getString(0, 6).equals("data: ")) {
+            receiver.accept(new JsonObject(line.getBuffer(6, line.length())));
+          }
+        });
+        response.handler(lines);
+        return Future.succeededFuture();
+      }));
+      probe(receiver, done -> post(client, topic, new JsonObject().put("probe", true)).onComplete(done));
+      Latencies acks = new Latencies(events);
+      AtomicInteger next = new AtomicInteger();
+      long started = System.nanoTime();
+      List<Future<Void>> loops = new ArrayList<>();
+      for (int i = 0; i < publishers; i++) {
+        Promise<Void> loop = Promise.promise();
+        httpLoop(client, topic, next, events, acks, loop);
+        loops.add(loop.future());
+      }
+      BenchSupport.await(Future.all(loops));
+      long acked = System.nanoTime();
+      long last = BenchSupport.await(receiver.all.future());
+      BenchSupport.await(client.close());
+      httpClients.remove(client);
+      return new Result(events, (Math.max(acked, last) - started) / 1e9, acks, deliveries, receiver.count.get());
+    }
+
+    private Future<Void> post(HttpClient client, String topic, Object payload) {
+      return client.request(new RequestOptions().setMethod(HttpMethod.POST).setURI("/topics/" + topic + "/events")
+              .putHeader("content-type", "application/json"))
+          .compose(req -> req.send(new JsonObject().put("payload", payload).toBuffer()))
+          .compose(response -> response.body().compose(body -> response.statusCode() == 201 ? Future.<Void>succeededFuture()
+              : Future.failedFuture("publish answered " + response.statusCode() + ": " + body)));
+    }
+
+    private void httpLoop(HttpClient client, String topic, AtomicInteger next, int total, Latencies acks, Promise<Void> done) {
+      int n = next.getAndIncrement();
+      if (n >= total) {
+        done.tryComplete();
+        return;
+      }
+      long t0 = System.nanoTime();
+      post(client, topic, payload(n, t0, DATA)).onComplete(ar -> {
+        if (ar.failed()) {
+          done.tryFail(ar.cause());
+          return;
+        }
+        acks.record(System.nanoTime() - t0);
+        httpLoop(client, topic, next, total, acks, done);
+      });
+    }
+
+    /** {@code publishers} bridge sockets sending to {@code feedbus.publish}; one more socket registered on the topic receives. */
+    Result bridge(int publishers, int events, String topic) throws Exception {
+      Latencies deliveries = new Latencies(events);
+      Receiver receiver = new Receiver(events, deliveries);
+      String address = "feedbus.topic." + topic;
+      WebSocket subscriber = BenchSupport.await(connect(frame -> {
+        if (address.equals(frame.getString("address"))) {
+          receiver.accept(frame.getJsonObject("body"));
+        }
+      }));
+      subscriber.writeTextMessage(new JsonObject().put("type", "register").put("address", address).encode());
+      List<BridgePublisher> sockets = new ArrayList<>();
+      for (int i = 0; i < publishers; i++) {
+        BridgePublisher publisher = new BridgePublisher();
+        publisher.socket = BenchSupport.await(connect(publisher::answer));
+        sockets.add(publisher);
+      }
+      probe(receiver, done -> sockets.get(0).publish(topic, new JsonObject().put("probe", true)).onComplete(done));
+      Latencies acks = new Latencies(events);
+      AtomicInteger next = new AtomicInteger();
+      long started = System.nanoTime();
+      List<Future<Void>> loops = new ArrayList<>();
+      for (BridgePublisher publisher : sockets) {
+        Promise<Void> loop = Promise.promise();
+        publisher.loop(topic, next, events, acks, loop);
+        loops.add(loop.future());
+      }
+      BenchSupport.await(Future.all(loops));
+      long acked = System.nanoTime();
+      long last = BenchSupport.await(receiver.all.future());
+      for (BridgePublisher publisher : sockets) {
+        BenchSupport.await(publisher.socket.close());
+      }
+      BenchSupport.await(subscriber.close());
+      return new Result(events, (Math.max(acked, last) - started) / 1e9, acks, deliveries, receiver.count.get());
+    }
+
+    private Future<WebSocket> connect(Consumer<JsonObject> onFrame) {
+      return sockets.connect(new WebSocketConnectOptions().setURI("/eventbus/websocket")).onSuccess(ws -> {
+        ws.textMessageHandler(text -> onFrame.accept(new JsonObject(text)));
+        ws.binaryMessageHandler(data -> onFrame.accept(new JsonObject(data)));
+      });
+    }
+
+    /** Publishes probes until the subscriber sees one: then it is live, and the measured run starts. */
+    private void probe(Receiver receiver, Consumer<Promise<Void>> publishProbe) throws Exception {
+      for (int attempt = 0; attempt < 100 && !receiver.probed.future().isComplete(); attempt++) {
+        Promise<Void> sent = Promise.promise();
+        publishProbe.accept(sent);
+        BenchSupport.await(sent.future());
+        Thread.sleep(50);
+      }
+      BenchSupport.await(receiver.probed.future());
+    }
+
+    void close() throws Exception {
+      BenchSupport.await(sockets.close());
+      for (HttpClient client : List.copyOf(httpClients)) {
+        BenchSupport.await(client.close());
+      }
+    }
+
+    /** One publisher over the bridge: a send with a reply address, the next once the reply came. */
+    private final class BridgePublisher {
+      WebSocket socket;
+      private Promise<Void> waiting;
+      private int sequence;
+
+      Future<Void> publish(String topic, Object payload) {
+        waiting = Promise.promise();
+        socket.writeTextMessage(new JsonObject().put("type", "send").put("address", "feedbus.publish")
+            .put("replyAddress", "r" + (++sequence)).put("body", new JsonObject().put("topic", topic).put("payload", payload)).encode());
+        return waiting.future();
+      }
+
+      void answer(JsonObject frame) {
+        Promise<Void> w = waiting;
+        if (w == null || !("r" + sequence).equals(frame.getString("address"))) {
+          return;
+        }
+        waiting = null;
+        if ("err".equals(frame.getString("type"))) {
+          w.fail("publish refused: " + frame.encode());
+        } else {
+          w.complete();
+        }
+      }
+
+      void loop(String topic, AtomicInteger next, int total, Latencies acks, Promise<Void> done) {
+        int n = next.getAndIncrement();
+        if (n >= total) {
+          done.tryComplete();
+          return;
+        }
+        long t0 = System.nanoTime();
+        publish(topic, payload(n, t0, DATA)).onComplete(ar -> {
+          if (ar.failed()) {
+            done.tryFail(ar.cause());
+            return;
+          }
+          acks.record(System.nanoTime() - t0);
+          loop(topic, next, total, acks, done);
+        });
+      }
+    }
+  }
+
+  /** Counts the measured events a subscriber receives (probes only mark it live) and their delivery latency. */
+  static final class Receiver {
+    final int expected;
+    final Latencies deliveries;
+    final AtomicInteger count = new AtomicInteger();
+    final Promise<Void> probed = Promise.promise();
+    final Promise<Long> all = Promise.promise();
+
+    Receiver(int expected, Latencies deliveries) {
+      this.expected = expected;
+      this.deliveries = deliveries;
+    }
+
+    void accept(JsonObject event) {
+      Object payload = event.getValue("payload");
+      if (!(payload instanceof JsonObject)) {
+        return;
+      }
+      JsonObject p = (JsonObject) payload;
+      if (p.containsKey("probe")) {
+        probed.tryComplete();
+        return;
+      }
+      deliveries.record(System.nanoTime() - p.getLong("t"));
+      if (count.incrementAndGet() == expected) {
+        all.tryComplete(System.nanoTime());
+      }
+    }
+  }
+}

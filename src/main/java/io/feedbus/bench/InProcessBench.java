@@ -1,0 +1,156 @@
+package io.feedbus.bench;
+
+import io.feedbus.Feedbus;
+import io.feedbus.FeedbusOptions;
+import io.feedbus.client.FeedbusClient;
+import io.vertx.core.Future;
+import io.vertx.core.Promise;
+import io.vertx.core.Vertx;
+import io.vertx.core.json.JsonObject;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.h2.mvstore.MVMap;
+import org.h2.mvstore.MVStore;
+
+/**
+ * In process, embedded engine, fsync on: publishers on the event bus of the node's own Vert.x (no
+ * network), each with one publish in flight. Baseline: the same MVStore file format written directly
+ * (no broker), in batches as large as the broker's publishers allow, with the same commit and fsync.
+ * Also an open-loop run at a fixed rate, for the latency a steady load sees.
+ */
+public final class InProcessBench implements BenchSection {
+
+  static final int PAYLOAD_BYTES = 256;
+
+  @Override
+  public String name() {
+    return "inprocess";
+  }
+
+  @Override
+  public void run(BenchRun run) throws Exception {
+    Path dir = Files.createTempDirectory("feedbus-bench-inprocess");
+    try {
+      int events = run.size(200_000, 20_000);
+      String payload = BenchSupport.payload(PAYLOAD_BYTES);
+      run.progress("inprocess: raw MVStore baseline");
+      RawStore one = RawStore.measure(dir.resolve("raw1"), payload, run.size(2_000, 500), 1);
+      RawStore batched = RawStore.measure(dir.resolve("raw256"), payload, events, 256);
+      Vertx vertx = Vertx.vertx();
+      try {
+        FeedbusOptions options = FeedbusOptions.load(new JsonObject()
+            .put("http", new JsonObject().put("port", 0))
+            .put("store", new JsonObject().put("embedded", new JsonObject().put("dataDir", dir.resolve("node").toString()).put("fsync", true))),
+            Map.of(), Map.of());
+        Feedbus node = BenchSupport.await(Feedbus.start(vertx, options));
+        try {
+          FeedbusClient client = FeedbusClient.create(vertx);
+          run.progress("inprocess: warm-up");
+          closedLoop(client, 64, run.size(40_000, 5_000), payload);
+          run.progress("inprocess: 1 publisher");
+          Result sequential = closedLoop(client, 1, run.size(2_000, 500), payload);
+          run.add(new Figure(name(), "publish, 1 publisher, fsync", sequential.rate, "events/s", sequential.latencies.percentileMillis(0.99),
+              "raw MVStore, commit+fsync per event", one.rate, one.latencies.percentileMillis(0.99), null));
+          run.progress("inprocess: 256 publishers, %,d events", events);
+          Result concurrent = closedLoop(client, 256, events, payload);
+          run.add(new Figure(name(), "publish, 256 publishers, fsync", concurrent.rate, "events/s", concurrent.latencies.percentileMillis(0.99),
+              "raw MVStore, 256 events per commit+fsync", batched.rate, batched.latencies.percentileMillis(0.99), "target: 100,000 events/s"));
+          int rate = 10_000;
+          run.progress("inprocess: open loop at %,d events/s", rate);
+          Result paced = openLoop(vertx, client, rate, run.size(10, 3), payload);
+          run.add(new Figure(name(), "publish at 10,000/s, fsync: p99", paced.rate, "events/s", paced.latencies.percentileMillis(0.99),
+              "raw MVStore, commit+fsync per event", one.rate, one.latencies.percentileMillis(0.99), "target: p99 at most 20 ms"));
+        } finally {
+          BenchSupport.await(node.close());
+        }
+      } finally {
+        BenchSupport.await(vertx.close());
+      }
+    } finally {
+      BenchSupport.deleteTree(dir);
+    }
+  }
+
+  record Result(double rate, Latencies latencies) {
+  }
+
+  static Result closedLoop(FeedbusClient client, int publishers, int total, String payload) throws Exception {
+    Latencies latencies = new Latencies(total);
+    AtomicInteger next = new AtomicInteger();
+    long started = System.nanoTime();
+    List<Future<Void>> loops = new ArrayList<>();
+    for (int i = 0; i < publishers; i++) {
+      Promise<Void> loop = Promise.promise();
+      BenchSupport.publishLoop(client, "bench-" + (i % 16), payload, latencies, next, total, loop);
+      loops.add(loop.future());
+    }
+    BenchSupport.await(Future.all(loops));
+    return new Result(total / ((System.nanoTime() - started) / 1e9), latencies);
+  }
+
+  /** Publishes {@code perSecond} events a second for {@code seconds}, on a 1 ms tick, whatever the acks do. */
+  static Result openLoop(Vertx vertx, FeedbusClient client, int perSecond, int seconds, String payload) throws Exception {
+    int total = perSecond * seconds;
+    Latencies latencies = new Latencies(total);
+    AtomicInteger sent = new AtomicInteger();
+    AtomicInteger acked = new AtomicInteger();
+    Promise<Void> done = Promise.promise();
+    long started = System.nanoTime();
+    vertx.setPeriodic(1, id -> {
+      long due = Math.min(total, (System.nanoTime() - started) * perSecond / 1_000_000_000L);
+      while (sent.get() < due) {
+        int n = sent.getAndIncrement();
+        long t0 = System.nanoTime();
+        client.publish("paced-" + (n % 16), new JsonObject().put("n", n).put("data", payload)).onComplete(ar -> {
+          if (ar.failed()) {
+            done.tryFail(ar.cause());
+            return;
+          }
+          latencies.record(System.nanoTime() - t0);
+          if (acked.incrementAndGet() == total) {
+            done.tryComplete();
+          }
+        });
+      }
+      if (sent.get() >= total) {
+        vertx.cancelTimer(id);
+      }
+    });
+    BenchSupport.await(done.future());
+    return new Result(total / ((System.nanoTime() - started) / 1e9), latencies);
+  }
+
+  /** MVStore written directly: {@code batch} events per commit and fsync, keys and values shaped like the broker's. */
+  record RawStore(double rate, Latencies latencies) {
+    static RawStore measure(Path dir, String payload, int events, int batch) throws Exception {
+      Files.createDirectories(dir);
+      MVStore store = new MVStore.Builder().fileName(dir.resolve("raw.mv.db").toString()).autoCommitDisabled().open();
+      try {
+        MVMap<String, String> topics = store.openMap("topics");
+        MVMap<String, String> timeline = store.openMap("timeline");
+        Latencies latencies = new Latencies(events / batch + 1);
+        long started = System.nanoTime();
+        for (int first = 0; first < events; first += batch) {
+          long t0 = System.nanoTime();
+          for (int i = first; i < Math.min(events, first + batch); i++) {
+            String cursor = (1_700_000_000_000L + i / 1000) + "-" + (100_000 + i % 1000) + "-0000feed";
+            String json = new JsonObject().put("id", cursor).put("cursor", cursor).put("topic", "bench").put("ts", 1L)
+                .put("payload", new JsonObject().put("n", i).put("data", payload)).put("origin", "bench").put("persist", true).encode();
+            timeline.put(cursor, "bench");
+            topics.put("bench\u0000" + cursor, json);
+          }
+          store.commit();
+          store.sync();
+          latencies.record(System.nanoTime() - t0);
+        }
+        return new RawStore(events / ((System.nanoTime() - started) / 1e9), latencies);
+      } finally {
+        store.close();
+      }
+    }
+  }
+}
