@@ -70,6 +70,15 @@ public final class ChildBroker implements AutoCloseable {
     }
   }
 
+  /**
+   * JVM options for the broker process from {@code FEEDBUS_BENCH_BROKER_OPTS} (space separated), e.g.
+   * {@code -XX:StartFlightRecording=filename=broker.jfr} to profile the broker under the bench's load.
+   */
+  public static List<String> extraJvmOptions() {
+    String options = System.getenv("FEEDBUS_BENCH_BROKER_OPTS");
+    return options == null || options.isBlank() ? List.of() : List.of(options.trim().split("\\s+"));
+  }
+
   public int port() {
     return port;
   }
