@@ -14,6 +14,7 @@ import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonObject;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayDeque;
@@ -22,29 +23,61 @@ import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ConcurrentSkipListMap;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
 import org.h2.mvstore.MVMap;
 import org.h2.mvstore.MVStore;
 
 /**
- * The embedded engine: one H2 MVStore file in a data directory, no server.
+ * The embedded engine: a write-ahead journal and an H2 MVStore index in a data directory, no server.
  *
- * <p>Two maps: {@code topics} holds each event's JSON under {@code topic NUL cursor} (history reads
+ * <p>An append is one write of the batch's records to the {@link Journal} (and one fsync, unless
+ * configured off) on the writer thread; then the batch joins the <em>tail</em>, the events written
+ * but not yet in the index, and is acknowledged and offered to live listeners. An indexer thread
+ * moves the tail into the MVStore in large batches ({@value #INDEX_BATCH} events, or
+ * {@value #INDEX_DELAY_MILLIS} ms after the first), commits, and deletes the journal files it
+ * covers. So an acknowledgement costs a sequential write instead of an MVStore commit (which
+ * rewrites B-tree pages of both maps each time), and the index pays its commit once per batch.
+ *
+ * <p>Index maps: {@code topics} holds each event's JSON under {@code topic NUL cursor} (history reads
  * are a range scan of one topic), {@code timeline} maps {@code cursor -> topic} (the global order
- * the change stream, gap reads and trims walk). Writes run one at a time on a dedicated worker and
- * are committed (and fsynced, unless configured off) before their future completes; live listeners
- * hear of them only after that.
+ * the change stream, gap reads and trims walk). Readers take the tail's part of a range first and
+ * the index's second: an event leaves the tail only after it is in the index, so it is in at least
+ * one of the two whenever a reader looks, and the merge drops the duplicate when it is in both.
+ *
+ * <p>On open, the journal's intact records are put into the index (insert-if-absent: records already
+ * indexed before a crash are skipped) and its files deleted. Deletes, purges and trims first index
+ * the whole tail, then change the index.
  */
 public final class EmbeddedEventLog implements EventLog {
 
   private static final char SEPARATOR = '\u0000';
   private static final int CATCH_UP_PAGE = 1000;
+  static final int INDEX_BATCH = 8192;
+  /** The tail's JSON is indexed once it holds this many characters, whatever the count (large events). */
+  static final long INDEX_BATCH_CHARS = 32L << 20;
+  static final long INDEX_DELAY_MILLIS = 200;
 
   private final Vertx vertx;
   private final MVStore store;
   private final MVMap<String, String> topics;
   private final MVMap<String, String> timeline;
   private final StoreThread writer;
+  private final StoreThread indexer;
+  private final Path journalDir;
+  /** Written on the writer thread only. */
+  private Journal journal;
+  /** Events written to the journal and not yet in the index: cursor -> topic and JSON. */
+  private final ConcurrentSkipListMap<String, Recent> tail = new ConcurrentSkipListMap<>();
+  /** The tail by topic: cursor -> JSON (the same strings). */
+  private final ConcurrentHashMap<String, ConcurrentSkipListMap<String, String>> tailByTopic = new ConcurrentHashMap<>();
+  private final AtomicInteger tailSize = new AtomicInteger();
+  private final java.util.concurrent.atomic.AtomicLong tailChars = new java.util.concurrent.atomic.AtomicLong();
+  private final AtomicBoolean indexPassDue = new AtomicBoolean();
+  private final int indexBatch;
   private final boolean fsync;
   private final CursorClock clock;
   private final List<Stream> streams = new CopyOnWriteArrayList<>();
@@ -56,14 +89,22 @@ public final class EmbeddedEventLog implements EventLog {
    */
   private volatile String committedThrough = "";
 
-  private EmbeddedEventLog(Vertx vertx, MVStore store, boolean fsync, String nodeId, java.util.function.LongSupplier wallClock) {
+  private EmbeddedEventLog(Vertx vertx, MVStore store, Path journalDir, boolean fsync, String nodeId,
+                           java.util.function.LongSupplier wallClock, int indexBatch) {
     this.vertx = vertx;
+    this.indexBatch = indexBatch;
     this.store = store;
+    this.journalDir = journalDir;
     this.fsync = fsync;
     this.clock = new CursorClock(nodeId, wallClock);
     this.topics = store.openMap("topics");
     this.timeline = store.openMap("timeline");
     this.writer = new StoreThread(vertx, "feedbus-embedded-writer");
+    this.indexer = new StoreThread(vertx, "feedbus-embedded-indexer");
+  }
+
+  /** An event in the tail. */
+  private record Recent(String topic, String json) {
   }
 
   /**
@@ -77,6 +118,12 @@ public final class EmbeddedEventLog implements EventLog {
   /** As {@link #open(Vertx, Path, boolean, String)} with the node's wall clock given (tests set it back on purpose). */
   public static Future<EmbeddedEventLog> open(Vertx vertx, Path dataDir, boolean fsync, String nodeId,
                                               java.util.function.LongSupplier wallClock) {
+    return open(vertx, dataDir, fsync, nodeId, wallClock, INDEX_BATCH);
+  }
+
+  /** With the tail indexed once it holds {@code indexBatch} events (1: after every append; tests race readers with index passes so). */
+  static Future<EmbeddedEventLog> open(Vertx vertx, Path dataDir, boolean fsync, String nodeId,
+                                       java.util.function.LongSupplier wallClock, int indexBatch) {
     return vertx.executeBlocking(() -> {
       Files.createDirectories(dataDir);
       MVStore store;
@@ -92,7 +139,13 @@ public final class EmbeddedEventLog implements EventLog {
         }
         throw e;
       }
-      EmbeddedEventLog log = new EmbeddedEventLog(vertx, store, fsync, nodeId, wallClock);
+      EmbeddedEventLog log = new EmbeddedEventLog(vertx, store, dataDir.resolve("journal"), fsync, nodeId, wallClock, indexBatch);
+      try {
+        log.recover();
+      } catch (Exception e) {
+        store.closeImmediately();
+        throw e;
+      }
       String last = log.timeline.lastKey(); // what is in the file was committed
       log.committedThrough = last == null ? "" : last;
       if (last != null) {
@@ -107,6 +160,23 @@ public final class EmbeddedEventLog implements EventLog {
     return clock;
   }
 
+  /** Puts the journal's intact records into the index, deletes its files, and starts a new one. */
+  private void recover() throws Exception {
+    Journal.Recovered recovered = Journal.recover(journalDir);
+    for (byte[] record : recovered.records()) {
+      String json = new String(record, StandardCharsets.UTF_8);
+      JsonObject event = new JsonObject(json);
+      String cursor = event.getString("cursor");
+      String topic = event.getString("topic");
+      if (timeline.putIfAbsent(cursor, topic) == null) {
+        topics.put(topic + SEPARATOR + cursor, json);
+      }
+    }
+    commit(true);
+    Journal.delete(recovered.files());
+    journal = Journal.create(journalDir, recovered.lastSequence());
+  }
+
   @Override
   public Future<Void> append(List<Event> events) {
     if (events.isEmpty()) {
@@ -116,14 +186,33 @@ public final class EmbeddedEventLog implements EventLog {
     return this.<Void>write(() -> {
       // Insert-if-absent: a cursor that is taken keeps its event; the batch's others are stored.
       List<Event> stored = new ArrayList<>(events.size());
+      List<String> jsons = new ArrayList<>(events.size());
+      List<byte[]> records = new ArrayList<>(events.size());
       for (Event event : events) {
-        if (timeline.putIfAbsent(event.id(), event.topic()) == null) {
-          topics.put(topicKey(event.topic(), event.cursor()), event.toJson().encode());
+        if (!tail.containsKey(event.id()) && !timeline.containsKey(event.id())) {
+          String json = event.toJson().encode();
           stored.add(event);
+          jsons.add(json);
+          records.add(json.getBytes(StandardCharsets.UTF_8));
         }
       }
-      commit(fsync);
       if (!stored.isEmpty()) {
+        journal.append(records, fsync);
+        for (int i = 0; i < stored.size(); i++) {
+          Event event = stored.get(i);
+          String json = jsons.get(i);
+          tailByTopic.compute(event.topic(), (topic, recent) -> {
+            ConcurrentSkipListMap<String, String> map = recent == null ? new ConcurrentSkipListMap<>() : recent;
+            map.put(event.id(), json);
+            return map;
+          });
+          tail.put(event.id(), new Recent(event.topic(), json));
+        }
+        long chars = 0;
+        for (String json : jsons) {
+          chars += json.length();
+        }
+        indexSoon(tailSize.addAndGet(stored.size()), tailChars.addAndGet(chars));
         String last = stored.get(stored.size() - 1).id();
         if (last.compareTo(committedThrough) > 0) {
           committedThrough = last;
@@ -143,6 +232,82 @@ public final class EmbeddedEventLog implements EventLog {
     }).andThen(ar -> clock.settle(events));
   }
 
+  /** Schedules an index pass: at once when the tail is large, else after the delay; one pass is due at a time. */
+  private void indexSoon(int size, long chars) {
+    if (size >= indexBatch || chars >= INDEX_BATCH_CHARS) {
+      if (indexPassDue.compareAndSet(false, true) || size >= 2 * indexBatch || chars >= 2 * INDEX_BATCH_CHARS) {
+        indexer.execute(this::indexPass);
+      }
+    } else if (indexPassDue.compareAndSet(false, true)) {
+      vertx.setTimer(INDEX_DELAY_MILLIS, id -> indexer.execute(this::indexPass));
+    }
+  }
+
+  /** Indexes the whole tail now (tests: to read across the line between index and tail). */
+  Future<Void> indexNow() {
+    return indexer.submit(() -> {
+      indexTail();
+      return null;
+    });
+  }
+
+  /** How many events wait in the tail (tests). */
+  int tailSize() {
+    return tailSize.get();
+  }
+
+  /** On the indexer thread: indexes the tail, logging (not throwing) a failure; the tail stays readable. */
+  private void indexPass() {
+    indexPassDue.set(false);
+    if (closed) {
+      return;
+    }
+    try {
+      indexTail();
+    } catch (Exception e) {
+      org.slf4j.LoggerFactory.getLogger(EmbeddedEventLog.class).warn("indexing the journal's tail failed (it stays in the journal): {}",
+          e.toString());
+    }
+  }
+
+  /**
+   * On the indexer thread: closes the journal file (on the writer thread, between appends), puts
+   * every event of the closed files into the index, commits, then drops them from the tail and
+   * deletes the files.
+   */
+  private void indexTail() throws Exception {
+    if (tail.isEmpty()) {
+      return;
+    }
+    Object[] rolled = writer.call(() -> tail.isEmpty() ? null : new Object[] {journal.roll(), tail.lastKey()});
+    if (rolled == null) {
+      return;
+    }
+    long closedFile = (Long) rolled[0];
+    java.util.NavigableMap<String, Recent> batch = tail.headMap((String) rolled[1], true);
+    for (Map.Entry<String, Recent> e : batch.entrySet()) {
+      if (timeline.putIfAbsent(e.getKey(), e.getValue().topic()) == null) {
+        topics.put(e.getValue().topic() + SEPARATOR + e.getKey(), e.getValue().json());
+      }
+    }
+    commit(fsync);
+    int removed = 0;
+    long chars = 0;
+    for (Map.Entry<String, Recent> e : batch.entrySet()) {
+      String cursor = e.getKey();
+      chars += e.getValue().json().length();
+      tailByTopic.computeIfPresent(e.getValue().topic(), (topic, recent) -> {
+        recent.remove(cursor);
+        return recent.isEmpty() ? null : recent;
+      });
+      removed++;
+    }
+    batch.clear();
+    tailSize.addAndGet(-removed);
+    tailChars.addAndGet(-chars);
+    Journal.deleteThrough(journalDir, closedFile);
+  }
+
   @Override
   public Future<List<Event>> readAfter(String topic, Cursor after, int limit) {
     return readPage(topic, after, limit, Long.MAX_VALUE).map(Page::events);
@@ -151,29 +316,72 @@ public final class EmbeddedEventLog implements EventLog {
   @Override
   public Future<Page> readPage(String topic, Cursor after, int limit, long maxBytes) {
     return read(() -> {
+      String through = committedThrough;
+      // The tail first: see the class comment.
+      List<String[]> recent = new ArrayList<>();
+      ConcurrentSkipListMap<String, String> tailOfTopic = tailByTopic.get(topic);
+      if (tailOfTopic != null) {
+        for (Map.Entry<String, String> e : range(tailOfTopic, after, through).entrySet()) {
+          recent.add(new String[] {e.getKey(), e.getValue()});
+          if (recent.size() >= limit) {
+            break;
+          }
+        }
+      }
       String prefix = topic + SEPARATOR;
       String from = after == null ? prefix : topicKey(topic, after);
-      String through = committedThrough;
-      List<Event> page = new ArrayList<>(Math.min(limit, 1024));
-      long bytes = 0;
+      List<String[]> indexed = new ArrayList<>(Math.min(limit, 1024));
       org.h2.mvstore.Cursor<String, String> it = topics.cursor(from);
-      while (it.hasNext() && page.size() < limit) {
+      while (it.hasNext() && indexed.size() < limit) {
         String key = it.next();
         if (!key.startsWith(prefix) || key.substring(prefix.length()).compareTo(through) > 0) {
-          return new Page(page, false);
+          break;
         }
         if (after != null && key.equals(from)) {
           continue; // strictly after
         }
-        String json = it.getValue();
-        if (!page.isEmpty() && bytes + json.length() > maxBytes) {
-          return new Page(page, true);
-        }
-        bytes += json.length();
-        page.add(Event.fromJson(new JsonObject(json)));
+        indexed.add(new String[] {key.substring(prefix.length()), it.getValue()});
       }
-      return new Page(page, page.size() == limit);
+      return merge(indexed, recent, limit, maxBytes);
     });
+  }
+
+  /** The entries of {@code map} after {@code after} (null: from the start) up to {@code through}. */
+  private static <V> java.util.NavigableMap<String, V> range(ConcurrentSkipListMap<String, V> map, Cursor after, String through) {
+    if (after == null) {
+      return map.headMap(through, true);
+    }
+    if (after.value().compareTo(through) >= 0) {
+      return java.util.Collections.emptyNavigableMap();
+    }
+    return map.subMap(after.value(), false, through, true);
+  }
+
+  /** Two cursor-ordered runs of {cursor, json} as one page: ordered, without duplicates, within limit and bytes. */
+  private static Page merge(List<String[]> indexed, List<String[]> recent, int limit, long maxBytes) {
+    List<Event> page = new ArrayList<>(Math.min(limit, indexed.size() + recent.size()));
+    long bytes = 0;
+    int i = 0;
+    int j = 0;
+    String last = null;
+    while (page.size() < limit && (i < indexed.size() || j < recent.size())) {
+      String[] next;
+      if (j >= recent.size() || (i < indexed.size() && indexed.get(i)[0].compareTo(recent.get(j)[0]) <= 0)) {
+        next = indexed.get(i++);
+      } else {
+        next = recent.get(j++);
+      }
+      if (next[0].equals(last)) {
+        continue; // in the index and still in the tail
+      }
+      if (!page.isEmpty() && bytes + next[1].length() > maxBytes) {
+        return new Page(page, true);
+      }
+      bytes += next[1].length();
+      last = next[0];
+      page.add(Event.fromJson(new JsonObject(next[1])));
+    }
+    return new Page(page, page.size() == limit);
   }
 
   @Override
@@ -182,30 +390,39 @@ public final class EmbeddedEventLog implements EventLog {
   }
 
   private List<Event> readAllAfterNow(Cursor after, int limit) {
-    List<Event> page = new ArrayList<>(Math.min(limit, 1024));
-    String from = after == null ? null : timeline.higherKey(after.value());
-    if (after != null && from == null) {
-      return page;
-    }
     String through = committedThrough;
-    org.h2.mvstore.Cursor<String, String> it = timeline.cursor(from);
-    while (it.hasNext() && page.size() < limit) {
-      String cursor = it.next();
-      if (cursor.compareTo(through) > 0) {
+    List<String[]> recent = new ArrayList<>();
+    for (Map.Entry<String, Recent> e : range(tail, after, through).entrySet()) {
+      recent.add(new String[] {e.getKey(), e.getValue().json()});
+      if (recent.size() >= limit) {
         break;
       }
-      String json = topics.get(it.getValue() + SEPARATOR + cursor);
-      if (json != null) {
-        page.add(Event.fromJson(new JsonObject(json)));
+    }
+    List<String[]> indexed = new ArrayList<>(Math.min(limit, 1024));
+    String from = after == null ? null : timeline.higherKey(after.value());
+    if (after == null || from != null) {
+      org.h2.mvstore.Cursor<String, String> it = timeline.cursor(from);
+      while (it.hasNext() && indexed.size() < limit) {
+        String cursor = it.next();
+        if (cursor.compareTo(through) > 0) {
+          break;
+        }
+        String json = topics.get(it.getValue() + SEPARATOR + cursor);
+        if (json != null) {
+          indexed.add(new String[] {cursor, json});
+        }
       }
     }
-    return page;
+    return merge(indexed, recent, limit, Long.MAX_VALUE).events();
   }
 
   @Override
   public Future<Cursor> latest() {
     return read(() -> {
-      String last = timeline.floorKey(committedThrough);
+      String through = committedThrough;
+      String recent = tail.floorKey(through);
+      String indexed = timeline.floorKey(through);
+      String last = recent == null ? indexed : indexed == null || recent.compareTo(indexed) > 0 ? recent : indexed;
       return last == null ? null : Cursor.parse(last);
     });
   }
@@ -237,7 +454,7 @@ public final class EmbeddedEventLog implements EventLog {
     if (events.isEmpty()) {
       return Future.succeededFuture();
     }
-    return write(() -> {
+    return change(() -> {
       for (Event event : events) {
         topics.remove(topicKey(event.topic(), event.cursor()));
         timeline.remove(event.id());
@@ -249,7 +466,7 @@ public final class EmbeddedEventLog implements EventLog {
 
   @Override
   public Future<Long> purge(String topic) {
-    return write(() -> {
+    return change(() -> {
       String prefix = topic + SEPARATOR;
       List<String> keys = new ArrayList<>();
       Iterator<String> it = topics.keyIterator(prefix);
@@ -271,7 +488,7 @@ public final class EmbeddedEventLog implements EventLog {
 
   @Override
   public Future<Long> trim(long olderThanTs) {
-    return write(() -> {
+    return change(() -> {
       String bound = Cursor.beforeTimestamp(olderThanTs).value();
       List<Map.Entry<String, String>> old = new ArrayList<>();
       org.h2.mvstore.Cursor<String, String> it = timeline.cursor(null);
@@ -303,8 +520,18 @@ public final class EmbeddedEventLog implements EventLog {
     }
     closed = true;
     streams.clear();
-    return writer.<Void>finish(() -> {
-      store.close();
+    // The last index pass, then the journal (empty by then) and the index close.
+    return indexer.<Void>finish(() -> {
+      try {
+        indexTail();
+      } finally {
+        writer.call(() -> {
+          journal.close();
+          return null;
+        });
+        writer.shutdown();
+        store.close();
+      }
       return null;
     });
   }
@@ -317,9 +544,12 @@ public final class EmbeddedEventLog implements EventLog {
     closed = true;
     streams.clear();
     return writer.<Void>finish(() -> {
+      journal.close();
+      return null;
+    }).compose(v -> indexer.<Void>finish(() -> {
       store.closeImmediately();
       return null;
-    });
+    }));
   }
 
   private void commit(boolean sync) {
@@ -334,6 +564,17 @@ public final class EmbeddedEventLog implements EventLog {
       return Future.failedFuture(io.feedbus.event.FeedbusException.storeUnavailable("the embedded store is closed", null));
     }
     return writer.submit(work);
+  }
+
+  /** An index change (delete, purge, trim) on the indexer thread, after the whole tail is indexed. */
+  private <T> Future<T> change(Callable<T> work) {
+    if (closed) {
+      return Future.failedFuture(io.feedbus.event.FeedbusException.storeUnavailable("the embedded store is closed", null));
+    }
+    return indexer.submit(() -> {
+      indexTail();
+      return work.call();
+    });
   }
 
   private <T> Future<T> read(Callable<T> work) {

@@ -57,6 +57,34 @@ final class StoreThread {
     return promise.future();
   }
 
+  /**
+   * Runs {@code work} on this thread after everything submitted before it and waits for it: only for
+   * another store thread (never an event loop), and never from this thread itself.
+   */
+  <T> T call(Callable<T> work) throws Exception {
+    try {
+      return executor.submit(work).get();
+    } catch (java.util.concurrent.ExecutionException e) {
+      throw e.getCause() instanceof Exception ? (Exception) e.getCause() : e;
+    } catch (RejectedExecutionException stopped) {
+      throw FeedbusException.storeUnavailable(name + " has stopped", null);
+    }
+  }
+
+  /** Runs {@code task} on this thread, after everything submitted before it; a stopped thread ignores it. */
+  void execute(Runnable task) {
+    try {
+      executor.execute(task);
+    } catch (RejectedExecutionException stopped) {
+      // closing: the close runs the last index pass itself
+    }
+  }
+
+  /** Lets the thread end after what was submitted; later submissions fail. */
+  void shutdown() {
+    executor.shutdown();
+  }
+
   /** Runs {@code last}, then lets the thread end; later submissions fail. */
   <T> Future<T> finish(Callable<T> last) {
     Future<T> done = submit(last);

@@ -43,6 +43,79 @@ class EmbeddedEventLogTest extends EventLogContract {
     assertThat(await(log.latest())).isEqualTo(batch.get(199).cursor());
   }
 
+  @Test
+  void pagesReadAcrossTheIndexAndTheJournalTail() throws Exception {
+    EmbeddedEventLog embedded = (EmbeddedEventLog) log;
+    List<Event> events = IntStream.range(0, 30).mapToObj(i -> event("seam", i)).collect(Collectors.toList());
+    await(log.append(events.subList(0, 10)));
+    await(embedded.indexNow());
+    assertThat(embedded.tailSize()).isZero();
+    await(log.append(events.subList(10, 20)));
+    await(log.append(events.subList(20, 30)));
+    assertThat(embedded.tailSize()).isEqualTo(20);
+    List<String> paged = new java.util.ArrayList<>();
+    io.feedbus.event.Cursor after = null;
+    for (List<Event> page = await(log.readAfter("seam", null, 7)); !page.isEmpty(); page = await(log.readAfter("seam", after, 7))) {
+      page.forEach(e -> paged.add(e.id()));
+      after = page.get(page.size() - 1).cursor();
+    }
+    List<String> expected = events.stream().map(Event::id).collect(Collectors.toList());
+    assertThat(paged).containsExactlyElementsOf(expected);
+    assertThat(await(log.readAllAfter(events.get(5).cursor(), 100)).stream().map(Event::id))
+        .containsExactlyElementsOf(expected.subList(6, 30));
+    assertThat(await(log.latest())).isEqualTo(events.get(29).cursor());
+  }
+
+  @Test
+  void aTornJournalRecordIsCutOnOpenAndEveryAcknowledgedEventStays(Vertx vertx) throws Exception {
+    List<Event> events = IntStream.range(0, 50).mapToObj(i -> event("torn", i)).collect(Collectors.toList());
+    await(log.append(events));
+    await(((EmbeddedEventLog) log).closeAbruptly());
+    Path journal = dir.resolve("journal");
+    Path last;
+    try (var files = java.nio.file.Files.list(journal)) {
+      last = files.sorted().reduce((a, b) -> b).orElseThrow();
+    }
+    java.nio.file.Files.write(last, new byte[] {0, 0, 1, 0, 7, 7, 7, 7, 1, 2, 3}, java.nio.file.StandardOpenOption.APPEND);
+    log = await(EmbeddedEventLog.open(vertx, dir, true, "node-1"));
+    assertThat(await(log.readAfter("torn", null, 100)).stream().map(Event::id))
+        .containsExactlyElementsOf(events.stream().map(Event::id).collect(Collectors.toList()));
+    Event later = event("torn", 50);
+    await(log.append(List.of(later)));
+    assertThat(await(log.latest())).isEqualTo(later.cursor());
+  }
+
+  @Test
+  void aReaderFollowingTheHeadNeverMissesAnEventWhileTheTailIsIndexed(Vertx vertx) throws Exception {
+    await(log.close());
+    log = await(EmbeddedEventLog.open(vertx, dir.resolve("racing"), false, "node-1", System::currentTimeMillis, 1));
+    int total = 3000;
+    java.util.concurrent.CompletableFuture<Void> written = java.util.concurrent.CompletableFuture.runAsync(() -> {
+      try {
+        for (int i = 0; i < total; i += 10) {
+          int first = i;
+          await(log.append(IntStream.range(first, first + 10).mapToObj(n -> event("race", n)).collect(Collectors.toList())));
+        }
+      } catch (Exception e) {
+        throw new IllegalStateException(e);
+      }
+    });
+    int next = 0;
+    io.feedbus.event.Cursor after = null;
+    while (next < total) {
+      List<Event> page = await(log.readAfter("race", after, 50));
+      for (Event e : page) {
+        assertThat(e.payload()).as("the event after %s", after).isEqualTo(next);
+        next++;
+        after = e.cursor();
+      }
+      if (written.isCompletedExceptionally()) {
+        written.join();
+      }
+    }
+    written.get(60, java.util.concurrent.TimeUnit.SECONDS);
+  }
+
   /**
    * A verticle that undeploys while its appends are being written (what every shutdown does) must
    * not break the file: Vert.x interrupts ordered blocking tasks of a closing context, and an
