@@ -176,6 +176,35 @@ public final class EmbeddedEventLog implements EventLog {
     });
   }
 
+  /** A reverse scan of the topic's keys from the newer of {@code before} (exclusive) and the commit mark (inclusive). */
+  @Override
+  public Future<Page> readBefore(String topic, Cursor before, int limit, long maxBytes) {
+    return read(() -> {
+      String prefix = topic + SEPARATOR;
+      String through = committedThrough;
+      boolean belowCommitted = before != null && before.value().compareTo(through) <= 0;
+      String from = prefix + (belowCommitted ? before.value() : through);
+      List<Event> newestFirst = new ArrayList<>(Math.min(limit, 1024));
+      long bytes = 0;
+      org.h2.mvstore.Cursor<String, String> it = topics.cursor(from, prefix, true);
+      while (it.hasNext()) {
+        String key = it.next();
+        if (!key.startsWith(prefix) || (belowCommitted && key.equals(from))) {
+          continue; // strictly before
+        }
+        String json = it.getValue();
+        if (newestFirst.size() == limit || (!newestFirst.isEmpty() && bytes + json.length() > maxBytes)) {
+          java.util.Collections.reverse(newestFirst);
+          return new Page(newestFirst, true); // this older event is left for the next page
+        }
+        bytes += json.length();
+        newestFirst.add(Event.fromJson(new JsonObject(json)));
+      }
+      java.util.Collections.reverse(newestFirst);
+      return new Page(newestFirst, false);
+    });
+  }
+
   @Override
   public Future<List<Event>> readAllAfter(Cursor after, int limit) {
     return read(() -> readAllAfterNow(after, limit));
