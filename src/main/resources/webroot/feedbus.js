@@ -8,6 +8,7 @@
  *   // options.transports: SockJS transports to try, e.g. ['xhr-streaming', 'xhr-polling'] (default: all)
  *   bus.publish('orders', { order: 42 }).then(ack => ...); // {id, cursor, ts}
  *   var sub = bus.subscribe('orders', lastCursor, event => ..., err => ...);
+ *   bus.historyBefore('orders', null, 20).then(page => ...);  // the newest 20 (oldest first), page.older: read on before it
  *   // options.fields: this connection's own fields, e.g. { channel: '#general' } (the ones presence.clientFields allows)
  *   bus.onDirect(payload => ...);                          // messages sent to this connection (/connections/send)
  *   bus.onPresence('orders', notice => ...);               // {type: 'join'|'leave', topic, connection}
@@ -189,6 +190,14 @@
     return this.request('feedbus.history', body);
   };
 
+  /**
+   * The newest page of history before a cursor (null: the newest of the topic), oldest first:
+   * {events, older?}, where older, there when older events exist, is the cursor to read on before.
+   */
+  Feedbus.prototype.historyBefore = function (topic, before, limit) {
+    return this.request('feedbus.history', { topic: topic, before: before || 'end', limit: limit || 100 });
+  };
+
   // One page of a subscription's replay, after a cursor ({after}) or from a time on ({since}).
   Feedbus.prototype._replayPage = function (topic, start) {
     var body = { topic: topic, limit: REPLAY_PAGE };
@@ -208,7 +217,9 @@
 
   /**
    * Delivers every event of topic after fromCursor (null: only new events; undefined: the stored
-   * cursor) to onEvent, in order, replay then live. onError gets refusals and failures.
+   * cursor; '': every stored event, from the start) to onEvent, in order, replay then live. onError
+   * gets refusals and failures. After historyBefore, the newest page's last cursor (or '' when it was
+   * empty) continues it live with no gap and no duplicate.
    */
   Feedbus.prototype.subscribe = function (topic, fromCursor, onEvent, onError) {
     if (this.subscriptions[topic]) this.subscriptions[topic].cancel();
@@ -252,7 +263,7 @@
   }
 
   Subscription.prototype._start = function (from) {
-    this.lastCursor = from || null;
+    this.lastCursor = from == null ? null : from; // '' is before every cursor: replay from the start
     this._floor = null;
     this._resume();
   };

@@ -70,7 +70,8 @@ public final class EndToEndBench implements BenchSection {
          NatsBaseline peer = nats) {
       Clients clients = new Clients(vertx, broker.port());
       run.progress("e2e: warm-up (feedbus HTTP, bridge%s)", peer == null ? "" : ", NATS");
-      int warm = run.size(20_000, 3_000);
+      // Long enough for the broker's JIT to settle: a cold JVM spends most of its CPU compiling.
+      int warm = run.size(60_000, 3_000);
       clients.http(16, warm, "warm-http");
       clients.bridge(16, warm, "warm-bridge");
       if (peer != null) {

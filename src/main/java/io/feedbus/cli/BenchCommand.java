@@ -84,7 +84,14 @@ final class BenchCommand implements Callable<Integer> {
       }
       for (BenchSection section : sections) {
         run.progress("section %s", section.name());
-        section.run(run);
+        try {
+          section.run(run);
+        } catch (Exception e) {
+          // A bench is read by whoever tunes the broker: the whole trace, not just the message.
+          run.progress("section %s failed:", section.name());
+          e.printStackTrace(spec.commandLine().getErr());
+          throw e;
+        }
       }
     } finally {
       if (rethinkdb != null) {

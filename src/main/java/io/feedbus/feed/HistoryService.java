@@ -8,8 +8,10 @@ import io.vertx.core.json.JsonObject;
 import java.util.List;
 
 /**
- * Answers history reads: one page of a topic after a cursor, at most {@code limit} events and
- * {@code maxPageBytes} of them, with {@code next} when more may follow.
+ * Answers history reads, at most {@code limit} events and {@code maxPageBytes} of them, in cursor
+ * order: forward, one page after a cursor with {@code next} when more may follow; backward, the
+ * newest page before a cursor (or the end) with {@code older}, the {@code before} of the page
+ * before it, when older events exist.
  */
 public final class HistoryService {
 
@@ -22,16 +24,22 @@ public final class HistoryService {
   }
 
   public Future<JsonObject> read(HistoryRequest request) {
-    return log.readPage(request.topic(), request.lowerBound(), request.limit(), maxPageBytes).map(HistoryService::page);
+    if (request.backward()) {
+      return log.readBefore(request.topic(), request.before(), request.limit(), maxPageBytes)
+          .map(read -> page(read, "older", read.events().isEmpty() ? null : read.events().get(0)));
+    }
+    return log.readPage(request.topic(), request.lowerBound(), request.limit(), maxPageBytes)
+        .map(read -> page(read, "next", read.events().isEmpty() ? null : read.events().get(read.events().size() - 1)));
   }
 
-  static JsonObject page(EventLog.Page read) {
+  /** The page's events, and {@code leadName: edge's cursor} when it is full. */
+  static JsonObject page(EventLog.Page read, String leadName, Event edge) {
     List<Event> events = read.events();
     JsonArray array = new JsonArray();
     events.forEach(e -> array.add(e.toJson()));
     JsonObject page = new JsonObject().put("events", array);
-    if (read.full() && !events.isEmpty()) {
-      page.put("next", events.get(events.size() - 1).cursor().value());
+    if (read.full() && edge != null) {
+      page.put(leadName, edge.cursor().value());
     }
     return page;
   }

@@ -12,7 +12,8 @@ import io.vertx.ext.web.RoutingContext;
 import io.vertx.ext.web.handler.BodyHandler;
 
 /**
- * {@code POST /topics/{topic}/events} and {@code GET /topics/{topic}/events?after=&since=&limit=}:
+ * {@code POST /topics/{topic}/events} and {@code GET /topics/{topic}/events?after=&since=&limit=} (forward)
+ * or {@code ?before=<cursor>|end&limit=} (the newest page before a cursor or the end):
  * thin adapters onto the {@code feedbus.publish} and {@code feedbus.history} bus services, behind
  * the caller's publish and subscribe rights on the topic.
  */
@@ -58,16 +59,18 @@ public final class TimelineRoutes {
   private static void history(RoutingContext ctx, Vertx vertx, int maxLimit) {
     JsonObject request = new JsonObject().put("topic", ctx.pathParam("topic"));
     try {
-      String after = ctx.queryParams().get("after");
-      if (after != null && !after.isEmpty()) {
-        request.put("after", after);
+      for (String cursor : new String[] {"after", "before"}) {
+        String value = ctx.queryParams().get(cursor);
+        if (value != null && !value.isEmpty()) {
+          request.put(cursor, value);
+        }
       }
       putLong(request, "since", ctx.queryParams().get("since"));
       putLong(request, "limit", ctx.queryParams().get("limit"));
       if (request.getLong("limit", 1L) > maxLimit) {
         // Said, not silently lowered: a client that asked for more would take a short page for the end.
         throw FeedbusException.badRequest("invalid_limit", "limit must be from 1 to " + maxLimit + " (history.maxLimit), not "
-            + request.getLong("limit") + "; page on with next");
+            + request.getLong("limit") + "; page on with next or older");
       }
     } catch (FeedbusException e) {
       HttpErrors.send(ctx, e);

@@ -51,8 +51,19 @@ public interface EventLog {
   Future<Page> readPage(String topic, Cursor after, int limit, long maxBytes);
 
   /**
+   * The newest events of {@code topic} strictly before {@code before} (null: the newest of all), at
+   * most {@code limit} and, but for the first, {@code maxBytes} of JSON text, bounded as
+   * {@link #readPage} is. Returned in cursor order, oldest first, like every read; {@code full}
+   * when older events exist, so reading on before the first event's cursor gives more. Like every
+   * read it stops where every earlier event is readable, so the page's newest cursor is a place to
+   * resume live delivery from without a gap.
+   */
+  Future<Page> readBefore(String topic, Cursor before, int limit, long maxBytes);
+
+  /**
    * A bounded read: {@code full} when it stopped at its limit or its byte bound, so more may follow
-   * after the last event.
+   * after the last event ({@link #readPage}), or when older events exist before the first
+   * ({@link #readBefore}).
    */
   record Page(List<Event> events, boolean full) {
   }

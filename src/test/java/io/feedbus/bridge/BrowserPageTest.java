@@ -136,6 +136,9 @@ class BrowserPageTest {
   @Test
   void thePageShowsConnectionsComingAndGoingLive() throws Exception {
     openPage(open, "public.lifecycle");
+    // The stream is live only: what happens before it is open is not shown.
+    waitUntil(() -> Boolean.TRUE.equals(chromium.driver.executeScript(
+        "return !!(window.feedbusPage.lifecycle && window.feedbusPage.lifecycle.readyState === EventSource.OPEN);")));
     io.feedbus.presence.ConnectionHandle handle = await(io.feedbus.presence.ConnectionHandle.register(open.vertx(),
         new JsonObject().put("uid", "lifecycle-user").put("transport", "test"), order -> { }));
     waitUntil(() -> text("lifecycle").contains("connected: lifecycle-user via test"));
@@ -156,7 +159,7 @@ class BrowserPageTest {
   @Test
   void aTopicOutsideTheAnonymousRightsIsRefusedWithAReason() throws Exception {
     openPage(open, "secret.plans");
-    waitUntil(() -> text("errors").contains("forbidden: anonymous may not subscribe to topic 'secret.plans'"));
+    waitUntil(() -> text("topic-error").contains("forbidden: anonymous may not subscribe to topic 'secret.plans'"));
     String publishError = (String) chromium.driver.executeAsyncScript(
         "var done = arguments[arguments.length - 1];"
             + "window.feedbusPage.bus.publish('secret.plans', 1).then(function () { done('accepted'); }, function (e) { done(e.code + ' ' + e.status); });");
@@ -299,8 +302,7 @@ class BrowserPageTest {
         + "document.getElementById('topic').value = arguments[0];"
         + "window.feedbusPage.connect();", topic);
     waitUntil(() -> text("status").equals("connected"));
-    waitUntil(() -> Boolean.TRUE.equals(chromium.driver.executeScript(
-        "return !!(window.feedbusPage.subscription && (window.feedbusPage.subscription.live || window.feedbusPage.subscription.cancelled));")));
+    waitUntil(() -> Boolean.TRUE.equals(chromium.driver.executeScript("return window.feedbusPage.settled();")));
   }
 
   @SuppressWarnings("unchecked")
@@ -316,7 +318,8 @@ class BrowserPageTest {
     try {
       new WebDriverWait(chromium.driver, Duration.ofSeconds(15)).until(d -> condition.getAsBoolean());
     } catch (org.openqa.selenium.TimeoutException e) {
-      throw new AssertionError("the page did not get there; status '" + text("status") + "', errors " + text("errors")
+      throw new AssertionError("the page did not get there; status '" + text("status") + "', errors "
+          + chromium.driver.executeScript("return window.feedbusPage.errors;")
           + ", events " + eventIdsOnPage(), e);
     }
   }

@@ -5,6 +5,8 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.List;
+import java.util.logging.Level;
 import org.junit.jupiter.api.Assertions;
 import org.junit.jupiter.api.Assumptions;
 import org.openqa.selenium.OutputType;
@@ -12,6 +14,8 @@ import org.openqa.selenium.TakesScreenshot;
 import org.openqa.selenium.chrome.ChromeDriver;
 import org.openqa.selenium.chrome.ChromeDriverService;
 import org.openqa.selenium.chrome.ChromeOptions;
+import org.openqa.selenium.logging.LogEntry;
+import org.openqa.selenium.logging.LogType;
 
 /**
  * Debian's headless Chromium driven through its chromedriver, both at fixed paths (installed by
@@ -53,6 +57,8 @@ final class HeadlessChromium implements AutoCloseable {
     options.addArguments("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
         "--disable-background-networking", "--disable-component-update", "--disable-sync", "--no-first-run",
         "--disable-extensions", "--disable-default-apps", "--window-size=1280,900", "--user-data-dir=" + profile);
+    // Keep the page's console (and the network errors Chromium logs there) for consoleErrors().
+    options.setCapability("goog:loggingPrefs", java.util.Map.of(LogType.BROWSER, "ALL"));
     ChromeDriver driver = new ChromeDriver(service, options);
     driver.manage().timeouts().scriptTimeout(Duration.ofSeconds(20));
     return new HeadlessChromium(driver, service, profile);
@@ -65,6 +71,17 @@ final class HeadlessChromium implements AutoCloseable {
     Path file = dir.resolve(name + ".png");
     Files.write(file, ((TakesScreenshot) driver).getScreenshotAs(OutputType.BYTES));
     return file;
+  }
+
+  /**
+   * The console's errors since the last call (it drains them): {@code console.error}, uncaught
+   * exceptions, and resources that failed to load, such as a missing favicon.
+   */
+  List<String> consoleErrors() {
+    return driver.manage().logs().get(LogType.BROWSER).getAll().stream()
+        .filter(entry -> entry.getLevel().intValue() >= Level.SEVERE.intValue())
+        .map(LogEntry::getMessage)
+        .toList();
   }
 
   @Override

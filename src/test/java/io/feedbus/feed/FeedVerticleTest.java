@@ -88,6 +88,40 @@ class FeedVerticleTest {
   }
 
   @Test
+  void historyOnTheBusReadsBackFromTheEndAndSaysWhereOlderEventsAre(Vertx vertx) throws Exception {
+    for (int i = 0; i < 3; i++) {
+      await(client.publish("recent", i));
+    }
+    JsonObject newest = history(vertx, new JsonObject().put("topic", "recent").put("before", HistoryRequest.END).put("limit", 2));
+    assertThat(payloads(newest)).containsExactly(1, 2);
+    assertThat(newest.getString("older")).isEqualTo(newest.getJsonArray("events").getJsonObject(0).getString("cursor"));
+    assertThat(newest.containsKey("next")).isFalse();
+    JsonObject oldest = history(vertx, new JsonObject().put("topic", "recent").put("before", newest.getString("older")).put("limit", 2));
+    assertThat(payloads(oldest)).containsExactly(0);
+    assertThat(oldest.containsKey("older")).as("nothing older is left").isFalse();
+  }
+
+  @Test
+  void historyOnTheBusRefusesBeforeWithAfterOrSince(Vertx vertx) throws Exception {
+    String cursor = await(client.publish("both", 1)).cursor();
+    for (JsonObject request : new JsonObject[] {
+        new JsonObject().put("topic", "both").put("before", HistoryRequest.END).put("after", cursor),
+        new JsonObject().put("topic", "both").put("before", cursor).put("since", 0)}) {
+      Throwable refused = vertx.eventBus().request(HistoryRequest.ADDRESS, request)
+          .toCompletionStage().toCompletableFuture().handle((m, e) -> e).get(10, TimeUnit.SECONDS);
+      assertThat(refused).hasMessageStartingWith("invalid_query:");
+    }
+  }
+
+  private static JsonObject history(Vertx vertx, JsonObject request) throws Exception {
+    return await(vertx.eventBus().<JsonObject>request(HistoryRequest.ADDRESS, request)).body();
+  }
+
+  private static java.util.List<Object> payloads(JsonObject page) {
+    return page.getJsonArray("events").stream().map(e -> ((JsonObject) e).getValue("payload")).toList();
+  }
+
+  @Test
   void theFeedReportsTheStoreConnected() {
     assertThat(node.eventLog()).isNotNull();
     // The embedded engine's stream says connected as soon as it opens.

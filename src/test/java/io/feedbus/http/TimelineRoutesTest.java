@@ -89,6 +89,21 @@ class TimelineRoutesTest {
   }
 
   @Test
+  void historyBeforeTheEndGivesTheNewestEventsAndOlderPagesBackToTheFirst() throws Exception {
+    for (int i = 0; i < 5; i++) {
+      post("/topics/back/events", "{\"payload\":" + i + "}");
+    }
+    List<List<Integer>> pages = new ArrayList<>();
+    String before = "end";
+    while (before != null) {
+      JsonObject page = get("/topics/back/events?limit=2&before=" + before).bodyAsJsonObject();
+      pages.add(page.getJsonArray("events").stream().map(o -> ((JsonObject) o).getInteger("payload")).toList());
+      before = page.getString("older");
+    }
+    assertThat(pages).containsExactly(List.of(3, 4), List.of(1, 2), List.of(0));
+  }
+
+  @Test
   void historySinceATimestampSkipsOlderEvents() throws Exception {
     post("/topics/since/events", "{\"payload\":\"old\"}");
     long since = post("/topics/since/events", "{\"payload\":\"new\"}").bodyAsJsonObject().getLong("ts");
@@ -110,6 +125,7 @@ class TimelineRoutesTest {
     assertError(post("/topics/orders/events", "{\"data\":1}"), 400, "unknown_field");
     assertError(post("/topics/orders/events", "{\"topic\":\"other\",\"payload\":1}"), 400, "invalid_topic");
     assertError(get("/topics/orders/events?after=nonsense"), 400, "invalid_cursor");
+    assertError(get("/topics/orders/events?before=nonsense"), 400, "invalid_cursor");
     assertError(get("/topics/orders/events?limit=0"), 400, "invalid_limit");
     assertError(get("/topics/orders/events?since=yesterday"), 400, "invalid_since");
   }
@@ -145,23 +161,48 @@ class TimelineRoutesTest {
 
   @Test
   void aHistoryPageOfTheLargestEventsStaysWithinMaxPageBytesAndNextContinues() throws Exception {
-    for (int i = 0; i < 20; i++) {
-      String payload = String.format("%04d", i) + "x".repeat(4090); // 4096 bytes of JSON: the limit
-      assertThat(post("/topics/heavy/events", "{\"payload\": \"" + payload + "\"}").statusCode()).isEqualTo(201);
-    }
+    postLargestEvents("heavy");
     List<String> seen = new ArrayList<>();
-    String after = null;
-    int pages = 0;
-    do {
-      HttpResponse<Buffer> page = get("/topics/heavy/events?limit=1000" + (after == null ? "" : "&after=" + after));
-      JsonObject body = page.bodyAsJsonObject();
-      assertThat(body.getJsonArray("events").encode().length()).isLessThanOrEqualTo(16384);
-      body.getJsonArray("events").forEach(e -> seen.add(((JsonObject) e).getString("payload").substring(0, 4)));
-      after = body.getString("next");
-      pages++;
-    } while (after != null);
+    int pages = readBoundedPages("/topics/heavy/events?limit=1000", "after", "next", page -> page.forEach(seen::add));
     assertThat(seen).containsExactlyElementsOf(java.util.stream.IntStream.range(0, 20).mapToObj(i -> String.format("%04d", i)).toList());
     assertThat(pages).isGreaterThan(1);
+  }
+
+  @Test
+  void aHistoryPageBeforeACursorStaysWithinMaxPageBytesAndOlderContinues() throws Exception {
+    postLargestEvents("heavy.back");
+    List<String> seen = new ArrayList<>();
+    int pages = readBoundedPages("/topics/heavy.back/events?limit=1000&before=end", "before", "older", page -> seen.addAll(0, page));
+    assertThat(seen).containsExactlyElementsOf(java.util.stream.IntStream.range(0, 20).mapToObj(i -> String.format("%04d", i)).toList());
+    assertThat(pages).isGreaterThan(1);
+  }
+
+  /** Twenty events whose payload is 4096 bytes of JSON (the limit), numbered in their first four characters. */
+  private void postLargestEvents(String topic) throws Exception {
+    for (int i = 0; i < 20; i++) {
+      String payload = String.format("%04d", i) + "x".repeat(4090);
+      assertThat(post("/topics/" + topic + "/events", "{\"payload\": \"" + payload + "\"}").statusCode()).isEqualTo(201);
+    }
+  }
+
+  /**
+   * Reads pages from {@code first}, then with {@code cursorParam} set to each reply's {@code leadField}
+   * until there is none; checks each page stays within maxPageBytes and hands on its payloads' numbers.
+   * Returns how many pages it read.
+   */
+  private int readBoundedPages(String first, String cursorParam, String leadField,
+                               java.util.function.Consumer<List<String>> numbers) throws Exception {
+    String path = first;
+    int pages = 0;
+    while (path != null) {
+      JsonObject body = get(path).bodyAsJsonObject();
+      assertThat(body.getJsonArray("events").encode().length()).isLessThanOrEqualTo(16384);
+      numbers.accept(body.getJsonArray("events").stream().map(e -> ((JsonObject) e).getString("payload").substring(0, 4)).toList());
+      String lead = body.getString(leadField);
+      path = lead == null ? null : first.replaceAll("[?&]" + cursorParam + "=[^&]*", "") + "&" + cursorParam + "=" + lead;
+      pages++;
+    }
+    return pages;
   }
 
   @Test
@@ -196,6 +237,13 @@ class TimelineRoutesTest {
   void historyRefusesAfterTogetherWithSince() throws Exception {
     String cursor = post("/topics/both/events", "{\"payload\": 1}").bodyAsJsonObject().getString("cursor");
     assertError(get("/topics/both/events?after=" + cursor + "&since=0"), 400, "invalid_query");
+  }
+
+  @Test
+  void historyRefusesBeforeTogetherWithAfterOrSince() throws Exception {
+    String cursor = post("/topics/both/events", "{\"payload\": 1}").bodyAsJsonObject().getString("cursor");
+    assertError(get("/topics/both/events?before=end&after=" + cursor), 400, "invalid_query");
+    assertError(get("/topics/both/events?before=" + cursor + "&since=0"), 400, "invalid_query");
   }
 
   @Test

@@ -34,6 +34,7 @@ class GroupCommitterTest {
     }
     @Override public Future<List<Event>> readAfter(String topic, Cursor after, int limit) { return Future.succeededFuture(List.of()); }
     @Override public Future<Page> readPage(String topic, Cursor after, int limit, long maxBytes) { return Future.succeededFuture(new Page(List.of(), false)); }
+    @Override public Future<Page> readBefore(String topic, Cursor before, int limit, long maxBytes) { return Future.succeededFuture(new Page(List.of(), false)); }
     @Override public Future<List<Event>> readAllAfter(Cursor after, int limit) { return Future.succeededFuture(List.of()); }
     @Override public Future<Cursor> latest() { return Future.succeededFuture(); }
     @Override public Future<ChangeStream> changes(Cursor from, ChangeListener listener) { return Future.failedFuture("not used"); }

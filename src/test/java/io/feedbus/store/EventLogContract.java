@@ -114,11 +114,8 @@ public abstract class EventLogContract {
 
   @Test
   void aPageStopsAtItsByteBoundAndSaysMoreFollow() throws Exception {
-    String big = "x".repeat(10_000);
-    List<Event> batch = IntStream.range(0, 12).mapToObj(i -> event("heavy", big + i)).collect(Collectors.toList());
-    await(log.append(batch));
-    long eventBytes = batch.get(0).toJson().encode().length();
-    long maxBytes = 3 * eventBytes + eventBytes / 2; // room for three and a half
+    List<Object> heavy = appendHeavyEvents("heavy");
+    long maxBytes = roomForThreeAndAHalf(heavy);
     List<Object> seen = new ArrayList<>();
     Cursor after = null;
     while (true) {
@@ -130,7 +127,21 @@ public abstract class EventLogContract {
       }
       after = page.events().get(page.events().size() - 1).cursor();
     }
-    assertThat(seen).containsExactlyElementsOf(IntStream.range(0, 12).mapToObj(i -> big + i).collect(Collectors.toList()));
+    assertThat(seen).containsExactlyElementsOf(heavy);
+  }
+
+  /** Appends twelve events of about 10 kB to the topic; returns their payloads in order. */
+  private List<Object> appendHeavyEvents(String topic) throws Exception {
+    String big = "x".repeat(10_000);
+    List<Event> batch = IntStream.range(0, 12).mapToObj(i -> event(topic, big + i)).collect(Collectors.toList());
+    await(log.append(batch));
+    return payloads(batch);
+  }
+
+  /** A byte bound with room for three and a half of these payloads' events. */
+  private long roomForThreeAndAHalf(List<Object> heavy) {
+    long eventBytes = event("any", heavy.get(0)).toJson().encode().length();
+    return 3 * eventBytes + eventBytes / 2;
   }
 
   @Test
@@ -139,6 +150,70 @@ public abstract class EventLogContract {
     EventLog.Page page = await(log.readPage("huge", null, 1000, 100));
     assertThat(payloads(page.events())).containsExactly("y".repeat(5_000));
     assertThat(page.full()).isTrue();
+  }
+
+  @Test
+  void readBeforeWithoutACursorGivesTheNewestEventsOldestFirst() throws Exception {
+    await(log.append(IntStream.range(0, 10).boxed()
+        .flatMap(i -> java.util.stream.Stream.of(event("recent", i), event("recent.other", i))).collect(Collectors.toList())));
+    EventLog.Page newest = await(log.readBefore("recent", null, 4, Long.MAX_VALUE));
+    assertThat(payloads(newest.events())).containsExactly(6, 7, 8, 9);
+    assertThat(newest.full()).as("older events exist").isTrue();
+    assertThat(payloads(await(log.readBefore("recent", clock.next(), 4, Long.MAX_VALUE)).events()))
+        .as("a cursor after every event reads the newest too")
+        .containsExactly(6, 7, 8, 9);
+  }
+
+  @Test
+  void readBeforePagesBackStrictlyBeforeTheCursorWithoutGapsUntilNothingOlderIsLeft() throws Exception {
+    List<Event> batch = IntStream.range(0, 25).mapToObj(i -> event("back", i)).collect(Collectors.toList());
+    await(log.append(batch));
+    assertThat(pagesBack("back", 10, Long.MAX_VALUE)).containsExactly(
+        IntStream.range(15, 25).boxed().collect(Collectors.toList()),
+        IntStream.range(5, 15).boxed().collect(Collectors.toList()),
+        IntStream.range(0, 5).boxed().collect(Collectors.toList()));
+    assertThat(await(log.readBefore("back", batch.get(0).cursor(), 10, Long.MAX_VALUE)).events()).isEmpty();
+  }
+
+  /** Pages back through a topic with readBefore until nothing older is left: the pages' payloads, newest page first. */
+  private List<List<Object>> pagesBack(String topic, int limit, long maxBytes) throws Exception {
+    List<List<Object>> pages = new ArrayList<>();
+    Cursor before = null;
+    EventLog.Page page;
+    do {
+      page = await(log.readBefore(topic, before, limit, maxBytes));
+      pages.add(payloads(page.events()));
+      before = page.events().isEmpty() ? null : page.events().get(0).cursor();
+    } while (page.full());
+    return pages;
+  }
+
+  @Test
+  void readBeforeWithALimitOfExactlyTheEventsLeftSaysNothingOlderIsLeft() throws Exception {
+    await(log.append(List.of(event("exact", 1), event("exact", 2), event("exact", 3))));
+    EventLog.Page page = await(log.readBefore("exact", null, 3, Long.MAX_VALUE));
+    assertThat(payloads(page.events())).containsExactly(1, 2, 3);
+    assertThat(page.full()).isFalse();
+  }
+
+  @Test
+  void readBeforeStopsAtItsByteBoundAndHoldsOneEventLargerThanIt() throws Exception {
+    List<Object> heavy = appendHeavyEvents("heavy.back");
+    List<List<Object>> pages = pagesBack("heavy.back", 1000, roomForThreeAndAHalf(heavy));
+    assertThat(pages).allSatisfy(page -> assertThat(page).hasSizeBetween(1, 3));
+    List<Object> seen = new ArrayList<>();
+    pages.forEach(page -> seen.addAll(0, page));
+    assertThat(seen).containsExactlyElementsOf(heavy);
+    assertThat(payloads(await(log.readBefore("heavy.back", null, 1000, 100)).events())).containsExactly(heavy.get(11));
+  }
+
+  @Test
+  void readBeforeKeepsTopicsApartAndFindsNothingInAnEmptyOne() throws Exception {
+    assertThat(await(log.readBefore("a", null, 100, Long.MAX_VALUE))).isEqualTo(new EventLog.Page(List.of(), false));
+    await(log.append(List.of(event("a", 1), event("a.b", 2), event("ab", 3), event("a", 4), event("b", 5))));
+    assertThat(payloads(await(log.readBefore("a", null, 100, Long.MAX_VALUE)).events())).containsExactly(1, 4);
+    assertThat(payloads(await(log.readBefore("ab", null, 100, Long.MAX_VALUE)).events())).containsExactly(3);
+    assertThat(await(log.readBefore("missing", null, 100, Long.MAX_VALUE))).isEqualTo(new EventLog.Page(List.of(), false));
   }
 
   @Test

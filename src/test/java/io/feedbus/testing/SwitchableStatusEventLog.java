@@ -63,6 +63,11 @@ public final class SwitchableStatusEventLog implements EventLog {
   }
 
   @Override
+  public Future<Page> readBefore(String topic, Cursor before, int limit, long maxBytes) {
+    return delegate.readBefore(topic, before, limit, maxBytes);
+  }
+
+  @Override
   public Future<List<Event>> readAllAfter(Cursor after, int limit) {
     return delegate.readAllAfter(after, limit);
   }

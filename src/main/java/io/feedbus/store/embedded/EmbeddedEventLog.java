@@ -384,6 +384,73 @@ public final class EmbeddedEventLog implements EventLog {
     return new Page(page, page.size() == limit);
   }
 
+  /**
+   * A reverse scan of the topic's tail and of its index from the newer of {@code before}
+   * (exclusive) and the commit mark (inclusive); one event more than the limit is looked at, so
+   * {@code full} says whether older events exist.
+   */
+  @Override
+  public Future<Page> readBefore(String topic, Cursor before, int limit, long maxBytes) {
+    return read(() -> {
+      String through = committedThrough;
+      boolean belowCommitted = before != null && before.value().compareTo(through) <= 0;
+      // The tail first: see the class comment.
+      List<String[]> recent = new ArrayList<>();
+      ConcurrentSkipListMap<String, String> tailOfTopic = tailByTopic.get(topic);
+      if (tailOfTopic != null) {
+        java.util.NavigableMap<String, String> range = belowCommitted ? tailOfTopic.headMap(before.value(), false)
+            : tailOfTopic.headMap(through, true);
+        for (Map.Entry<String, String> e : range.descendingMap().entrySet()) {
+          recent.add(new String[] {e.getKey(), e.getValue()});
+          if (recent.size() > limit) {
+            break;
+          }
+        }
+      }
+      String prefix = topic + SEPARATOR;
+      String from = prefix + (belowCommitted ? before.value() : through);
+      List<String[]> indexed = new ArrayList<>(Math.min(limit + 1, 1024));
+      org.h2.mvstore.Cursor<String, String> it = topics.cursor(from, prefix, true);
+      while (it.hasNext() && indexed.size() <= limit) {
+        String key = it.next();
+        if (!key.startsWith(prefix) || (belowCommitted && key.equals(from))) {
+          continue; // strictly before
+        }
+        indexed.add(new String[] {key.substring(prefix.length()), it.getValue()});
+      }
+      // Newest first, one more than the limit at most: what is left over means "older events exist".
+      List<String[]> newestFirst = mergeDescending(indexed, recent, limit + 1);
+      List<Event> page = new ArrayList<>(Math.min(limit, newestFirst.size()));
+      long bytes = 0;
+      boolean older = false;
+      for (String[] next : newestFirst) {
+        if (page.size() == limit || (!page.isEmpty() && bytes + next[1].length() > maxBytes)) {
+          older = true; // this older event is left for the next page
+          break;
+        }
+        bytes += next[1].length();
+        page.add(Event.fromJson(new JsonObject(next[1])));
+      }
+      java.util.Collections.reverse(page);
+      return new Page(page, older);
+    });
+  }
+
+  /** Two runs of {cursor, json}, each newest first, as one newest-first run without duplicates, at most {@code max} long. */
+  private static List<String[]> mergeDescending(List<String[]> indexed, List<String[]> recent, int max) {
+    List<String[]> out = new ArrayList<>(Math.min(max, indexed.size() + recent.size()));
+    int i = 0;
+    int j = 0;
+    while (out.size() < max && (i < indexed.size() || j < recent.size())) {
+      String[] next = j >= recent.size() || (i < indexed.size() && indexed.get(i)[0].compareTo(recent.get(j)[0]) >= 0)
+          ? indexed.get(i++) : recent.get(j++);
+      if (out.isEmpty() || !out.get(out.size() - 1)[0].equals(next[0])) {
+        out.add(next);
+      }
+    }
+    return out;
+  }
+
   @Override
   public Future<List<Event>> readAllAfter(Cursor after, int limit) {
     return read(() -> readAllAfterNow(after, limit));

@@ -246,7 +246,7 @@ public final class RethinkDbEventLog implements EventLog {
 
   @Override
   public Future<List<Event>> readAfter(String topic, Cursor after, int limit) {
-    return list("readAfter", topicRange(topic, after, frontiers.stableBound(), "open").limit(limit).map(RethinkDbDocuments::readable));
+    return list("readAfter", topicRange(topic, after, "open", frontiers.stableBound(), "open").limit(limit).map(RethinkDbDocuments::readable));
   }
 
   /**
@@ -255,36 +255,76 @@ public final class RethinkDbEventLog implements EventLog {
    */
   @Override
   public Future<Page> readPage(String topic, Cursor after, int limit, long maxBytes) {
-    ReqlTerm sizes = topicRange(topic, after, frontiers.stableBound(), "open").limit(limit)
-        .map(row -> Reql.array(row.g("id"), RethinkDbDocuments.readable(row).coerceTo("string").count()));
+    ReqlTerm sizes = sizes(topicRange(topic, after, "open", frontiers.stableBound(), "open").limit(limit));
     return queries.run("readPageSizes", sizes).compose(result -> {
       JsonArray rows = (JsonArray) result;
-      int fit = 0;
-      long bytes = 0;
-      while (fit < rows.size()) {
-        long size = rows.getJsonArray(fit).getLong(1);
-        if (fit > 0 && bytes + size > maxBytes) {
-          break;
-        }
-        bytes += size;
-        fit++;
-      }
+      int fit = fitting(rows, rows.size(), maxBytes);
       if (fit == 0) {
         return Future.succeededFuture(new Page(List.of(), false));
       }
       boolean full = fit < rows.size() || rows.size() == limit;
       Cursor last = Cursor.parse(rows.getJsonArray(fit - 1).getString(0));
       // Up to the last event that fits, inclusive: events removed meanwhile only make the page smaller.
-      return list("readPage", topicRange(topic, after, last, "closed").limit(fit).map(RethinkDbDocuments::readable))
+      return list("readPage", topicRange(topic, after, "open", last, "closed").limit(fit).map(RethinkDbDocuments::readable))
           .map(events -> new Page(events, full));
     });
   }
 
-  private ReqlTerm topicRange(String topic, Cursor after, Cursor through, String rightBound) {
-    return events()
-        .between(Reql.array(topic, after == null ? Reql.minval() : after.value()), Reql.array(topic, through.value()))
+  /**
+   * Two reads as {@link #readPage}: newest first on the {@code topic_cursor} index, the cursors and
+   * sizes of up to {@code limit + 1} events below the newer of {@code before} and the stable bound
+   * (one more says whether older ones exist), then, in cursor order, the events that fit.
+   */
+  @Override
+  public Future<Page> readBefore(String topic, Cursor before, int limit, long maxBytes) {
+    Cursor bound = frontiers.stableBound();
+    Cursor upper = before != null && before.compareTo(bound) < 0 ? before : bound;
+    ReqlTerm newestFirst = events()
+        .between(Reql.array(topic, Reql.minval()), Reql.array(topic, upper.value()))
         .opt("index", RethinkDbSchema.TOPIC_CURSOR_INDEX)
-        .opt("left_bound", "open")
+        .opt("right_bound", "open")
+        .orderBy().opt("index", Reql.desc(RethinkDbSchema.TOPIC_CURSOR_INDEX))
+        .limit((int) Math.min(Integer.MAX_VALUE, limit + 1L));
+    return queries.run("readBeforeSizes", sizes(newestFirst)).compose(result -> {
+      JsonArray rows = (JsonArray) result;
+      int fit = fitting(rows, Math.min(limit, rows.size()), maxBytes);
+      if (fit == 0) {
+        return Future.succeededFuture(new Page(List.of(), false));
+      }
+      boolean full = fit < rows.size();
+      Cursor oldest = Cursor.parse(rows.getJsonArray(fit - 1).getString(0));
+      // From the oldest event that fits, inclusive: events removed meanwhile only make the page smaller.
+      return list("readBefore", topicRange(topic, oldest, "closed", upper, "open").limit(fit).map(RethinkDbDocuments::readable))
+          .map(events -> new Page(events, full));
+    });
+  }
+
+  /** Each row's {@code [cursor, size of its JSON text]}. */
+  private static ReqlTerm sizes(ReqlTerm rows) {
+    return rows.map(row -> Reql.array(row.g("id"), RethinkDbDocuments.readable(row).coerceTo("string").count()));
+  }
+
+  /** How many of the first {@code max} {@code [cursor, size]} rows fit in {@code maxBytes}; the first always does. */
+  private static int fitting(JsonArray rows, int max, long maxBytes) {
+    int fit = 0;
+    long bytes = 0;
+    while (fit < max) {
+      long size = rows.getJsonArray(fit).getLong(1);
+      if (fit > 0 && bytes + size > maxBytes) {
+        break;
+      }
+      bytes += size;
+      fit++;
+    }
+    return fit;
+  }
+
+  /** The topic's events between two cursors (null lower: from its first), in cursor order. */
+  private ReqlTerm topicRange(String topic, Cursor lower, String leftBound, Cursor upper, String rightBound) {
+    return events()
+        .between(Reql.array(topic, lower == null ? Reql.minval() : lower.value()), Reql.array(topic, upper.value()))
+        .opt("index", RethinkDbSchema.TOPIC_CURSOR_INDEX)
+        .opt("left_bound", leftBound)
         .opt("right_bound", rightBound)
         .orderBy().opt("index", RethinkDbSchema.TOPIC_CURSOR_INDEX);
   }
