@@ -64,6 +64,16 @@ class EmbeddedEventLogTest extends EventLogContract {
     assertThat(await(log.readAllAfter(events.get(5).cursor(), 100)).stream().map(Event::id))
         .containsExactlyElementsOf(expected.subList(6, 30));
     assertThat(await(log.latest())).isEqualTo(events.get(29).cursor());
+    List<String> backwards = new java.util.ArrayList<>();
+    io.feedbus.event.Cursor before = null;
+    EventLog.Page page;
+    do {
+      page = await(log.readBefore("seam", before, 7, Long.MAX_VALUE));
+      List<String> ids = page.events().stream().map(Event::id).collect(Collectors.toList());
+      backwards.addAll(0, ids);
+      before = page.events().get(0).cursor();
+    } while (page.full());
+    assertThat(backwards).containsExactlyElementsOf(expected);
   }
 
   @Test
