@@ -191,6 +191,8 @@ public final class EndToEndBench implements BenchSection {
       WebSocket subscriber = BenchSupport.await(connect(frame -> {
         if (address.equals(frame.getString("address"))) {
           receiver.accept(frame.getJsonObject("body"));
+        } else if ("closed".equals(frame.getString("type"))) {
+          receiver.all.tryFail("the bridge closed the subscriber's socket after " + receiver.count.get() + " events");
         }
       }));
       subscriber.writeTextMessage(new JsonObject().put("type", "register").put("address", address).encode());
@@ -220,10 +222,17 @@ public final class EndToEndBench implements BenchSection {
       return new Result(events, (Math.max(acked, last) - started) / 1e9, acks, deliveries, receiver.count.get());
     }
 
+    /** A bridge socket that pings every 5 s, as the browser client does (the bridge closes sockets that stop pinging). */
     private Future<WebSocket> connect(Consumer<JsonObject> onFrame) {
       return sockets.connect(new WebSocketConnectOptions().setURI("/eventbus/websocket")).onSuccess(ws -> {
         ws.textMessageHandler(text -> onFrame.accept(new JsonObject(text)));
         ws.binaryMessageHandler(data -> onFrame.accept(new JsonObject(data)));
+        String ping = new JsonObject().put("type", "ping").encode();
+        long pinger = vertx.setPeriodic(5_000, id -> ws.writeTextMessage(ping));
+        ws.closeHandler(v -> {
+          vertx.cancelTimer(pinger);
+          onFrame.accept(new JsonObject().put("type", "closed"));
+        });
       });
     }
 
@@ -260,6 +269,11 @@ public final class EndToEndBench implements BenchSection {
 
       void answer(JsonObject frame) {
         Promise<Void> w = waiting;
+        if (w != null && "closed".equals(frame.getString("type"))) {
+          waiting = null;
+          w.fail("the bridge closed the publisher's socket");
+          return;
+        }
         if (w == null || !("r" + sequence).equals(frame.getString("address"))) {
           return;
         }
