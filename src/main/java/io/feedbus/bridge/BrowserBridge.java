@@ -3,7 +3,6 @@ package io.feedbus.bridge;
 import io.feedbus.auth.Authenticator;
 import io.feedbus.auth.Caller;
 import io.feedbus.event.FeedbusException;
-import io.feedbus.event.Nodes;
 import io.feedbus.event.Topic;
 import io.netty.handler.codec.http.QueryStringDecoder;
 import io.vertx.core.Future;
@@ -60,6 +59,7 @@ public final class BrowserBridge implements Handler<BridgeEvent> {
   private final BridgeOptions options;
   private final BridgeObserver observer;
   private final BridgeSockets sockets;
+  private final BridgeRequests requests;
   private final LongAdder dropped = new LongAdder();
   private final LongAdder disconnected = new LongAdder();
   private final LongAdder refused = new LongAdder();
@@ -70,6 +70,12 @@ public final class BrowserBridge implements Handler<BridgeEvent> {
     this.options = options;
     this.observer = observer;
     this.sockets = new BridgeSockets(listener);
+    this.requests = new BridgeRequests(vertx, sockets, options.maxRequestsInFlight, (browser, code) -> countRefusal(browser, code));
+  }
+
+  /** Where the bridge sends the browsers' requests to publish and history (the bridge's inbound permission). */
+  String requestAddress() {
+    return requests.address();
   }
 
   @Override
@@ -169,24 +175,27 @@ public final class BrowserBridge implements Handler<BridgeEvent> {
     }
     String address = frame.getString("address");
     FeedbusException refusal = BridgePermissions.check(event.type(), address, frame.getValue("body"), browser.user);
+    if (refusal == null && event.type() == BridgeEventType.REGISTER && !browser.listen(address, options.maxSubscriptionsPerSocket)) {
+      refusal = new FeedbusException(429, "too_many_subscriptions", "this connection listens on "
+          + options.maxSubscriptionsPerSocket + " addresses already (bridge.maxSubscriptionsPerSocket); unregister one first");
+    }
     if (refusal != null) {
-      refused.increment();
-      observer.refused(browser.connection, refusal.code());
+      countRefusal(browser, refusal.code());
       LOG.debug("refused {} {} from {}: {}", event.type(), address, browser.connection.uid(), refusal.getMessage());
       // The bridge itself would only say "rejected": tell the browser why, on the reply address when
       // it waits for one, else on the address it used (its error handler for that address or onerror).
       String replyAddress = frame.getString("replyAddress");
-      JsonObject error = new JsonObject().put("type", "err")
-          .put("address", replyAddress != null && replyAddress.length() <= 36 ? replyAddress : address)
-          .put("failureCode", refusal.status())
-          .put("failureType", "RECIPIENT_FAILURE")
-          .put("message", refusal.code() + ": " + refusal.getMessage());
+      JsonObject error = BridgeRequests.errorFrame(replyAddress != null && replyAddress.length() <= 36 ? replyAddress : address,
+          refusal.status(), "RECIPIENT_FAILURE", refusal.code() + ": " + refusal.getMessage());
       event.socket().write(Buffer.buffer(error.encode()));
       event.complete(false);
       return;
     }
     // Frame headers are the browser's business; they are not forwarded onto the bus.
     frame.remove("headers");
+    if (event.type() == BridgeEventType.UNREGISTER) {
+      browser.unlisten(address);
+    }
     if (address != null && address.startsWith(Topic.ADDRESS_PREFIX)) {
       String topic = address.substring(Topic.ADDRESS_PREFIX.length());
       if (event.type() == BridgeEventType.REGISTER) {
@@ -196,11 +205,17 @@ public final class BrowserBridge implements Handler<BridgeEvent> {
       }
     }
     if (event.type() == BridgeEventType.SEND) {
-      // This node's service answers its own browsers: never a remote node, or a dead one.
-      frame.put("address", Nodes.nearest(vertx, address));
+      // Through the bound on requests in flight, to this node's service: its own browsers are never
+      // answered by a remote node, or a dead one.
+      frame.put("address", requests.address()).put("headers", BridgeRequests.headers(browser, address));
     }
     event.setRawMessage(frame);
     event.complete(true);
+  }
+
+  private void countRefusal(BrowserSocket browser, String code) {
+    refused.increment();
+    observer.refused(browser.connection, code);
   }
 
   private void onReceive(BridgeEvent event) {
@@ -211,9 +226,12 @@ public final class BrowserBridge implements Handler<BridgeEvent> {
       return;
     }
     JsonObject frame = event.getRawMessage();
+    if (BridgeRequests.isAnswer(frame)) {
+      browser.write(Buffer.buffer(BridgeRequests.answerFrame(frame).encode()), () -> afterFlush(browser));
+      return;
+    }
     String address = frame.getString("address", "");
     String topic = address.startsWith(Topic.ADDRESS_PREFIX) ? address.substring(Topic.ADDRESS_PREFIX.length()) : null;
-    // Replies to a browser's own requests are few (bounded by its pending requests) and never dropped.
     if (topic != null && (browser.full() || browser.skipping(topic))) {
       if (options.slowConsumerPolicy == BridgeOptions.SlowConsumerPolicy.disconnect) {
         disconnect(browser, 4408, "slow_consumer", "the browser reads slower than its events arrive: "
