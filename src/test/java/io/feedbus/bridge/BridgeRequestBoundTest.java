@@ -32,11 +32,14 @@ class BridgeRequestBoundTest {
 
   /** A raw bridge WebSocket that keeps every frame it receives by address. */
   static final class RawSocket {
+    /** Kept: Vert.x closes a client that is no longer referenced, and its sockets with it. */
+    final WebSocketClient client;
     final WebSocket ws;
     final Map<String, JsonObject> byAddress = new ConcurrentHashMap<>();
     final List<JsonObject> frames = new CopyOnWriteArrayList<>();
 
-    RawSocket(WebSocket ws) {
+    RawSocket(WebSocketClient client, WebSocket ws) {
+      this.client = client;
       this.ws = ws;
       // The bridge writes its frames as binary messages, Vert.x's own as text.
       ws.binaryMessageHandler(data -> keep(data.toJsonObject()));
@@ -66,7 +69,7 @@ class BridgeRequestBoundTest {
 
   static Future<RawSocket> connect(Vertx vertx, BridgeTestServer server) {
     WebSocketClient client = vertx.createWebSocketClient();
-    return client.connect(server.server.actualPort(), "127.0.0.1", "/eventbus/websocket").map(RawSocket::new);
+    return client.connect(server.server.actualPort(), "127.0.0.1", "/eventbus/websocket").map(ws -> new RawSocket(client, ws));
   }
 
   @Test
