@@ -227,7 +227,7 @@ public final class BrowserBridge implements Handler<BridgeEvent> {
     }
     JsonObject frame = event.getRawMessage();
     if (BridgeRequests.isAnswer(frame)) {
-      browser.write(Buffer.buffer(BridgeRequests.answerFrame(frame).encode()), () -> afterFlush(browser));
+      writeAnswer(browser, frame);
       return;
     }
     String address = frame.getString("address", "");
@@ -244,6 +244,30 @@ public final class BrowserBridge implements Handler<BridgeEvent> {
       return;
     }
     browser.write(Buffer.buffer(frame.encode()), () -> afterFlush(browser));
+  }
+
+  /**
+   * Writes the answer to a browser's request through its bounded queue. An answer that would take the
+   * queue past its bounds (unless it is empty: one answer always fits) is replaced by a 503
+   * {@code slow_consumer}: never dropped, since the browser waits for it, and never buffered beyond
+   * the bounds. Answers no larger than that error (acks, errors) are written as they are: replacing
+   * them would save nothing, and an ack says what a publish did.
+   */
+  private void writeAnswer(BrowserSocket browser, JsonObject reply) {
+    Buffer answer = Buffer.buffer(BridgeRequests.answerFrame(reply).encode());
+    if (!browser.fits(answer.length())) {
+      String message = "slow_consumer: the answer (" + answer.length() + " bytes) does not fit this connection's write queue ("
+          + browser.queuedMessages() + " messages / " + browser.queuedBytes() + " bytes not yet delivered; bounds bridge.maxQueuedMessages "
+          + options.maxQueuedMessages + " / bridge.maxWriteQueueBytes " + options.maxWriteQueueBytes + "); ask again once it has drained";
+      Buffer slow = Buffer.buffer(BridgeRequests.errorFrame(reply.getString("address"), 503, "RECIPIENT_FAILURE", message).encode());
+      if (slow.length() < answer.length()) {
+        countRefusal(browser, "slow_consumer");
+        LOG.debug("browser {} ({}): {}", browser.connection.connectionId(), browser.connection.uid(), message);
+        answer = slow;
+      }
+    }
+    browser.answered();
+    browser.write(answer, () -> afterFlush(browser));
   }
 
   private void afterFlush(BrowserSocket browser) {

@@ -34,6 +34,9 @@ final class BrowserSocket {
   private final Map<String, JsonObject> firstDropped = new LinkedHashMap<>();
   private final Set<String> listening = new HashSet<>();
   private final AtomicInteger requestsInFlight = new AtomicInteger();
+  // Written on the bridge's event loop only; volatile so that tests may watch them.
+  private volatile long mostQueuedBytes;
+  private volatile int answers;
   long expiryTimer = -1;
   boolean closed;
 
@@ -50,11 +53,20 @@ final class BrowserSocket {
     return queuedMessages >= maxMessages || queuedBytes >= maxBytes;
   }
 
+  /**
+   * True when a frame of {@code size} bytes can be written without taking the queue past a bound; one
+   * frame always fits an empty queue (an answer may be as large as a history page, {@code history.maxPageBytes}).
+   */
+  boolean fits(int size) {
+    return queuedMessages == 0 || (queuedMessages < maxMessages && queuedBytes + size <= maxBytes);
+  }
+
   /** Writes a frame, counting it as queued until the transport has flushed (or failed) it. */
   void write(Buffer frame, Runnable onFlushed) {
     int size = frame.length();
     queuedMessages++;
     queuedBytes += size;
+    mostQueuedBytes = Math.max(mostQueuedBytes, queuedBytes);
     socket.write(frame).onComplete(ar -> {
       queuedMessages--;
       queuedBytes -= size;
@@ -128,6 +140,21 @@ final class BrowserSocket {
     dropping = false;
     droppedInEpisode = 0;
     firstDropped.clear();
+  }
+
+  /** The most bytes that were ever queued at once (what the bounds let this socket hold). */
+  long mostQueuedBytes() {
+    return mostQueuedBytes;
+  }
+
+  /** Counts an answer to one of the browser's requests, handed to the queue. */
+  void answered() {
+    answers++;
+  }
+
+  /** The answers to the browser's requests handed to the queue so far. */
+  int answers() {
+    return answers;
   }
 
   int queuedMessages() {
