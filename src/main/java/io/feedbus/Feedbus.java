@@ -228,7 +228,7 @@ public final class Feedbus {
             HttpErrors.install(router);
             OpsRoutes.mount(router, vertx, readiness(), metrics.registry(), httpAuth);
             TimelineRoutes.mount(router, vertx, options.publish().maxPayloadBytes, options.history().maxLimit, httpAuth);
-            streams = StreamRoutes.mount(router, vertx, options.presence(), httpAuth);
+            streams = StreamRoutes.mount(router, vertx, options.presence(), options.history().maxLiveBuffer, httpAuth);
             PresenceRoutes.mount(router, vertx, options.publish().maxPayloadBytes, httpAuth);
             browserBridge = BrowserRoutes.mount(router, vertx, authenticator, options.bridge(), metrics, bridgeConnections);
             bridgeConnections.bridge(browserBridge);
