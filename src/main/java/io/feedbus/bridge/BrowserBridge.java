@@ -119,7 +119,7 @@ public final class BrowserBridge implements Handler<BridgeEvent> {
         .compose(user -> {
           BrowserSocket browser = new BrowserSocket(socket,
               new BrowserConnection(UUID.randomUUID().toString(), user.uid(), String.valueOf(socket.remoteAddress()), System.currentTimeMillis(),
-                  socket.uri() == null ? Map.of() : new QueryStringDecoder(socket.uri()).parameters()),
+                  socket.uri() == null ? Map.of() : new QueryStringDecoder(socket.uri()).parameters(), user.fields()),
               user, options.maxQueuedMessages, options.maxWriteQueueBytes);
           return sockets.admit(browser).map(browser);
         })

@@ -80,7 +80,7 @@ public final class StreamRoutes {
     JsonObject fields;
     try {
       Topic.validate(ctx.pathParam("topic"));
-      fields = ClientFields.from(queryParameters(ctx), presence);
+      fields = ClientFields.from(queryParameters(ctx), HttpAuth.caller(ctx).fields(), presence);
       from = startCursor(ctx.queryParams().get("after"), ctx.request().getHeader("Last-Event-ID"), ctx.queryParams().get("since"));
     } catch (FeedbusException e) {
       HttpErrors.send(ctx, e);
