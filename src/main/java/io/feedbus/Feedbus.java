@@ -229,7 +229,7 @@ public final class Feedbus {
             OpsRoutes.mount(router, vertx, readiness(), metrics.registry(), httpAuth);
             TimelineRoutes.mount(router, vertx, options.publish().maxPayloadBytes, options.history().maxLimit, httpAuth);
             streams = StreamRoutes.mount(router, vertx, options.presence(), options.history().maxLiveBuffer, httpAuth);
-            PresenceRoutes.mount(router, vertx, options.publish().maxPayloadBytes, httpAuth);
+            PresenceRoutes.mount(router, vertx, options.publish().maxPayloadBytes, options.presence().allowSendToOwnUid, httpAuth);
             browserBridge = BrowserRoutes.mount(router, vertx, authenticator, options.bridge(), metrics, bridgeConnections);
             bridgeConnections.bridge(browserBridge);
           });
