@@ -24,8 +24,10 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The bridge's event handler: authenticates a socket when it opens, checks every frame a browser
- * sends against its rights (refusing with a coded reason), and writes outbound events through a
- * bounded queue, dropping or disconnecting a browser that cannot keep up.
+ * sends against its rights and its socket's bounds (listeners; requests in flight, counted by
+ * {@link BridgeRequests}), refusing with a coded reason, and writes outbound events and answers
+ * through a bounded queue, dropping events for (or disconnecting) a browser that cannot keep up and
+ * replacing answers that do not fit with a {@code slow_consumer} error.
  *
  * <p>Once it drops an event of a topic, it sends nothing more of that topic to the browser until it
  * has caught up and been told (on {@link #DROPPED_ADDRESS}). So the last event of the topic the
