@@ -130,19 +130,44 @@
     return this._ready;
   };
 
+  var RETRIES = 8;
+
+  // Refusals worth asking again for, a little later: the bridge refused the request before it reached
+  // the service (too_many_requests: this connection had bridge.maxRequestsInFlight awaiting answers),
+  // or a history page did not fit this connection's write queue (slow_consumer; reading is safe to repeat).
+  function retryable(address, error) {
+    return error.code === 'too_many_requests' || (error.code === 'slow_consumer' && address === 'feedbus.history');
+  }
+
   /** Request/reply on the bridge; resolves with the reply body, rejects with a FeedbusError. */
   Feedbus.prototype.request = function (address, body) {
-    var eb = this.eb;
+    var self = this;
     return this._ready.then(function () {
-      return new Promise(function (resolve, reject) {
-        try {
-          eb.send(address, body, {}, function (err, reply) {
-            if (err) reject(new FeedbusError(err)); else resolve(reply.body);
-          });
-        } catch (e) {
-          reject(new FeedbusError({ message: 'closed: ' + e.message }));
-        }
-      });
+      return self._ask(address, body, 0);
+    });
+  };
+
+  Feedbus.prototype._ask = function (address, body, attempt) {
+    var self = this;
+    return new Promise(function (resolve, reject) {
+      try {
+        self.eb.send(address, body, {}, function (err, reply) {
+          if (!err) {
+            resolve(reply.body);
+            return;
+          }
+          var error = new FeedbusError(err);
+          if (attempt < RETRIES && retryable(address, error)) {
+            setTimeout(function () {
+              self._ask(address, body, attempt + 1).then(resolve, reject);
+            }, Math.min(2000, 100 << attempt));
+          } else {
+            reject(error);
+          }
+        });
+      } catch (e) {
+        reject(new FeedbusError({ message: 'closed: ' + e.message }));
+      }
     });
   };
 

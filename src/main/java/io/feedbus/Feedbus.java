@@ -231,8 +231,8 @@ public final class Feedbus {
             HttpErrors.install(router);
             OpsRoutes.mount(router, vertx, readiness(), metrics.registry(), httpAuth);
             TimelineRoutes.mount(router, vertx, options.publish().maxPayloadBytes, options.history().maxLimit, httpAuth);
-            streams = StreamRoutes.mount(router, vertx, options.presence(), httpAuth);
-            PresenceRoutes.mount(router, vertx, options.publish().maxPayloadBytes, httpAuth);
+            streams = StreamRoutes.mount(router, vertx, options.presence(), options.history().maxLiveBuffer, httpAuth);
+            PresenceRoutes.mount(router, vertx, options.publish().maxPayloadBytes, options.presence().allowSendToOwnUid, httpAuth);
             browserBridge = BrowserRoutes.mount(router, vertx, authenticator, options.bridge(), metrics, bridgeConnections);
             bridgeConnections.bridge(browserBridge);
           });

@@ -88,6 +88,11 @@ public final class FeedbusOptions {
     public int maxLimit = 1000;
     /** Event JSON a page holds at most (it always holds one event): what one history reply may allocate. */
     public long maxPageBytes = 4L * 1024 * 1024;
+    /**
+     * Live events an SSE stream keeps while it replays history; beyond it, it drops them and reads on
+     * from history after the replay (nothing is missed, and no client can make it buffer more).
+     */
+    public int maxLiveBuffer = io.feedbus.client.FeedbusClient.DEFAULT_MAX_LIVE_BUFFER;
   }
 
   /** Age-based trimming of the timeline; 0 keeps everything. */
@@ -301,6 +306,7 @@ public final class FeedbusOptions {
     range(problems, "history.defaultLimit", history.defaultLimit, 1, history.maxLimit);
     range(problems, "history.maxLimit", history.maxLimit, 1, 100_000);
     range(problems, "history.maxPageBytes", history.maxPageBytes, 1024, 1024L * 1024 * 1024);
+    range(problems, "history.maxLiveBuffer", history.maxLiveBuffer, 1, 1_000_000);
     range(problems, "retention.maxAgeMillis", retention.maxAgeMillis, 0, Long.MAX_VALUE);
     range(problems, "retention.intervalMillis", retention.intervalMillis, 100, Long.MAX_VALUE);
     auth.validate("auth", problems);

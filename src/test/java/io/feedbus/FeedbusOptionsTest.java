@@ -52,6 +52,8 @@ class FeedbusOptionsTest {
         .isInstanceOf(ConfigException.class).hasMessage("invalid config: http.port = 70000: must be between 0 and 65535");
     assertThatThrownBy(() -> FeedbusOptions.fromJson(new JsonObject().put("publish", new JsonObject().put("maxPayloadBytes", 0))))
         .hasMessageContaining("publish.maxPayloadBytes = 0");
+    assertThatThrownBy(() -> FeedbusOptions.fromJson(new JsonObject().put("history", new JsonObject().put("maxLiveBuffer", 0))))
+        .hasMessageContaining("history.maxLiveBuffer = 0: must be between 1 and 1000000");
   }
 
   @Test

@@ -32,6 +32,12 @@ public final class AuthOptions {
   public List<Key> keys = new ArrayList<>();
   /** The claim with the user's rights, shaped {@code {"subscribe": ["orders.*"], "publish": ["orders.eu"]}}. */
   public String topicsClaim = "feedbus";
+  /**
+   * The claim with the user's connection fields, an object of strings such as {@code {"channel":
+   * "#support"}}: they become the fields of the user's connections (those {@code presence.clientFields}
+   * allows), and win over fields the client sets itself.
+   */
+  public String fieldsClaim = "fields";
   /** Clock skew tolerated on {@code exp}/{@code nbf}. */
   public int leewaySeconds = 5;
   /** Tokens without {@code exp} would be valid forever: refused unless this is true. */
@@ -119,6 +125,9 @@ public final class AuthOptions {
     }
     if (topicsClaim == null || topicsClaim.isBlank()) {
       problems.add(prefix + ".topicsClaim = '" + topicsClaim + "': must name the claim holding topic rights");
+    }
+    if (fieldsClaim == null || fieldsClaim.isBlank()) {
+      problems.add(prefix + ".fieldsClaim = '" + fieldsClaim + "': must name the claim holding connection fields");
     }
     if (leewaySeconds < 0 || leewaySeconds > 3600) {
       problems.add(prefix + ".leewaySeconds = " + leewaySeconds + ": must be between 0 and 3600");

@@ -17,7 +17,9 @@ import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.ArrayList;
 import java.util.HexFormat;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 
 /**
  * Turns the credential a caller presents (or its absence) into a {@link Caller}, the same way on
@@ -169,8 +171,33 @@ public final class Authenticator {
     if (admin != null && !(admin instanceof Boolean)) {
       return Future.failedFuture(invalidToken("claim '" + options.topicsClaim + ".admin' must be true or false"));
     }
+    Map<String, String> fields;
+    try {
+      fields = fields(claims.getValue(options.fieldsClaim));
+    } catch (IllegalArgumentException e) {
+      return Future.failedFuture(invalidToken(e.getMessage()));
+    }
     long expiresAt = exp == null ? 0 : ((Number) exp).longValue() * 1000;
-    return Future.succeededFuture(new Caller(subject, Caller.Kind.TOKEN, rights, Boolean.TRUE.equals(admin), expiresAt));
+    return Future.succeededFuture(new Caller(subject, Caller.Kind.TOKEN, rights, Boolean.TRUE.equals(admin), expiresAt, fields));
+  }
+
+  /** The connection fields of the claim {@code auth.fieldsClaim}: absent, or an object of strings. */
+  private Map<String, String> fields(Object claim) {
+    if (claim == null) {
+      return Map.of();
+    }
+    String shape = "claim '" + options.fieldsClaim + "' must be an object of strings, e.g. {\"channel\": \"#support\"}";
+    if (!(claim instanceof JsonObject)) {
+      throw new IllegalArgumentException(shape);
+    }
+    Map<String, String> fields = new LinkedHashMap<>();
+    for (Map.Entry<String, Object> field : (JsonObject) claim) {
+      if (!(field.getValue() instanceof String)) {
+        throw new IllegalArgumentException(shape + "; '" + field.getKey() + "' is not a string");
+      }
+      fields.put(field.getKey(), (String) field.getValue());
+    }
+    return fields;
   }
 
   private static FeedbusException invalidToken(String why) {

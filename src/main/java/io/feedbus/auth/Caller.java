@@ -1,6 +1,7 @@
 package io.feedbus.auth;
 
 import io.feedbus.event.FeedbusException;
+import java.util.Map;
 
 /**
  * Who is asking, on any entry: a token's subject with the rights of its claim, a backend service
@@ -9,8 +10,18 @@ import io.feedbus.event.FeedbusException;
  *
  * @param admin may use the management and admission routes (API keys, tokens whose claim grants it)
  * @param expiresAtMillis when the credential stops being valid (epoch ms), 0 when it does not expire
+ * @param fields the connection fields the token sets ({@code auth.fieldsClaim}); empty for other callers
  */
-public record Caller(String uid, Kind kind, TopicRights rights, boolean admin, long expiresAtMillis) {
+public record Caller(String uid, Kind kind, TopicRights rights, boolean admin, long expiresAtMillis, Map<String, String> fields) {
+
+  public Caller {
+    fields = fields == null ? Map.of() : Map.copyOf(fields);
+  }
+
+  /** A caller whose credential sets no connection fields. */
+  public Caller(String uid, Kind kind, TopicRights rights, boolean admin, long expiresAtMillis) {
+    this(uid, kind, rights, admin, expiresAtMillis, Map.of());
+  }
 
   /** How the caller got in. */
   public enum Kind { TOKEN, API_KEY, ANONYMOUS, UNAUTHENTICATED }

@@ -13,7 +13,11 @@ public interface BridgeObserver {
   default void disconnected(BrowserConnection connection, String reason) {
   }
 
-  /** A frame from a browser was refused with an error code ({@code forbidden}, {@code not_authenticated}, ...). */
+  /**
+   * A frame from a browser was refused with an error code: its rights ({@code forbidden},
+   * {@code not_authenticated}, ...) or its socket's bounds ({@code too_many_requests},
+   * {@code too_many_subscriptions}, and {@code slow_consumer} when an answer did not fit its queue).
+   */
   default void refused(BrowserConnection connection, String code) {
   }
 }

@@ -21,8 +21,14 @@ public final class BridgeOptions {
   public SlowConsumerPolicy slowConsumerPolicy = SlowConsumerPolicy.drop;
   /** A browser that sends no ping for this long is disconnected (the JS client pings every 5 s). */
   public long pingTimeoutMillis = 10_000;
-  /** Addresses one browser may listen on at once. */
+  /** Addresses one browser may listen on at once; one more is refused with 429 {@code too_many_subscriptions}. */
   public int maxSubscriptionsPerSocket = 100;
+  /**
+   * Requests (sends to {@code feedbus.publish} and {@code feedbus.history}) one browser may have
+   * awaiting their answer; one more is refused at once with 429 {@code too_many_requests}, and never
+   * reaches the service.
+   */
+  public int maxRequestsInFlight = 64;
   /**
    * Bytes one HTTP request of the XHR and JSONP transports may carry (the frames a browser sends,
    * batched while an earlier request is in flight); larger requests are refused with 413.
@@ -35,6 +41,7 @@ public final class BridgeOptions {
     FeedbusOptions.range(problems, prefix + ".maxWriteQueueBytes", maxWriteQueueBytes, 1024, 1024L * 1024 * 1024);
     FeedbusOptions.range(problems, prefix + ".pingTimeoutMillis", pingTimeoutMillis, 1_000, 3_600_000);
     FeedbusOptions.range(problems, prefix + ".maxSubscriptionsPerSocket", maxSubscriptionsPerSocket, 1, 10_000);
+    FeedbusOptions.range(problems, prefix + ".maxRequestsInFlight", maxRequestsInFlight, 1, 10_000);
     FeedbusOptions.range(problems, prefix + ".maxSendRequestBytes", maxSendRequestBytes, 1024, 1024L * 1024 * 1024);
     if (slowConsumerPolicy == null) {
       problems.add(prefix + ".slowConsumerPolicy = null: must be one of drop, disconnect");

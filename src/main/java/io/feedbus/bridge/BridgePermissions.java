@@ -22,8 +22,6 @@ public final class BridgePermissions {
   /** Address regex of the join and leave notices of a topic, which browsers may listen on with the topic's subscribe right. */
   public static final String PRESENCE_ADDRESS_REGEX = "feedbus\\.presence\\..+";
   private static final String PRESENCE_PREFIX = "feedbus.presence.";
-  /** Address regex of what the bridge sends to for browsers: this node's publish and history services. */
-  public static final String NODE_SERVICE_REGEX = "feedbus\\.(publish|history)@.+";
 
   private BridgePermissions() {
   }

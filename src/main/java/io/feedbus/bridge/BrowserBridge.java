@@ -3,7 +3,6 @@ package io.feedbus.bridge;
 import io.feedbus.auth.Authenticator;
 import io.feedbus.auth.Caller;
 import io.feedbus.event.FeedbusException;
-import io.feedbus.event.Nodes;
 import io.feedbus.event.Topic;
 import io.netty.handler.codec.http.QueryStringDecoder;
 import io.vertx.core.Future;
@@ -25,8 +24,10 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The bridge's event handler: authenticates a socket when it opens, checks every frame a browser
- * sends against its rights (refusing with a coded reason), and writes outbound events through a
- * bounded queue, dropping or disconnecting a browser that cannot keep up.
+ * sends against its rights and its socket's bounds (listeners; requests in flight, counted by
+ * {@link BridgeRequests}), refusing with a coded reason, and writes outbound events and answers
+ * through a bounded queue, dropping events for (or disconnecting) a browser that cannot keep up and
+ * replacing answers that do not fit with a {@code slow_consumer} error.
  *
  * <p>Once it drops an event of a topic, it sends nothing more of that topic to the browser until it
  * has caught up and been told (on {@link #DROPPED_ADDRESS}). So the last event of the topic the
@@ -60,6 +61,7 @@ public final class BrowserBridge implements Handler<BridgeEvent> {
   private final BridgeOptions options;
   private final BridgeObserver observer;
   private final BridgeSockets sockets;
+  private final BridgeRequests requests;
   private final LongAdder dropped = new LongAdder();
   private final LongAdder disconnected = new LongAdder();
   private final LongAdder refused = new LongAdder();
@@ -70,6 +72,12 @@ public final class BrowserBridge implements Handler<BridgeEvent> {
     this.options = options;
     this.observer = observer;
     this.sockets = new BridgeSockets(listener);
+    this.requests = new BridgeRequests(vertx, sockets, options.maxRequestsInFlight, (browser, code) -> countRefusal(browser, code));
+  }
+
+  /** Where the bridge sends the browsers' requests to publish and history (the bridge's inbound permission). */
+  String requestAddress() {
+    return requests.address();
   }
 
   @Override
@@ -113,7 +121,7 @@ public final class BrowserBridge implements Handler<BridgeEvent> {
         .compose(user -> {
           BrowserSocket browser = new BrowserSocket(socket,
               new BrowserConnection(UUID.randomUUID().toString(), user.uid(), String.valueOf(socket.remoteAddress()), System.currentTimeMillis(),
-                  socket.uri() == null ? Map.of() : new QueryStringDecoder(socket.uri()).parameters()),
+                  socket.uri() == null ? Map.of() : new QueryStringDecoder(socket.uri()).parameters(), user.fields()),
               user, options.maxQueuedMessages, options.maxWriteQueueBytes);
           return sockets.admit(browser).map(browser);
         })
@@ -169,24 +177,27 @@ public final class BrowserBridge implements Handler<BridgeEvent> {
     }
     String address = frame.getString("address");
     FeedbusException refusal = BridgePermissions.check(event.type(), address, frame.getValue("body"), browser.user);
+    if (refusal == null && event.type() == BridgeEventType.REGISTER && !browser.listen(address, options.maxSubscriptionsPerSocket)) {
+      refusal = new FeedbusException(429, "too_many_subscriptions", "this connection listens on "
+          + options.maxSubscriptionsPerSocket + " addresses already (bridge.maxSubscriptionsPerSocket); unregister one first");
+    }
     if (refusal != null) {
-      refused.increment();
-      observer.refused(browser.connection, refusal.code());
+      countRefusal(browser, refusal.code());
       LOG.debug("refused {} {} from {}: {}", event.type(), address, browser.connection.uid(), refusal.getMessage());
       // The bridge itself would only say "rejected": tell the browser why, on the reply address when
       // it waits for one, else on the address it used (its error handler for that address or onerror).
       String replyAddress = frame.getString("replyAddress");
-      JsonObject error = new JsonObject().put("type", "err")
-          .put("address", replyAddress != null && replyAddress.length() <= 36 ? replyAddress : address)
-          .put("failureCode", refusal.status())
-          .put("failureType", "RECIPIENT_FAILURE")
-          .put("message", refusal.code() + ": " + refusal.getMessage());
+      JsonObject error = BridgeRequests.errorFrame(replyAddress != null && replyAddress.length() <= 36 ? replyAddress : address,
+          refusal.status(), "RECIPIENT_FAILURE", refusal.code() + ": " + refusal.getMessage());
       event.socket().write(Buffer.buffer(error.encode()));
       event.complete(false);
       return;
     }
     // Frame headers are the browser's business; they are not forwarded onto the bus.
     frame.remove("headers");
+    if (event.type() == BridgeEventType.UNREGISTER) {
+      browser.unlisten(address);
+    }
     if (address != null && address.startsWith(Topic.ADDRESS_PREFIX)) {
       String topic = address.substring(Topic.ADDRESS_PREFIX.length());
       if (event.type() == BridgeEventType.REGISTER) {
@@ -196,11 +207,17 @@ public final class BrowserBridge implements Handler<BridgeEvent> {
       }
     }
     if (event.type() == BridgeEventType.SEND) {
-      // This node's service answers its own browsers: never a remote node, or a dead one.
-      frame.put("address", Nodes.nearest(vertx, address));
+      // Through the bound on requests in flight, to this node's service: its own browsers are never
+      // answered by a remote node, or a dead one.
+      frame.put("address", requests.address()).put("headers", BridgeRequests.headers(browser, address));
     }
     event.setRawMessage(frame);
     event.complete(true);
+  }
+
+  private void countRefusal(BrowserSocket browser, String code) {
+    refused.increment();
+    observer.refused(browser.connection, code);
   }
 
   private void onReceive(BridgeEvent event) {
@@ -211,9 +228,12 @@ public final class BrowserBridge implements Handler<BridgeEvent> {
       return;
     }
     JsonObject frame = event.getRawMessage();
+    if (BridgeRequests.isAnswer(frame)) {
+      writeAnswer(browser, frame);
+      return;
+    }
     String address = frame.getString("address", "");
     String topic = address.startsWith(Topic.ADDRESS_PREFIX) ? address.substring(Topic.ADDRESS_PREFIX.length()) : null;
-    // Replies to a browser's own requests are few (bounded by its pending requests) and never dropped.
     if (topic != null && (browser.full() || browser.skipping(topic))) {
       if (options.slowConsumerPolicy == BridgeOptions.SlowConsumerPolicy.disconnect) {
         disconnect(browser, 4408, "slow_consumer", "the browser reads slower than its events arrive: "
@@ -226,6 +246,30 @@ public final class BrowserBridge implements Handler<BridgeEvent> {
       return;
     }
     browser.write(Buffer.buffer(frame.encode()), () -> afterFlush(browser));
+  }
+
+  /**
+   * Writes the answer to a browser's request through its bounded queue. An answer that would take the
+   * queue past its bounds (unless it is empty: one answer always fits) is replaced by a 503
+   * {@code slow_consumer}: never dropped, since the browser waits for it, and never buffered beyond
+   * the bounds. Answers no larger than that error (acks, errors) are written as they are: replacing
+   * them would save nothing, and an ack says what a publish did.
+   */
+  private void writeAnswer(BrowserSocket browser, JsonObject reply) {
+    Buffer answer = Buffer.buffer(BridgeRequests.answerFrame(reply).encode());
+    if (!browser.fits(answer.length())) {
+      String message = "slow_consumer: the answer (" + answer.length() + " bytes) does not fit this connection's write queue ("
+          + browser.queuedMessages() + " messages / " + browser.queuedBytes() + " bytes not yet delivered; bounds bridge.maxQueuedMessages "
+          + options.maxQueuedMessages + " / bridge.maxWriteQueueBytes " + options.maxWriteQueueBytes + "); ask again once it has drained";
+      Buffer slow = Buffer.buffer(BridgeRequests.errorFrame(reply.getString("address"), 503, "RECIPIENT_FAILURE", message).encode());
+      if (slow.length() < answer.length()) {
+        countRefusal(browser, "slow_consumer");
+        LOG.debug("browser {} ({}): {}", browser.connection.connectionId(), browser.connection.uid(), message);
+        answer = slow;
+      }
+    }
+    browser.answered();
+    browser.write(answer, () -> afterFlush(browser));
   }
 
   private void afterFlush(BrowserSocket browser) {

@@ -8,12 +8,14 @@ package io.feedbus.bridge;
  * @param remoteAddress host:port of the browser (or the proxy in front of it)
  * @param connectedAt epoch ms
  * @param query the query parameters of the URL the browser connected to (where it may set its own connection fields)
+ * @param tokenFields the connection fields its token sets, which win over the query's
  */
 public record BrowserConnection(String connectionId, String uid, String remoteAddress, long connectedAt,
-                                java.util.Map<String, java.util.List<String>> query) {
+                                java.util.Map<String, java.util.List<String>> query, java.util.Map<String, String> tokenFields) {
 
   public BrowserConnection {
     query = query == null ? java.util.Map.of() : java.util.Map.copyOf(query);
+    tokenFields = tokenFields == null ? java.util.Map.of() : java.util.Map.copyOf(tokenFields);
   }
 
   public static final String TRANSPORT = "sockjs";

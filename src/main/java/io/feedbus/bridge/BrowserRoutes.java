@@ -50,9 +50,12 @@ public final class BrowserRoutes {
         .addOutboundPermitted(new PermittedOptions().setAddressRegex(BridgePermissions.PRESENCE_ADDRESS_REGEX))
         .addInboundPermitted(new PermittedOptions().setAddress(PublishRequest.ADDRESS))
         .addInboundPermitted(new PermittedOptions().setAddress(HistoryRequest.ADDRESS))
-        .addInboundPermitted(new PermittedOptions().setAddressRegex(BridgePermissions.NODE_SERVICE_REGEX))
+        .addInboundPermitted(new PermittedOptions().setAddress(bridge.requestAddress()))
         .setPingTimeout(options.pingTimeoutMillis)
-        .setMaxHandlersPerSocket(options.maxSubscriptionsPerSocket);
+        // The bridge bounds listeners and requests itself, each with a coded refusal; Vert.x counts
+        // both together and would refuse with a bare "max_handlers_reached" that answers no request.
+        .setMaxHandlersPerSocket(Integer.MAX_VALUE)
+        .setReplyTimeout(2 * BridgeRequests.TIMEOUT_MILLIS);
     // The iframe transports' page loads sockjs-client from this server, not from a CDN.
     SockJSHandler sockJs = SockJSHandler.create(vertx, new SockJSHandlerOptions().setLibraryURL("/vendor/sockjs.min.js"));
     router.route("/eventbus/*").handler(BrowserRoutes::tokenCookieAsAuthorization);

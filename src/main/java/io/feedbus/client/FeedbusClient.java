@@ -26,6 +26,8 @@ public final class FeedbusClient {
   static final int REPLAY_PAGE = 500;
   /** The uid subscriptions register under when none is given. */
   public static final String DEFAULT_UID = "anonymous";
+  /** Live events a subscription keeps while it replays history, unless {@link #withMaxLiveBuffer} says otherwise. */
+  public static final int DEFAULT_MAX_LIVE_BUFFER = 5_000;
 
   private final Vertx vertx;
   private final DeliveryOptions requestOptions;
@@ -33,13 +35,15 @@ public final class FeedbusClient {
   private final String uid;
   private final JsonObject fields;
   private final Handler<Object> directHandler;
+  private final int maxLiveBuffer;
 
-  private FeedbusClient(Vertx vertx, long timeoutMillis, String uid, JsonObject fields, Handler<Object> directHandler) {
+  private FeedbusClient(Vertx vertx, long timeoutMillis, String uid, JsonObject fields, Handler<Object> directHandler, int maxLiveBuffer) {
     this.vertx = vertx;
     this.timeoutMillis = timeoutMillis;
     this.uid = uid;
     this.fields = fields;
     this.directHandler = directHandler;
+    this.maxLiveBuffer = maxLiveBuffer;
     this.requestOptions = new DeliveryOptions().setSendTimeout(timeoutMillis);
   }
 
@@ -48,12 +52,12 @@ public final class FeedbusClient {
   }
 
   public static FeedbusClient create(Vertx vertx, long timeoutMillis) {
-    return new FeedbusClient(vertx, timeoutMillis, DEFAULT_UID, new JsonObject(), null);
+    return new FeedbusClient(vertx, timeoutMillis, DEFAULT_UID, new JsonObject(), null, DEFAULT_MAX_LIVE_BUFFER);
   }
 
   /** The same client, whose subscriptions register as connections of {@code uid} (default {@value #DEFAULT_UID}). */
   public FeedbusClient withUid(String uid) {
-    return new FeedbusClient(vertx, timeoutMillis, uid, fields, directHandler);
+    return new FeedbusClient(vertx, timeoutMillis, uid, fields, directHandler, maxLiveBuffer);
   }
 
   /**
@@ -61,7 +65,7 @@ public final class FeedbusClient {
    * {@code {"channel": "#general"}}), which {@code feedbus.connections.send} selects by.
    */
   public FeedbusClient withFields(JsonObject fields) {
-    return new FeedbusClient(vertx, timeoutMillis, uid, fields == null ? new JsonObject() : fields.copy(), directHandler);
+    return new FeedbusClient(vertx, timeoutMillis, uid, fields == null ? new JsonObject() : fields.copy(), directHandler, maxLiveBuffer);
   }
 
   /**
@@ -69,7 +73,23 @@ public final class FeedbusClient {
    * ({@code POST /connections/send}, {@code feedbus.connections.send}).
    */
   public FeedbusClient withDirectHandler(Handler<Object> handler) {
-    return new FeedbusClient(vertx, timeoutMillis, uid, fields, handler);
+    return new FeedbusClient(vertx, timeoutMillis, uid, fields, handler, maxLiveBuffer);
+  }
+
+  /**
+   * The same client, whose subscriptions keep at most {@code events} live events while they replay
+   * history (default {@value #DEFAULT_MAX_LIVE_BUFFER}); beyond that they drop them and read on from
+   * history after the replay, so nothing is missed either way.
+   */
+  public FeedbusClient withMaxLiveBuffer(int events) {
+    if (events < 1) {
+      throw new IllegalArgumentException("maxLiveBuffer must be at least 1, not " + events);
+    }
+    return new FeedbusClient(vertx, timeoutMillis, uid, fields, directHandler, events);
+  }
+
+  int maxLiveBuffer() {
+    return maxLiveBuffer;
   }
 
   JsonObject fields() {

@@ -28,6 +28,14 @@ import java.util.UUID;
  * before every earlier one is readable, so this drops exactly what history and the live buffer
  * both contained, with no window of time or set of ids to keep.
  *
+ * <p>The live buffer holds at most {@code maxLiveBuffer} events. When more arrive during the replay,
+ * it is dropped and live events are not kept until the replay ends; then history is read again after
+ * the last delivered event, with live events kept again from the moment that read starts, and so on
+ * until a read ends without overflow. Every dropped event was delivered live, hence stored, before
+ * that read started, so the read brings it; what arrives from then on is kept. (A subscription
+ * without a cursor has nothing to read after: it keeps its first live event, delivers it first,
+ * and reads on after it.)
+ *
  * <p>Each <em>attempt</em> is served by one broker node: on a broker node's own Vert.x, that node
  * (live events on the local topic address); on a member without a broker, whichever node took the
  * attach request (live events forwarded to an address of this subscription), which then also
@@ -48,6 +56,7 @@ final class ReplayingSubscription implements Subscription {
   private final String transport;
   private final boolean resume;
   private final Handler<Event> handler;
+  private final int maxLiveBuffer;
   private final Promise<String> closed = Promise.promise();
   private final Promise<Subscription> started = Promise.promise();
   private Context context;
@@ -56,6 +65,9 @@ final class ReplayingSubscription implements Subscription {
   private volatile Attempt current;
   private volatile boolean cancelled;
   private int failures;
+  // Written on the subscription's context only; volatile so that tests may watch them.
+  private volatile int mostLiveBuffered;
+  private volatile int liveBufferOverflows;
 
   ReplayingSubscription(Vertx vertx, FeedbusClient client, String topic, String fromCursor, String uid, String transport,
                         boolean resume, Handler<Event> handler) {
@@ -66,6 +78,7 @@ final class ReplayingSubscription implements Subscription {
     this.transport = transport;
     this.resume = resume;
     this.handler = handler;
+    this.maxLiveBuffer = client.maxLiveBuffer();
     this.last = Cursor.parseNullable(fromCursor);
     this.lastCursor = fromCursor;
   }
@@ -172,11 +185,23 @@ final class ReplayingSubscription implements Subscription {
     return closed.future();
   }
 
+  /** The most live events the buffer ever held at once (never more than {@code maxLiveBuffer}). */
+  int mostLiveBuffered() {
+    return mostLiveBuffered;
+  }
+
+  /** How many times live events overflowed the buffer during a replay (each time, history was read on). */
+  int liveBufferOverflows() {
+    return liveBufferOverflows;
+  }
+
   /** One try at serving the subscription from one node. Confined to the subscription's context. */
   private final class Attempt {
     final String connectionId = UUID.randomUUID().toString();
     private final Cursor from;
     private final ArrayDeque<Event> buffered = new ArrayDeque<>();
+    /** From an overflow of the buffer until the next read of history starts: live events are not kept. */
+    private boolean overflowed;
     private MessageConsumer<JsonObject> consumer;
     private ConnectionHandle connection;
     private String serverId;
@@ -196,7 +221,7 @@ final class ReplayingSubscription implements Subscription {
           : vertx.eventBus().consumer(RemoteSubscribers.PREFIX + connectionId, m -> onLive(Event.fromJson(m.body())));
       return consumer.completion()
           .compose(v -> register(localNode))
-          .compose(v -> from == null ? Future.succeededFuture() : replay(from))
+          .compose(v -> catchUp(from))
           .map(v -> {
             goLive();
             return null;
@@ -227,6 +252,25 @@ final class ReplayingSubscription implements Subscription {
       });
     }
 
+    /**
+     * Reads history after {@code after} (null: nothing to read); when live events overflowed the
+     * buffer meanwhile, reads again after the last delivered event, keeping live events from then on.
+     */
+    private Future<Void> catchUp(Cursor after) {
+      Future<Void> read = after == null ? Future.succeededFuture() : replay(after);
+      return read.compose(v -> {
+        if (!overflowed || over || cancelled) {
+          return Future.succeededFuture();
+        }
+        overflowed = false;
+        // Only a subscription without a cursor kept an event (its first): it goes first, and the read follows it.
+        while (!buffered.isEmpty()) {
+          deliver(buffered.poll());
+        }
+        return catchUp(last);
+      });
+    }
+
     /** Pages through history after {@code after} on the serving node until it gives no {@code next}. */
     private Future<Void> replay(Cursor after) {
       return client.historyPageAt(serverId, topic, after.value(), FeedbusClient.REPLAY_PAGE).compose(page -> {
@@ -254,8 +298,19 @@ final class ReplayingSubscription implements Subscription {
       }
       if (live) {
         deliver(event);
-      } else {
+      } else if (overflowed) {
+        return; // the next read of history brings it
+      } else if (buffered.size() < maxLiveBuffer) {
         buffered.add(event);
+        mostLiveBuffered = Math.max(mostLiveBuffered, buffered.size());
+      } else {
+        overflowed = true;
+        liveBufferOverflows++;
+        Event first = last == null ? buffered.peekFirst() : null;
+        buffered.clear();
+        if (first != null) {
+          buffered.add(first);
+        }
       }
     }
 

@@ -18,6 +18,7 @@ import io.vertx.ext.web.RoutingContext;
 public final class HttpAuth {
 
   private static final String CALLER = "feedbus.caller";
+  private static final String OWN_UID = "feedbus.ownUid";
 
   private final Authenticator authenticator;
 
@@ -50,6 +51,33 @@ public final class HttpAuth {
       }
       withCaller(ctx, Caller::managementRefusal);
     };
+  }
+
+  /**
+   * Like {@link #management()}, but when {@code allowOwnUid}, also lets on a token's holder without
+   * management rights, restricted to its own uid: the handlers after it read the restriction with
+   * {@link #ownUidOnly}. Other callers without the right get {@link #management()}'s refusals.
+   */
+  public Handler<RoutingContext> managementOrOwnUid(boolean allowOwnUid) {
+    return ctx -> {
+      if (authenticator.managementOpen()) {
+        ctx.next();
+        return;
+      }
+      withCaller(ctx, caller -> {
+        FeedbusException refusal = caller.managementRefusal();
+        if (refusal != null && allowOwnUid && caller.kind() == Caller.Kind.TOKEN) {
+          ctx.put(OWN_UID, caller.uid());
+          return null;
+        }
+        return refusal;
+      });
+    };
+  }
+
+  /** The uid a request let on by {@link #managementOrOwnUid} may act on alone, or null when it has management rights. */
+  public static String ownUidOnly(RoutingContext ctx) {
+    return ctx.get(OWN_UID);
   }
 
   /** The caller a previous handler of this request authenticated (anonymous when none ran). */

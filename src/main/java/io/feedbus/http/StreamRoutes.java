@@ -44,15 +44,19 @@ public final class StreamRoutes {
   private final PresenceOptions presence;
   private final Set<Stream> open = ConcurrentHashMap.newKeySet();
 
-  private StreamRoutes(Vertx vertx, PresenceOptions presence) {
+  private StreamRoutes(Vertx vertx, PresenceOptions presence, int maxLiveBuffer) {
     this.vertx = vertx;
-    this.client = FeedbusClient.create(vertx);
+    this.client = FeedbusClient.create(vertx).withMaxLiveBuffer(maxLiveBuffer);
     this.presence = presence;
   }
 
-  /** Mounts the route and returns the streams' owner (to close them all on shutdown); streams take the connection fields {@code presence.clientFields} allow from the query. */
-  public static StreamRoutes mount(Router router, Vertx vertx, PresenceOptions presence, HttpAuth auth) {
-    StreamRoutes routes = new StreamRoutes(vertx, presence);
+  /**
+   * Mounts the route and returns the streams' owner (to close them all on shutdown); streams take the
+   * connection fields {@code presence.clientFields} allow from the query, and keep at most
+   * {@code maxLiveBuffer} live events while they replay ({@code history.maxLiveBuffer}).
+   */
+  public static StreamRoutes mount(Router router, Vertx vertx, PresenceOptions presence, int maxLiveBuffer, HttpAuth auth) {
+    StreamRoutes routes = new StreamRoutes(vertx, presence, maxLiveBuffer);
     router.get("/topics/:topic/stream").handler(auth.topic(false));
     router.get("/topics/:topic/stream").handler(routes::stream);
     return routes;
@@ -76,7 +80,7 @@ public final class StreamRoutes {
     JsonObject fields;
     try {
       Topic.validate(ctx.pathParam("topic"));
-      fields = ClientFields.from(queryParameters(ctx), presence);
+      fields = ClientFields.from(queryParameters(ctx), HttpAuth.caller(ctx).fields(), presence);
       from = startCursor(ctx.queryParams().get("after"), ctx.request().getHeader("Last-Event-ID"), ctx.queryParams().get("since"));
     } catch (FeedbusException e) {
       HttpErrors.send(ctx, e);

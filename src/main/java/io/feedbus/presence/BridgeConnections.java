@@ -27,7 +27,7 @@ public final class BridgeConnections implements BridgeSockets.Listener {
     this(vertx, new PresenceOptions());
   }
 
-  /** Browsers set the fields {@code options.clientFields} names with query parameters of the bridge URL. */
+  /** Browsers set the fields {@code options.clientFields} names with query parameters of the bridge URL; their tokens' fields win. */
   public BridgeConnections(Vertx vertx, PresenceOptions options) {
     this.vertx = vertx;
     this.options = options;
@@ -42,7 +42,7 @@ public final class BridgeConnections implements BridgeSockets.Listener {
   public Future<Void> opened(BrowserConnection connection) {
     JsonObject fields;
     try {
-      fields = ClientFields.from(connection.query(), options);
+      fields = ClientFields.from(connection.query(), connection.tokenFields(), options);
     } catch (FeedbusException e) {
       return Future.failedFuture(e);
     }

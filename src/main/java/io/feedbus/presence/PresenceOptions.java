@@ -30,6 +30,11 @@ public final class PresenceOptions {
   public List<String> clientFields = new java.util.ArrayList<>(List.of("channel"));
   /** The longest value a client may give one of its fields. */
   public int maxClientFieldLength = 128;
+  /**
+   * A token's holder without management rights may send ({@code /connections/send}) to the
+   * connections of its own uid, e.g. to reach its other tabs and devices.
+   */
+  public boolean allowSendToOwnUid = false;
   /** Per-uid priorities (HIGH, MEDIUM, LOW, BANNED); others get {@link #defaultPriority}. */
   public Map<String, Priority> priorities = new LinkedHashMap<>();
   public Priority defaultPriority = Priority.MEDIUM;

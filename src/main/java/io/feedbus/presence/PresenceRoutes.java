@@ -22,17 +22,23 @@ import io.vertx.ext.web.handler.BodyHandler;
  * {@code GET /connections/events} (SSE), targeted delivery {@code POST /connections/send}
  * {@code {select, payload}}, and who listens to a topic, {@code GET /topics/{topic}/presence} (with
  * the topic's subscribe right). Every other one needs a management credential (an API key, or a
- * token whose claim grants admin) unless {@code auth.openManagement}.
+ * token whose claim grants admin) unless {@code auth.openManagement}; with
+ * {@code presence.allowSendToOwnUid}, a token's holder may also send to the connections of its own uid.
  */
 public final class PresenceRoutes {
 
   private PresenceRoutes() {
   }
 
-  /** Mounts the routes; a {@code /connections/send} body holds at most {@code maxSendBytes} of payload. */
-  public static void mount(Router router, Vertx vertx, int maxSendBytes, HttpAuth auth) {
+  /**
+   * Mounts the routes; a {@code /connections/send} body holds at most {@code maxSendBytes} of
+   * payload, and a token's holder may send to its own uid's connections when {@code allowSendToOwnUid}.
+   */
+  public static void mount(Router router, Vertx vertx, int maxSendBytes, boolean allowSendToOwnUid, HttpAuth auth) {
     // First, so nothing below (body reading included) runs for a caller without the right.
-    for (String path : new String[] {"/connections*", "/canStream/*", "/endStream/*", "/admission/*"}) {
+    router.route("/connections/send").handler(auth.managementOrOwnUid(allowSendToOwnUid));
+    router.routeWithRegex("/connections(?!/send$).*").handler(auth.management());
+    for (String path : new String[] {"/canStream/*", "/endStream/*", "/admission/*"}) {
       router.route(path).handler(auth.management());
     }
     router.get("/connections/events").handler(ctx -> LifecycleStream.serve(ctx, vertx));
@@ -40,7 +46,17 @@ public final class PresenceRoutes {
     router.get("/topics/:topic/presence").handler(ctx ->
         reply(ctx, vertx, PresenceAddresses.PRESENCE, new JsonObject().put("topic", ctx.pathParam("topic"))));
     router.post("/connections/send").handler(BodyHandler.create(false).setBodyLimit(maxSendBytes + 16 * 1024));
-    router.post("/connections/send").handler(ctx -> withBody(ctx, body -> reply(ctx, vertx, PresenceAddresses.SEND, body)));
+    router.post("/connections/send").handler(ctx -> withBody(ctx, body -> {
+      String ownUid = HttpAuth.ownUidOnly(ctx);
+      if (ownUid != null) {
+        FeedbusException refusal = toOwnUid(body, ownUid);
+        if (refusal != null) {
+          HttpErrors.send(ctx, refusal);
+          return;
+        }
+      }
+      reply(ctx, vertx, PresenceAddresses.SEND, body);
+    }));
     router.get("/connections").handler(ctx -> {
       JsonObject request = new JsonObject();
       for (String name : new String[] {"serverId", "uid", "transport"}) {
@@ -74,6 +90,27 @@ public final class PresenceRoutes {
     router.put("/connections/accepting").handler(ctx -> withBody(ctx, body -> reply(ctx, vertx, PresenceAddresses.ACCEPTING, body)));
     router.put("/connections/priorities/:uid").handler(ctx ->
         withBody(ctx, body -> reply(ctx, vertx, PresenceAddresses.PRIORITY, body.put("uid", ctx.pathParam("uid")))));
+  }
+
+  /**
+   * Restricts a send to the connections of {@code uid} (a token's holder without management rights):
+   * a selection without a uid gets it; one naming another uid is refused.
+   */
+  private static FeedbusException toOwnUid(JsonObject body, String uid) {
+    Object select = body.getValue("select", new JsonObject());
+    if (!(select instanceof JsonObject)) {
+      return null; // the registry refuses it as malformed
+    }
+    Object selected = ((JsonObject) select).getValue("uid");
+    if (selected == null) {
+      body.put("select", ((JsonObject) select).copy().put("uid", uid));
+      return null;
+    }
+    if (!uid.equals(selected)) {
+      return FeedbusException.forbidden(uid + " may send only to the connections of its own uid, not of '" + selected
+          + "' (presence.allowSendToOwnUid); other sends need an API key, or a token whose claim grants admin");
+    }
+    return null;
   }
 
   private static void withBody(RoutingContext ctx, java.util.function.Consumer<JsonObject> then) {

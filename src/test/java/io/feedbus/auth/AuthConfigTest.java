@@ -56,6 +56,14 @@ class AuthConfigTest {
   }
 
   @Test
+  void aBlankFieldsClaimIsNamed() {
+    assertThatThrownBy(() -> FeedbusOptions.fromJson(new JsonObject().put("auth", new JsonObject().put("fieldsClaim", " "))))
+        .isInstanceOf(ConfigException.class)
+        .hasMessageContaining("auth.fieldsClaim = ' ': must name the claim holding connection fields");
+    assertThat(FeedbusOptions.defaults().auth().fieldsClaim).isEqualTo("fields");
+  }
+
+  @Test
   void configuringAKeyTurnsAnonymousAccessOffUnlessItIsAskedFor() {
     FeedbusOptions jwt = FeedbusOptions.fromJson(new JsonObject().put("auth", new JsonObject().put("keys", new JsonArray().add(hs256Key()))));
     assertThat(jwt.auth().anonymousAllowed()).isFalse();

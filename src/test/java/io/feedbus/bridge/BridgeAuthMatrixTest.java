@@ -83,10 +83,30 @@ class BridgeAuthMatrixTest {
   void aBridgePublishIsAnsweredByTheCallersRights(Credentials credential, String topic) throws Exception {
     JsonObject answer = await(firstAnswer(credential, PublishRequest.ADDRESS,
         new JsonObject().put("topic", topic).put("payload", "bridge " + credential)));
-    int expected = credential.expectedStatus(topic);
-    if (expected == 200) {
+    if (credential.expectedStatus(topic) == 200) {
       assertThat(answer.getJsonObject("body").getString("cursor")).as(answer.encode()).isNotBlank();
-    } else if (credential == Credentials.NONE || expected == 403) {
+    } else {
+      assertRefused(credential, topic, answer);
+    }
+  }
+
+  @ParameterizedTest(name = "bridge history with {0} on {1}")
+  @MethodSource("io.feedbus.testing.Credentials#withTopics")
+  void aBridgeHistoryRequestIsAnsweredByTheCallersRights(Credentials credential, String topic) throws Exception {
+    await(vertx.eventBus().request(PublishRequest.ADDRESS, new JsonObject().put("topic", topic).put("payload", "history of " + topic)));
+    JsonObject answer = await(firstAnswer(credential, io.feedbus.feed.HistoryRequest.ADDRESS, new JsonObject().put("topic", topic)));
+    if (credential.expectedStatus(topic) == 200) {
+      assertThat(answer.getJsonObject("body").getJsonArray("events")).as(answer.encode()).isNotEmpty();
+    } else {
+      assertRefused(credential, topic, answer);
+      assertThat(answer.encode()).doesNotContain("history of");
+    }
+  }
+
+  /** A refused request: per request for a socket without a credential or the right, else the socket is closed. */
+  private static void assertRefused(Credentials credential, String topic, JsonObject answer) {
+    int expected = credential.expectedStatus(topic);
+    if (credential == Credentials.NONE || expected == 403) {
       // A socket without a credential, or with one lacking the right, stays open and is refused per request.
       assertThat(answer.getString("type")).as(answer.encode()).isEqualTo("err");
       assertThat(answer.getInteger("failureCode")).isEqualTo(expected);

@@ -62,6 +62,16 @@ class BridgeConfigTest {
   }
 
   @Test
+  void requestsInFlightOutOfRangeStopTheStartNamingTheField() {
+    for (int bad : new int[] {0, 10_001}) {
+      assertThatThrownBy(() -> FeedbusOptions.fromJson(new JsonObject().put("bridge", new JsonObject().put("maxRequestsInFlight", bad))))
+          .isInstanceOf(ConfigException.class)
+          .hasMessageContaining("bridge.maxRequestsInFlight = " + bad + ": must be between 1 and 10000");
+    }
+    assertThat(FeedbusOptions.fromJson(new JsonObject()).bridge().maxRequestsInFlight).isEqualTo(64);
+  }
+
+  @Test
   void anUnknownSlowConsumerPolicyIsNamed() {
     assertThatThrownBy(() -> FeedbusOptions.fromJson(new JsonObject().put("bridge", new JsonObject().put("slowConsumerPolicy", "buffer"))))
         .hasMessageContaining("bridge.slowConsumerPolicy = 'buffer'");

@@ -85,20 +85,8 @@ class BrowserPageTest {
 
   @AfterAll
   static void stop() throws Exception {
-    try {
-      if (chromium != null) {
-        chromium.close();
-      }
-    } finally {
-      if (open != null) {
-        await(open.close());
-      }
-      if (closed != null) {
-        await(closed.close());
-      }
-      await(vertx.close());
-      await(closedVertx.close());
-    }
+    HeadlessChromium.closeThen(chromium, () -> open == null ? null : open.close(), () -> closed == null ? null : closed.close(),
+        vertx::close, closedVertx::close);
   }
 
   @Test

@@ -54,19 +54,7 @@ class BrowserReplayTest {
 
   @AfterAll
   static void stop() throws Exception {
-    try {
-      if (chromium != null) {
-        chromium.close();
-      }
-    } finally {
-      if (bridge != null) {
-        await(bridge.close());
-      }
-      if (node != null) {
-        await(node.close());
-      }
-      await(vertx.close());
-    }
+    HeadlessChromium.closeThen(chromium, () -> bridge == null ? null : bridge.close(), () -> node == null ? null : node.close(), vertx::close);
   }
 
   @Test

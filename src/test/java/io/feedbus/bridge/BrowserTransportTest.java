@@ -50,19 +50,7 @@ class BrowserTransportTest {
 
   @AfterAll
   static void stop() throws Exception {
-    try {
-      if (chromium != null) {
-        chromium.close();
-      }
-    } finally {
-      if (bridge != null) {
-        await(bridge.close());
-      }
-      if (node != null) {
-        await(node.close());
-      }
-      await(vertx.close());
-    }
+    HeadlessChromium.closeThen(chromium, () -> bridge == null ? null : bridge.close(), () -> node == null ? null : node.close(), vertx::close);
   }
 
   @ParameterizedTest(name = "{0}")

@@ -84,6 +84,40 @@ final class HeadlessChromium implements AutoCloseable {
         .toList();
   }
 
+  /**
+   * A test class's teardown: quits {@code chromium} (null when it never started), then closes what
+   * each of {@code closers} returns, in order (a closer returns null for what never started); every
+   * one runs whatever failed before it, and the first failure is thrown.
+   */
+  @SafeVarargs
+  static void closeThen(HeadlessChromium chromium, java.util.function.Supplier<io.vertx.core.Future<?>>... closers) throws Exception {
+    Exception first = null;
+    try {
+      if (chromium != null) {
+        chromium.close();
+      }
+    } catch (Exception e) {
+      first = e;
+    }
+    for (java.util.function.Supplier<io.vertx.core.Future<?>> closer : closers) {
+      try {
+        io.vertx.core.Future<?> closing = closer.get();
+        if (closing != null) {
+          io.feedbus.testing.TestNodes.await(closing);
+        }
+      } catch (Exception e) {
+        if (first == null) {
+          first = e;
+        } else {
+          first.addSuppressed(e);
+        }
+      }
+    }
+    if (first != null) {
+      throw first;
+    }
+  }
+
   @Override
   public void close() throws IOException {
     try {

@@ -76,22 +76,8 @@ class SlowBrowserPageTest {
 
   @AfterAll
   static void stop() throws Exception {
-    try {
-      if (chromium != null) {
-        chromium.close();
-      }
-    } finally {
-      if (network != null) {
-        await(network.close());
-      }
-      if (bridge != null) {
-        await(bridge.close());
-      }
-      if (node != null) {
-        await(node.close());
-      }
-      await(vertx.close());
-    }
+    HeadlessChromium.closeThen(chromium, () -> network == null ? null : network.close(), () -> bridge == null ? null : bridge.close(),
+        () -> node == null ? null : node.close(), vertx::close);
   }
 
   @Test

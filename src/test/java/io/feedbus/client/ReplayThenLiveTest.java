@@ -6,6 +6,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.feedbus.Feedbus;
 import io.feedbus.event.Ack;
 import io.feedbus.event.Event;
+import io.feedbus.store.embedded.EmbeddedEventLog;
+import io.feedbus.testing.SwitchableStatusEventLog;
 import io.feedbus.testing.TestNodes;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
@@ -30,12 +32,14 @@ class ReplayThenLiveTest {
 
   @TempDir
   Path dir;
+  SwitchableStatusEventLog log;
   Feedbus node;
   FeedbusClient client;
 
   @BeforeEach
   void start(Vertx vertx) throws Exception {
-    node = TestNodes.start(vertx, dir);
+    log = new SwitchableStatusEventLog(await(EmbeddedEventLog.open(vertx, dir, true, "node-1")));
+    node = await(Feedbus.start(vertx, TestNodes.options(dir), log));
     client = FeedbusClient.create(vertx);
   }
 
@@ -105,6 +109,63 @@ class ReplayThenLiveTest {
     assertThat(ids).containsExactlyElementsOf(expectedIds);
     assertThat(subscription.lastCursor()).isEqualTo(expectedIds.get(expectedIds.size() - 1));
     await(subscription.cancel());
+  }
+
+  /**
+   * The last page of the replay has been read, and its answer is held until more live events than
+   * the buffer may keep have reached the subscription: they were stored after that read, so only
+   * reading history again after the replay brings the ones the overflow dropped.
+   */
+  @Test
+  void aLiveFloodBeyondTheBufferDuringReplayIsReadFromHistoryAndEveryEventArrivesOnceInOrder(Vertx vertx) throws Exception {
+    String topic = "flood";
+    int cap = FeedbusClient.DEFAULT_MAX_LIVE_BUFFER;
+    // Full pages, then a last one that is not: the replay ends with it.
+    int stored = 4 * FeedbusClient.REPLAY_PAGE + FeedbusClient.REPLAY_PAGE / 2;
+    int flood = 2 * cap + FeedbusClient.REPLAY_PAGE;
+    Ack start = await(client.publish(topic, -1));
+    List<Ack> acks = new ArrayList<>(await(publishConcurrently(topic, stored, 32, new AtomicInteger())));
+    AtomicInteger liveSeen = new AtomicInteger();
+    // A listener of its own: once it has seen the whole flood, so was it handed to the subscription's consumer.
+    io.vertx.core.eventbus.MessageConsumer<Object> observer =
+        vertx.eventBus().localConsumer(io.feedbus.event.Topic.address(topic), m -> liveSeen.incrementAndGet());
+    await(observer.completion());
+    Promise<Void> lastPageRead = Promise.promise();
+    Promise<Void> release = Promise.promise();
+    log.holdPages(page -> {
+      if (!page.full() && page.events().size() == stored % FeedbusClient.REPLAY_PAGE && lastPageRead.tryComplete()) {
+        return release.future();
+      }
+      return Future.succeededFuture();
+    });
+
+    List<Event> received = Collections.synchronizedList(new ArrayList<>());
+    Promise<Void> allReceived = Promise.promise();
+    int expected = stored + flood;
+    Future<Subscription> subscribing = client.subscribe(topic, start.cursor(), event -> {
+      received.add(event);
+      if (received.size() == expected) {
+        allReceived.tryComplete();
+      }
+    });
+    await(lastPageRead.future());
+    acks.addAll(await(publishConcurrently(topic, flood, 32, new AtomicInteger())));
+    waitFor(() -> liveSeen.get() == flood);
+    release.complete();
+    ReplayingSubscription subscription = (ReplayingSubscription) await(subscribing);
+    await(allReceived.future());
+
+    List<String> ids = received.stream().map(Event::id).collect(Collectors.toList());
+    assertThat(ids).doesNotHaveDuplicates().isSorted();
+    assertThat(ids).containsExactlyElementsOf(acks.stream().map(Ack::id).sorted().collect(Collectors.toList()));
+    assertThat(subscription.liveBufferOverflows()).as("the flood overflowed the buffer").isPositive();
+    assertThat(subscription.mostLiveBuffered()).as("the buffer never held more than its bound").isEqualTo(cap);
+    assertThat(subscription.live()).isTrue();
+    Ack after = await(client.publish(topic, "after"));
+    waitFor(() -> received.size() == expected + 1);
+    assertThat(received.get(expected).id()).isEqualTo(after.id());
+    await(subscription.cancel());
+    await(observer.unregister());
   }
 
   @Test

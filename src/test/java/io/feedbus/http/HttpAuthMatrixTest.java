@@ -141,6 +141,22 @@ class HttpAuthMatrixTest {
     }
   }
 
+  @ParameterizedTest(name = "send to the own uid's connections with {0}")
+  @EnumSource(Credentials.class)
+  void sendingToConnectionsNeedsManagementWhileSendingToTheOwnUidIsNotAllowed(Credentials credential) throws Exception {
+    // presence.allowSendToOwnUid is off here: a token may not send even to its own uid (alice).
+    HttpResponse<Buffer> response = await(authorized(http.post("/connections/send"), credential)
+        .sendJsonObject(new JsonObject().put("select", new JsonObject().put("uid", "alice")).put("payload", "hi")));
+    if (credential == Credentials.API_KEY) {
+      assertThat(response.statusCode()).as(response.bodyAsString()).isEqualTo(200);
+      assertThat(response.bodyAsJsonObject().getInteger("matched")).isZero();
+    } else {
+      int expected = credential.expectedStatus(Credentials.ALLOWED_TOPIC) == 401 ? 401 : 403;
+      assertThat(response.statusCode()).as(response.bodyAsString()).isEqualTo(expected);
+      assertThat(response.bodyAsJsonObject().getString("error")).isEqualTo(expected == 403 ? "forbidden" : credential.expectedError(Credentials.ALLOWED_TOPIC));
+    }
+  }
+
   @ParameterizedTest(name = "a 401 with {0} says which schemes are accepted")
   @EnumSource(value = Credentials.class, names = {"NONE", "EXPIRED_TOKEN", "FORGED_TOKEN", "ALG_NONE_TOKEN"})
   void aRefusalForWantOfACredentialNamesTheAcceptedSchemes(Credentials credential) throws Exception {

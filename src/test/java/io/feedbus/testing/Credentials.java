@@ -14,10 +14,14 @@ import java.util.List;
  * The credentials of the auth matrix, for a node configured with {@link #authConfig()}: an HS256
  * key, an issuer, an audience and one API key. A user's token grants subscribe {@code orders.*} and
  * publish {@code orders.eu}; {@link #ALLOWED_TOPIC} is inside those rights, {@link #OTHER_TOPIC} outside.
+ * {@link #TOKEN_WITH_FIELDS} also sets connection fields ({@link #TOKEN_FIELDS}); a token whose
+ * fields claim is not an object of strings is not acceptable.
  */
 public enum Credentials {
   NONE,
   TOKEN_WITH_RIGHTS,
+  TOKEN_WITH_FIELDS,
+  TOKEN_WITH_BAD_FIELDS,
   TOKEN_WITHOUT_RIGHTS,
   EXPIRED_TOKEN,
   FORGED_TOKEN,
@@ -32,6 +36,8 @@ public enum Credentials {
   public static final String KEY = "service-key-0123456789abcdef0123456789";
   public static final String ALLOWED_TOPIC = "orders.eu";
   public static final String OTHER_TOPIC = "billing";
+  /** The connection fields {@link #TOKEN_WITH_FIELDS} sets ({@code channel} is a client field by default, {@code role} is not). */
+  public static final JsonObject TOKEN_FIELDS = new JsonObject().put("channel", "#from-token").put("role", "support");
 
   /** The {@code auth} section these credentials are made for (anonymous unset: off, since keys are configured). */
   public static JsonObject authConfig() {
@@ -59,6 +65,12 @@ public enum Credentials {
         new JWTOptions().setIssuer(ISSUER).setAudience(List.of(AUDIENCE)).setExpiresInMinutes(10));
   }
 
+  /** As {@link #token(Vertx, String, JsonObject)}, with {@code fields} as its connection fields claim. */
+  public static String token(Vertx vertx, String subject, JsonObject claim, JsonObject fields) {
+    return sign(vertx, SECRET, new JsonObject().put("sub", subject).put("feedbus", claim).put("fields", fields),
+        new JWTOptions().setIssuer(ISSUER).setAudience(List.of(AUDIENCE)).setExpiresInMinutes(10));
+  }
+
   /** The JWT of this credential; null for {@link #NONE} and {@link #API_KEY}. */
   public String token(Vertx vertx) {
     JsonObject claims = new JsonObject().put("sub", "alice").put("feedbus", rights());
@@ -67,6 +79,10 @@ public enum Credentials {
     switch (this) {
       case TOKEN_WITH_RIGHTS:
         return sign(vertx, SECRET, claims, valid);
+      case TOKEN_WITH_FIELDS:
+        return sign(vertx, SECRET, claims.put("fields", TOKEN_FIELDS.copy()), valid);
+      case TOKEN_WITH_BAD_FIELDS:
+        return sign(vertx, SECRET, claims.put("fields", new JsonObject().put("channel", 7)), valid);
       case TOKEN_WITHOUT_RIGHTS:
         return sign(vertx, SECRET, new JsonObject().put("sub", "bob").put("feedbus", new JsonObject()), valid);
       case EXPIRED_TOKEN:
@@ -100,6 +116,7 @@ public enum Credentials {
       case API_KEY:
         return 200;
       case TOKEN_WITH_RIGHTS:
+      case TOKEN_WITH_FIELDS:
         return ALLOWED_TOPIC.equals(topic) ? 200 : 403;
       case TOKEN_WITHOUT_RIGHTS:
         return 403;

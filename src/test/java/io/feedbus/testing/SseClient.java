@@ -32,11 +32,19 @@ public final class SseClient {
 
   /** Opens any event stream of the node at {@code port}, e.g. {@code /connections/events?uid=alice}. */
   public static Future<SseClient> openUri(Vertx vertx, int port, String uri, String lastEventId) {
+    return openUri(vertx, port, uri, lastEventId, null);
+  }
+
+  /** As {@link #openUri(Vertx, int, String, String)}, with an {@code Authorization} header when {@code authorization} is not null. */
+  public static Future<SseClient> openUri(Vertx vertx, int port, String uri, String lastEventId, String authorization) {
     SseClient sse = new SseClient(vertx);
     RequestOptions request = new RequestOptions().setMethod(HttpMethod.GET).setHost("127.0.0.1").setPort(port)
         .setURI(uri);
     if (lastEventId != null) {
       request.putHeader("Last-Event-ID", lastEventId);
+    }
+    if (authorization != null) {
+      request.putHeader("Authorization", authorization);
     }
     return sse.client.request(request).compose(r -> r.send()).map(response -> {
       response.handler(RecordParser.newDelimited("\n\n", block -> sse.onBlock(block.toString())));

@@ -13,17 +13,26 @@ import java.util.List;
 
 /**
  * An engine wrapper whose change stream can report store notices on demand (disconnected,
- * reconnected, ...) through the same listener path a real engine uses; everything else is the
- * wrapped engine's.
+ * reconnected, ...) through the same listener path a real engine uses, and whose page reads a test
+ * may hold after they read ({@link #holdPages}); everything else is the wrapped engine's.
  */
 public final class SwitchableStatusEventLog implements EventLog {
 
   private final EventLog delegate;
   private volatile ChangeListener listener;
   private volatile Context context;
+  private volatile java.util.function.Function<Page, Future<Void>> pageGate = page -> Future.succeededFuture();
 
   public SwitchableStatusEventLog(EventLog delegate) {
     this.delegate = delegate;
+  }
+
+  /**
+   * From now on, each page read answers once the future {@code gate} returns for its page completes:
+   * the read itself is done (what it saw is fixed) while its answer waits.
+   */
+  public void holdPages(java.util.function.Function<Page, Future<Void>> gate) {
+    pageGate = gate;
   }
 
   /** Reports {@code state} to the change stream's listener, on the listener's context. */
@@ -59,7 +68,8 @@ public final class SwitchableStatusEventLog implements EventLog {
 
   @Override
   public Future<Page> readPage(String topic, Cursor after, int limit, long maxBytes) {
-    return delegate.readPage(topic, after, limit, maxBytes);
+    java.util.function.Function<Page, Future<Void>> gate = pageGate;
+    return delegate.readPage(topic, after, limit, maxBytes).compose(page -> gate.apply(page).map(page));
   }
 
   @Override
