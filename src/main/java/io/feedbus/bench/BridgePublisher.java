@@ -25,6 +25,10 @@ final class BridgePublisher {
 
   void answer(JsonObject frame) {
     Promise<Void> w = waiting;
+    if (w != null && "feedbus.bridge.closing".equals(frame.getString("address"))) {
+      closed("the bridge closes the publisher's socket: " + frame.getValue("body"));
+      return;
+    }
     if (w == null || !("r" + sequence).equals(frame.getString("address"))) {
       return;
     }
@@ -33,6 +37,15 @@ final class BridgePublisher {
       w.fail("publish refused: " + frame.encode());
     } else {
       w.complete();
+    }
+  }
+
+  /** The socket closed (or is closing): the publish waiting for its reply fails with {@code why}. */
+  void closed(String why) {
+    Promise<Void> w = waiting;
+    waiting = null;
+    if (w != null) {
+      w.tryFail(why);
     }
   }
 

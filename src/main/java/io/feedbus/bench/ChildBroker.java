@@ -44,11 +44,17 @@ public final class ChildBroker implements AutoCloseable {
   /**
    * Starts another main class of the bench's class path in the same way, for a peer that stands in
    * for the broker (a baseline server): it must print {@code listening on http://<host>:<port>}.
+   * {@code FEEDBUS_BENCH_CHILD_JVM} adds JVM options to every child (e.g. a flight recording, to see
+   * where a child's time goes).
    */
   public static ChildBroker startMain(String mainClass, List<String> jvmOptions, List<String> args) throws Exception {
     List<String> command = new ArrayList<>();
     command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
     command.addAll(jvmOptions);
+    String extra = System.getenv("FEEDBUS_BENCH_CHILD_JVM");
+    if (extra != null && !extra.isBlank()) {
+      command.addAll(List.of(extra.trim().split("\\s+")));
+    }
     command.addAll(List.of("-cp", System.getProperty("java.class.path"), mainClass));
     command.addAll(args);
     Process process = new ProcessBuilder(command).redirectErrorStream(true).start();
@@ -58,7 +64,10 @@ public final class ChildBroker implements AutoCloseable {
       try (BufferedReader in = new BufferedReader(new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8))) {
         String line;
         while ((line = in.readLine()) != null) {
-          if (lines.size() < 1000) {
+          synchronized (lines) {
+            if (lines.size() == 1000) {
+              lines.remove(0); // the last lines tell why a run went wrong
+            }
             lines.add(line);
           }
           Matcher m = LISTENING.matcher(line);
@@ -69,7 +78,9 @@ public final class ChildBroker implements AutoCloseable {
       } catch (IOException e) {
         port.completeExceptionally(e);
       }
-      port.completeExceptionally(new IllegalStateException("the child process exited before listening:\n" + String.join("\n", lines)));
+      synchronized (lines) {
+        port.completeExceptionally(new IllegalStateException("the child process exited before listening:\n" + String.join("\n", lines)));
+      }
     }, "bench-broker-output");
     reader.setDaemon(true);
     reader.start();
@@ -110,7 +121,7 @@ public final class ChildBroker implements AutoCloseable {
     return text;
   }
 
-  /** What the broker printed so far (the first thousand lines). */
+  /** What the broker printed last (up to a thousand lines). */
   public List<String> output() {
     synchronized (output) {
       return List.copyOf(output);

@@ -4,6 +4,7 @@ import io.feedbus.bench.BenchReport;
 import io.feedbus.bench.BenchRun;
 import io.feedbus.bench.BenchSection;
 import io.feedbus.bench.EndToEndBench;
+import io.feedbus.bench.FanoutBench;
 import io.feedbus.bench.InProcessBench;
 import io.feedbus.bench.RethinkDbBench;
 import io.feedbus.ops.Logs;
@@ -73,7 +74,8 @@ final class BenchCommand implements Callable<Integer> {
         switch (name) {
           case "e2e" -> sections.add(new EndToEndBench());
           case "inprocess" -> sections.add(new InProcessBench());
-          case "fanout", "replay", "admission" -> run.note(name + ": not built yet");
+          case "fanout" -> sections.add(new FanoutBench());
+          case "replay", "admission" -> run.note(name + ": not built yet");
           case "rethinkdb" -> {
             if (server != null) {
               sections.add(new RethinkDbBench.Section(server));
