@@ -1,5 +1,6 @@
 package io.feedbus.cli;
 
+import io.feedbus.bench.AdmissionBench;
 import io.feedbus.bench.BenchReport;
 import io.feedbus.bench.BenchRun;
 import io.feedbus.bench.BenchSection;
@@ -75,7 +76,8 @@ final class BenchCommand implements Callable<Integer> {
           case "e2e" -> sections.add(new EndToEndBench());
           case "inprocess" -> sections.add(new InProcessBench());
           case "fanout" -> sections.add(new FanoutBench());
-          case "replay", "admission" -> run.note(name + ": not built yet");
+          case "replay" -> run.note(name + ": not built yet");
+          case "admission" -> sections.add(new AdmissionBench());
           case "rethinkdb" -> {
             if (server != null) {
               sections.add(new RethinkDbBench.Section(server));
