@@ -7,6 +7,7 @@ import io.feedbus.bench.BenchSection;
 import io.feedbus.bench.EndToEndBench;
 import io.feedbus.bench.FanoutBench;
 import io.feedbus.bench.InProcessBench;
+import io.feedbus.bench.ReplayBench;
 import io.feedbus.bench.RethinkDbBench;
 import io.feedbus.ops.Logs;
 import io.feedbus.store.rethinkdb.RethinkDbOptions;
@@ -76,7 +77,7 @@ final class BenchCommand implements Callable<Integer> {
           case "e2e" -> sections.add(new EndToEndBench());
           case "inprocess" -> sections.add(new InProcessBench());
           case "fanout" -> sections.add(new FanoutBench());
-          case "replay" -> run.note(name + ": not built yet");
+          case "replay" -> sections.add(new ReplayBench(!rethinkdbOnly, server));
           case "admission" -> sections.add(new AdmissionBench());
           case "rethinkdb" -> {
             if (server != null) {
