@@ -27,11 +27,15 @@ public final class ChildBroker implements AutoCloseable {
   private final Process process;
   private final int port;
   private final List<String> output;
+  private final Thread orphanGuard;
 
   private ChildBroker(Process process, int port, List<String> output) {
     this.process = process;
     this.port = port;
     this.output = output;
+    // A bench stopped with Ctrl-C must not leave a broker with a gigabyte of heap behind.
+    this.orphanGuard = new Thread(process::destroyForcibly, "bench-child-guard");
+    Runtime.getRuntime().addShutdownHook(orphanGuard);
   }
 
   /** Starts a node on a free loopback port with the embedded engine in {@code dataDir}; waits until it listens. */
@@ -135,6 +139,11 @@ public final class ChildBroker implements AutoCloseable {
     if (!process.waitFor(30, TimeUnit.SECONDS)) {
       process.destroyForcibly();
       process.waitFor(10, TimeUnit.SECONDS);
+    }
+    try {
+      Runtime.getRuntime().removeShutdownHook(orphanGuard);
+    } catch (IllegalStateException shuttingDown) {
+      // The JVM is exiting: the guard runs anyway, on a process that is gone.
     }
   }
 }
