@@ -167,11 +167,12 @@ public final class FanoutBench implements BenchSection {
           sockets.get(i).writeTextMessage("{\"type\":\"ping\"}");
         }
       });
+      // The publisher first: once the subscribers fill the broker's registry, a socket may wait too long to be admitted.
+      Context context = vertx.getOrCreateContext();
+      BridgePublisher publisher = BenchSupport.await(onContext(context, this::connectPublisher));
       BenchSupport.await(connectSubscribers());
       subscribers = admitted.get();
       expected = (long) subscribers * events;
-      Context context = vertx.getOrCreateContext();
-      BridgePublisher publisher = BenchSupport.await(onContext(context, this::connectPublisher));
       run.progress("fanout: %s: waiting until every subscriber receives a probe", label);
       long probing = System.nanoTime();
       BenchSupport.await(onContext(context, () -> probe(publisher, probing, new long[] {probing})));

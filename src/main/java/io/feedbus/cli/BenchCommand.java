@@ -63,6 +63,7 @@ final class BenchCommand implements Callable<Integer> {
       }
     }
     BenchRun run = new BenchRun(spec.commandLine().getErr(), quick);
+    List<String> failed = new ArrayList<>();
     RethinkDbServer rethinkdb = chosen.contains("rethinkdb") || chosen.contains("replay") ? RethinkDbServer.find(run) : null;
     try {
       if (rethinkdbOnly && (rethinkdb == null || rethinkdb.options == null)) {
@@ -89,7 +90,13 @@ final class BenchCommand implements Callable<Integer> {
       }
       for (BenchSection section : sections) {
         run.progress("section %s", section.name());
-        section.run(run);
+        try {
+          section.run(run);
+        } catch (Exception e) {
+          // The other sections' figures still count; the table says which section failed and why.
+          failed.add(section.name());
+          run.note(section.name() + ": failed: " + e);
+        }
       }
     } finally {
       if (rethinkdb != null) {
@@ -99,6 +106,10 @@ final class BenchCommand implements Callable<Integer> {
     BenchReport.print(run, spec.commandLine().getOut());
     Path file = BenchReport.write(run, out);
     spec.commandLine().getErr().println("feedbus bench: figures written to " + file);
+    if (!failed.isEmpty()) {
+      spec.commandLine().getErr().println("feedbus bench: failed sections: " + String.join(", ", failed));
+      return ExitCodes.INTERNAL;
+    }
     return ExitCodes.OK;
   }
 
