@@ -3,6 +3,7 @@ package io.feedbus.bench;
 import io.feedbus.client.FeedbusClient;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
+import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonObject;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -19,6 +20,26 @@ final class BenchSupport {
 
   static <T> T await(Future<T> future) throws Exception {
     return future.toCompletionStage().toCompletableFuture().get(10, TimeUnit.MINUTES);
+  }
+
+  /** Work on a fresh Vert.x and temp directory. */
+  interface VertxWork {
+    void run(Vertx vertx, Path dir) throws Exception;
+  }
+
+  /** Runs {@code work} with a new Vert.x and a new temp directory, then closes the one and deletes the other, also on failure. */
+  static void withVertx(String dirPrefix, VertxWork work) throws Exception {
+    Path dir = Files.createTempDirectory(dirPrefix);
+    Vertx vertx = Vertx.vertx();
+    try {
+      work.run(vertx, dir);
+    } finally {
+      try {
+        await(vertx.close());
+      } finally {
+        deleteTree(dir);
+      }
+    }
   }
 
   static void deleteTree(Path dir) throws IOException {

@@ -21,25 +21,46 @@ import java.util.regex.Pattern;
 public final class ChildBroker implements AutoCloseable {
 
   private static final Pattern LISTENING = Pattern.compile("listening on http://[^:]+:(\\d+)");
+  /** The heap line of {@code jcmd GC.heap_info} (G1, parallel or serial): its first {@code used NK}. */
+  private static final Pattern HEAP_USED = Pattern.compile("used (\\d+)K");
 
   private final Process process;
   private final int port;
   private final List<String> output;
+  private final Thread orphanGuard;
 
   private ChildBroker(Process process, int port, List<String> output) {
     this.process = process;
     this.port = port;
     this.output = output;
+    // A bench stopped with Ctrl-C must not leave a broker with a gigabyte of heap behind.
+    this.orphanGuard = new Thread(process::destroyForcibly, "bench-child-guard");
+    Runtime.getRuntime().addShutdownHook(orphanGuard);
   }
 
   /** Starts a node on a free loopback port with the embedded engine in {@code dataDir}; waits until it listens. */
   public static ChildBroker start(Path dataDir, List<String> jvmOptions, String... serveArgs) throws Exception {
+    List<String> args = new ArrayList<>(List.of("serve", "--host", "127.0.0.1", "--port", "0", "--data-dir", dataDir.toString()));
+    args.addAll(List.of(serveArgs));
+    return startMain("io.feedbus.cli.Main", jvmOptions, args);
+  }
+
+  /**
+   * Starts another main class of the bench's class path in the same way, for a peer that stands in
+   * for the broker (a baseline server): it must print {@code listening on http://<host>:<port>}.
+   * {@code FEEDBUS_BENCH_CHILD_JVM} adds JVM options to every child (e.g. a flight recording, to see
+   * where a child's time goes).
+   */
+  public static ChildBroker startMain(String mainClass, List<String> jvmOptions, List<String> args) throws Exception {
     List<String> command = new ArrayList<>();
     command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
     command.addAll(jvmOptions);
-    command.addAll(List.of("-cp", System.getProperty("java.class.path"), "io.feedbus.cli.Main", "serve",
-        "--host", "127.0.0.1", "--port", "0", "--data-dir", dataDir.toString()));
-    command.addAll(List.of(serveArgs));
+    String extra = System.getenv("FEEDBUS_BENCH_CHILD_JVM");
+    if (extra != null && !extra.isBlank()) {
+      command.addAll(List.of(extra.trim().split("\\s+")));
+    }
+    command.addAll(List.of("-cp", System.getProperty("java.class.path"), mainClass));
+    command.addAll(args);
     Process process = new ProcessBuilder(command).redirectErrorStream(true).start();
     CompletableFuture<Integer> port = new CompletableFuture<>();
     List<String> lines = Collections.synchronizedList(new ArrayList<>());
@@ -47,7 +68,10 @@ public final class ChildBroker implements AutoCloseable {
       try (BufferedReader in = new BufferedReader(new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8))) {
         String line;
         while ((line = in.readLine()) != null) {
-          if (lines.size() < 1000) {
+          synchronized (lines) {
+            if (lines.size() == 1000) {
+              lines.remove(0); // the last lines tell why a run went wrong
+            }
             lines.add(line);
           }
           Matcher m = LISTENING.matcher(line);
@@ -58,7 +82,9 @@ public final class ChildBroker implements AutoCloseable {
       } catch (IOException e) {
         port.completeExceptionally(e);
       }
-      port.completeExceptionally(new IllegalStateException("the broker exited before listening:\n" + String.join("\n", lines)));
+      synchronized (lines) {
+        port.completeExceptionally(new IllegalStateException("the child process exited before listening:\n" + String.join("\n", lines)));
+      }
     }, "bench-broker-output");
     reader.setDaemon(true);
     reader.start();
@@ -87,7 +113,28 @@ public final class ChildBroker implements AutoCloseable {
     return process.pid();
   }
 
-  /** What the broker printed so far (the first thousand lines). */
+  /**
+   * The child's used heap in bytes as {@code jcmd GC.heap_info} reports it; after a full GC
+   * ({@code GC.run}) first when {@code collectFirst}, which leaves what is live. -1 when jcmd cannot tell.
+   */
+  public long heapUsedBytes(boolean collectFirst) throws Exception {
+    if (collectFirst) {
+      jcmd("GC.run");
+    }
+    Matcher used = HEAP_USED.matcher(jcmd("GC.heap_info"));
+    return used.find() ? Long.parseLong(used.group(1)) * 1024 : -1;
+  }
+
+  private String jcmd(String command) throws Exception {
+    Path jdkJcmd = Path.of(System.getProperty("java.home"), "bin", "jcmd");
+    Process jcmd = new ProcessBuilder(jdkJcmd.toFile().canExecute() ? jdkJcmd.toString() : "jcmd", Long.toString(pid()), command)
+        .redirectErrorStream(true).start();
+    String text = new String(jcmd.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+    jcmd.waitFor(60, TimeUnit.SECONDS);
+    return text;
+  }
+
+  /** What the broker printed last (up to a thousand lines). */
   public List<String> output() {
     synchronized (output) {
       return List.copyOf(output);
@@ -101,6 +148,11 @@ public final class ChildBroker implements AutoCloseable {
     if (!process.waitFor(30, TimeUnit.SECONDS)) {
       process.destroyForcibly();
       process.waitFor(10, TimeUnit.SECONDS);
+    }
+    try {
+      Runtime.getRuntime().removeShutdownHook(orphanGuard);
+    } catch (IllegalStateException shuttingDown) {
+      // The JVM is exiting: the guard runs anyway, on a process that is gone.
     }
   }
 }

@@ -253,55 +253,6 @@ public final class EndToEndBench implements BenchSection {
         BenchSupport.await(client.close());
       }
     }
-
-    /** One publisher over the bridge: a send with a reply address, the next once the reply came. */
-    private final class BridgePublisher {
-      WebSocket socket;
-      private Promise<Void> waiting;
-      private int sequence;
-
-      Future<Void> publish(String topic, Object payload) {
-        waiting = Promise.promise();
-        socket.writeTextMessage(new JsonObject().put("type", "send").put("address", "feedbus.publish")
-            .put("replyAddress", "r" + (++sequence)).put("body", new JsonObject().put("topic", topic).put("payload", payload)).encode());
-        return waiting.future();
-      }
-
-      void answer(JsonObject frame) {
-        Promise<Void> w = waiting;
-        if (w != null && "closed".equals(frame.getString("type"))) {
-          waiting = null;
-          w.fail("the bridge closed the publisher's socket");
-          return;
-        }
-        if (w == null || !("r" + sequence).equals(frame.getString("address"))) {
-          return;
-        }
-        waiting = null;
-        if ("err".equals(frame.getString("type"))) {
-          w.fail("publish refused: " + frame.encode());
-        } else {
-          w.complete();
-        }
-      }
-
-      void loop(String topic, AtomicInteger next, int total, Latencies acks, Promise<Void> done) {
-        int n = next.getAndIncrement();
-        if (n >= total) {
-          done.tryComplete();
-          return;
-        }
-        long t0 = System.nanoTime();
-        publish(topic, payload(n, t0, DATA)).onComplete(ar -> {
-          if (ar.failed()) {
-            done.tryFail(ar.cause());
-            return;
-          }
-          acks.record(System.nanoTime() - t0);
-          loop(topic, next, total, acks, done);
-        });
-      }
-    }
   }
 
   /** Counts the measured events a subscriber receives (probes only mark it live) and their delivery latency. */
