@@ -57,21 +57,24 @@ class BridgeAuthMatrixTest {
       options.addHeader("Authorization", authorization);
     }
     Promise<JsonObject> answer = Promise.promise();
-    return sockets.connect(options).compose(ws -> {
-      // The bridge writes frames as binary messages, Vert.x's own replies as text.
-      java.util.function.Consumer<JsonObject> onFrame = frame -> {
-        if ("r1".equals(frame.getString("address")) || BrowserBridge.CLOSING_ADDRESS.equals(frame.getString("address"))) {
-          answer.tryComplete(frame);
-        }
-      };
-      ws.textMessageHandler(text -> onFrame.accept(new JsonObject(text)));
-      ws.binaryMessageHandler(data -> onFrame.accept(data.toJsonObject()));
-      ws.closeHandler(v -> answer.tryFail("closed without an answer"));
+    // Handlers are set before connecting: a refused token's socket can close before a connect callback runs.
+    io.vertx.core.http.ClientWebSocket ws = sockets.webSocket();
+    // The bridge writes frames as binary messages, Vert.x's own replies as text.
+    java.util.function.Consumer<JsonObject> onFrame = frame -> {
+      if ("r1".equals(frame.getString("address")) || BrowserBridge.CLOSING_ADDRESS.equals(frame.getString("address"))) {
+        answer.tryComplete(frame);
+      }
+    };
+    ws.textMessageHandler(text -> onFrame.accept(new JsonObject(text)));
+    ws.binaryMessageHandler(data -> onFrame.accept(data.toJsonObject()));
+    ws.closeHandler(v -> answer.tryFail("closed without an answer"));
+    return ws.connect(options).compose(connected -> {
+      // A refused token: the bridge may have written its closing frame and closed before this is sent.
       try {
         ws.writeTextMessage(new JsonObject().put("type", "send").put("address", address).put("body", body)
             .put("replyAddress", "r1").encode());
       } catch (IllegalStateException closedAlready) {
-        // A refused token: the bridge wrote its closing frame and closed before this could be sent.
+        // the closing frame, read by the handlers above, is the answer
       }
       // Closing a socket the bridge already closed fails with "WebSocket is closed": not the answer under test.
       return answer.future().eventually(() -> ws.close().recover(alreadyClosed -> Future.succeededFuture()));
