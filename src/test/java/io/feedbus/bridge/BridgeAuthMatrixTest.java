@@ -14,7 +14,6 @@ import io.vertx.core.Vertx;
 import io.vertx.core.http.WebSocketClient;
 import io.vertx.core.http.WebSocketConnectOptions;
 import io.vertx.core.json.JsonObject;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -33,10 +32,14 @@ class BridgeAuthMatrixTest {
   static Feedbus node;
   static WebSocketClient sockets;
 
+  /** Deleted by JUnit after the class, with the node's files. */
+  @org.junit.jupiter.api.io.TempDir
+  static Path tempDir;
+
   @BeforeAll
   static void start() throws Exception {
     vertx = Vertx.vertx();
-    Path dir = Files.createTempDirectory("feedbus-bridge-auth");
+    Path dir = tempDir;
     node = await(Feedbus.start(vertx, TestNodes.options(dir, new JsonObject().put("auth", Credentials.authConfig()))));
     sockets = vertx.createWebSocketClient();
   }

@@ -8,7 +8,7 @@ import io.feedbus.testing.TestNodes;
 import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.client.WebClient;
-import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
@@ -30,10 +30,14 @@ class BrowserDirectTest {
   static HeadlessChromium chromium;
   static WebClient http;
 
+  /** Deleted by JUnit after the class, with the node's files. */
+  @org.junit.jupiter.api.io.TempDir
+  static Path tempDir;
+
   @BeforeAll
   static void start() throws Exception {
     vertx = Vertx.vertx();
-    node = await(Feedbus.start(vertx, TestNodes.options(Files.createTempDirectory("feedbus-direct"), TestNodes.openManagement())));
+    node = await(Feedbus.start(vertx, TestNodes.options(tempDir, TestNodes.openManagement())));
     http = WebClient.create(vertx);
     chromium = HeadlessChromium.startOrSkip();
   }

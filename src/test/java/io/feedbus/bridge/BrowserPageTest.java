@@ -19,7 +19,6 @@ import io.vertx.ext.auth.jwt.JWTAuth;
 import io.vertx.ext.auth.jwt.JWTAuthOptions;
 import io.vertx.junit5.Timeout;
 import io.vertx.junit5.VertxExtension;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -54,10 +53,14 @@ class BrowserPageTest {
   static FeedbusClient client;
   static Path dataDir;
 
+  /** Deleted by JUnit after the class, with the node's files. */
+  @org.junit.jupiter.api.io.TempDir
+  static Path tempDir;
+
   @BeforeAll
   static void start() throws Exception {
     vertx = Vertx.vertx();
-    dataDir = Files.createTempDirectory("feedbus-browser");
+    dataDir = tempDir;
     open = await(Feedbus.start(vertx, options("open", true)));
     closedVertx = Vertx.vertx();
     closed = await(Feedbus.start(closedVertx, options("closed", false)));

@@ -11,7 +11,7 @@ import io.feedbus.event.Topic;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonObject;
-import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -37,12 +37,16 @@ class BrowserReplayTest {
   static HeadlessChromium chromium;
   static BarePage page;
 
+  /** Deleted by JUnit after the class, with the node's files. */
+  @org.junit.jupiter.api.io.TempDir
+  static Path tempDir;
+
   @BeforeAll
   static void start() throws Exception {
     vertx = Vertx.vertx();
     FeedbusOptions options = FeedbusOptions.defaults();
     options.http().port = 0;
-    options.store().embedded.dataDir = Files.createTempDirectory("feedbus-replay").toString();
+    options.store().embedded.dataDir = tempDir.toString();
     options.store().embedded.fsync = false;
     options.history().maxLimit = MAX_LIMIT;
     node = await(Feedbus.start(vertx, options));

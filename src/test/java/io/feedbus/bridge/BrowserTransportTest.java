@@ -9,7 +9,7 @@ import io.feedbus.event.Ack;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonObject;
-import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
@@ -34,12 +34,16 @@ class BrowserTransportTest {
   static HeadlessChromium chromium;
   static BarePage page;
 
+  /** Deleted by JUnit after the class, with the node's files. */
+  @org.junit.jupiter.api.io.TempDir
+  static Path tempDir;
+
   @BeforeAll
   static void start() throws Exception {
     vertx = Vertx.vertx();
     FeedbusOptions options = FeedbusOptions.defaults();
     options.http().port = 0;
-    options.store().embedded.dataDir = Files.createTempDirectory("feedbus-transports").toString();
+    options.store().embedded.dataDir = tempDir.toString();
     options.store().embedded.fsync = false;
     node = await(Feedbus.start(vertx, options));
     bridge = await(BridgeTestServer.start(vertx, new BridgeOptions(), BridgeObserver.NONE, router -> { }));

@@ -45,9 +45,13 @@ class LivePageTest {
   static HeadlessChromium chromium;
   static LivePage page;
 
+  /** Deleted by JUnit after the class, with the node's files. */
+  @org.junit.jupiter.api.io.TempDir
+  static Path tempDir;
+
   @BeforeAll
   static void start() throws Exception {
-    Path dataDir = Files.createTempDirectory("feedbus-live-page");
+    Path dataDir = tempDir;
     vertx = Vertx.vertx();
     node = await(Feedbus.start(vertx, developmentOptions(dataDir.resolve("open"), true)));
     closedVertx = Vertx.vertx();

@@ -10,7 +10,7 @@ import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonObject;
-import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Base64;
@@ -46,12 +46,16 @@ class SlowBrowserPageTest {
   static BarePage page;
   static final AtomicLong dropped = new AtomicLong();
 
+  /** Deleted by JUnit after the class, with the node's files. */
+  @org.junit.jupiter.api.io.TempDir
+  static Path tempDir;
+
   @BeforeAll
   static void start() throws Exception {
     vertx = Vertx.vertx();
     FeedbusOptions options = FeedbusOptions.defaults();
     options.http().port = 0;
-    options.store().embedded.dataDir = Files.createTempDirectory("feedbus-slow-page").toString();
+    options.store().embedded.dataDir = tempDir.toString();
     options.store().embedded.fsync = false;
     // Catching up after drops reads more than one history page.
     options.history().maxLimit = 100;
