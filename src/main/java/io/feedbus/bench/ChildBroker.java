@@ -38,8 +38,14 @@ public final class ChildBroker implements AutoCloseable {
     Runtime.getRuntime().addShutdownHook(orphanGuard);
   }
 
-  /** Starts a node on a free loopback port with the embedded engine in {@code dataDir}; waits until it listens. */
+  /**
+   * Starts a node on a free loopback port with the embedded engine in {@code dataDir}; waits until it
+   * listens. The node gets {@code jvmOptions}, then {@link #extraJvmOptions()}.
+   */
   public static ChildBroker start(Path dataDir, List<String> jvmOptions, String... serveArgs) throws Exception {
+    List<String> options = new ArrayList<>(jvmOptions);
+    options.addAll(extraJvmOptions());
+    jvmOptions = options;
     List<String> args = new ArrayList<>(List.of("serve", "--host", "127.0.0.1", "--port", "0", "--data-dir", dataDir.toString()));
     args.addAll(List.of(serveArgs));
     return startMain("io.feedbus.cli.Main", jvmOptions, args);
@@ -48,17 +54,11 @@ public final class ChildBroker implements AutoCloseable {
   /**
    * Starts another main class of the bench's class path in the same way, for a peer that stands in
    * for the broker (a baseline server): it must print {@code listening on http://<host>:<port>}.
-   * {@code FEEDBUS_BENCH_CHILD_JVM} adds JVM options to every child (e.g. a flight recording, to see
-   * where a child's time goes).
    */
   public static ChildBroker startMain(String mainClass, List<String> jvmOptions, List<String> args) throws Exception {
     List<String> command = new ArrayList<>();
     command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
     command.addAll(jvmOptions);
-    String extra = System.getenv("FEEDBUS_BENCH_CHILD_JVM");
-    if (extra != null && !extra.isBlank()) {
-      command.addAll(List.of(extra.trim().split("\\s+")));
-    }
     command.addAll(List.of("-cp", System.getProperty("java.class.path"), mainClass));
     command.addAll(args);
     Process process = new ProcessBuilder(command).redirectErrorStream(true).start();
@@ -97,8 +97,9 @@ public final class ChildBroker implements AutoCloseable {
   }
 
   /**
-   * JVM options for the broker process from {@code FEEDBUS_BENCH_BROKER_OPTS} (space separated), e.g.
-   * {@code -XX:StartFlightRecording=filename=broker.jfr} to profile the broker under the bench's load.
+   * JVM options for every broker process of the bench (not the baseline servers) from
+   * {@code FEEDBUS_BENCH_BROKER_OPTS} (space separated), e.g. {@code -XX:StartFlightRecording=filename=broker.jfr}
+   * to profile the broker under the bench's load.
    */
   public static List<String> extraJvmOptions() {
     String options = System.getenv("FEEDBUS_BENCH_BROKER_OPTS");

@@ -66,7 +66,7 @@ public final class EndToEndBench implements BenchSection {
     }
     Path dir = Files.createTempDirectory("feedbus-bench-e2e");
     Vertx vertx = Vertx.vertx();
-    try (ChildBroker broker = ChildBroker.start(dir, ChildBroker.extraJvmOptions(), "--set", "store.embedded.fsync=false");
+    try (ChildBroker broker = ChildBroker.start(dir, List.of(), "--set", "store.embedded.fsync=false");
          NatsBaseline peer = nats) {
       Clients clients = new Clients(vertx, broker.port());
       run.progress("e2e: warm-up (feedbus HTTP, bridge%s)", peer == null ? "" : ", NATS");

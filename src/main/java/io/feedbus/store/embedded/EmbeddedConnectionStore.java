@@ -13,6 +13,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Comparator;
+import java.util.HashMap;
 import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
@@ -30,8 +31,14 @@ import org.h2.mvstore.MVStore;
  * <p>Durable on purpose: admission slots acquired over HTTP have no socket and outlive a broker
  * restart (their holders keep streaming), so losing them would let a uid exceed its limit after a
  * restart. Connection records of the previous run simply expire at the first sweeps after restart.
- * Each operation is committed (no fsync: a crash of the process loses nothing, a power loss at most
- * the last moments, which lease expiry heals).
+ * Slot and setting writes are committed at once (no fsync: a crash of the process loses nothing, a
+ * power loss at most the last moments, which lease expiry heals). Connection records (registered,
+ * seen, removed, expired: one write per heartbeat of every connection) are committed by the store's
+ * background commit within a second, with the next slot or setting write, or on close: what a crash
+ * loses of them belongs to connections that died with the process and would expire anyway.
+ *
+ * <p>The connections are also kept decoded in memory, so counting, listing and sweeping them parses
+ * no JSON (with thousands of connections that parsing was most of this store's time).
  *
  * <p>Every operation runs on one dedicated worker thread, one at a time, so a read-modify-write
  * (claim the first free slot, keep {@code connectedAt} on upsert) is atomic; the slot claim also uses
@@ -44,6 +51,8 @@ public final class EmbeddedConnectionStore implements ConnectionStore {
   private final MVMap<String, String> slots;
   private final MVMap<String, String> settings;
   private final StoreThread worker;
+  /** The {@code connections} map decoded; read and written on the worker thread only. */
+  private final Map<String, ConnectionRecord> records = new HashMap<>();
   private volatile boolean closed;
 
   private EmbeddedConnectionStore(Vertx vertx, MVStore store) {
@@ -51,13 +60,14 @@ public final class EmbeddedConnectionStore implements ConnectionStore {
     this.connections = store.openMap("connections");
     this.slots = store.openMap("slots");
     this.settings = store.openMap("settings");
+    connections.forEach((id, json) -> records.put(id, record(json)));
     this.worker = new StoreThread(vertx, "feedbus-embedded-connections");
   }
 
   /** Opens (creating when missing) {@code connections.mv.db} in {@code dataDir}; null: in memory only. */
   public static Future<EmbeddedConnectionStore> open(Vertx vertx, Path dataDir) {
     return vertx.executeBlocking(() -> {
-      MVStore.Builder builder = new MVStore.Builder().autoCommitDisabled();
+      MVStore.Builder builder = new MVStore.Builder();
       if (dataDir != null) {
         Files.createDirectories(dataDir);
         builder.fileName(dataDir.resolve("connections.mv.db").toString());
@@ -68,48 +78,47 @@ public final class EmbeddedConnectionStore implements ConnectionStore {
 
   @Override
   public Future<ConnectionRecord> upsert(ConnectionRecord connection) {
-    return write(() -> {
-      String old = connections.get(connection.connectionId());
-      ConnectionRecord stored = old == null ? connection : connection.connectedSince(record(old).connectedAt());
-      connections.put(connection.connectionId(), stored.toJson().encode());
+    return writeRecords(() -> {
+      ConnectionRecord old = records.get(connection.connectionId());
+      ConnectionRecord stored = old == null ? connection : connection.connectedSince(old.connectedAt());
+      // The caller keeps its record: cache one whose fields it cannot change afterwards.
+      put(new ConnectionRecord(stored.connectionId(), stored.serverId(), stored.uid(), stored.transport(), stored.connectedAt(),
+          stored.lastSeen(), stored.priority(), stored.longTerm(), stored.fields() == null ? new JsonObject() : stored.fields().copy(),
+          stored.topics()));
       return stored;
     });
   }
 
   @Override
   public Future<Boolean> touch(String connectionId, long now) {
-    return write(() -> {
-      String old = connections.get(connectionId);
+    return writeRecords(() -> {
+      ConnectionRecord old = records.get(connectionId);
       if (old == null) {
         return false;
       }
-      connections.put(connectionId, record(old).seenAt(Math.max(now, record(old).lastSeen())).toJson().encode());
+      put(old.seenAt(Math.max(now, old.lastSeen())));
       return true;
     });
   }
 
   @Override
   public Future<ConnectionRecord> remove(String connectionId) {
-    return write(() -> {
-      String old = connections.remove(connectionId);
-      return old == null ? null : record(old);
+    return writeRecords(() -> {
+      connections.remove(connectionId);
+      return records.remove(connectionId);
     });
   }
 
   @Override
   public Future<ConnectionRecord> get(String connectionId) {
-    return run(() -> {
-      String json = connections.get(connectionId);
-      return json == null ? null : record(json);
-    });
+    return run(() -> records.get(connectionId));
   }
 
   @Override
   public Future<List<ConnectionRecord>> list(ConnectionFilter filter, int limit) {
     return run(() -> {
       List<ConnectionRecord> found = new ArrayList<>();
-      for (String json : connections.values()) {
-        ConnectionRecord c = record(json);
+      for (ConnectionRecord c : records.values()) {
         if (filter.matches(c)) {
           found.add(c);
         }
@@ -121,15 +130,14 @@ public final class EmbeddedConnectionStore implements ConnectionStore {
 
   @Override
   public Future<Long> count(ConnectionFilter filter) {
-    return run(() -> connections.values().stream().map(EmbeddedConnectionStore::record).filter(filter::matches).count());
+    return run(() -> records.values().stream().filter(filter::matches).count());
   }
 
   @Override
   public Future<Map<String, Long>> countByServer(long liveSince) {
     return run(() -> {
       Map<String, Long> counts = new TreeMap<>();
-      for (String json : connections.values()) {
-        ConnectionRecord c = record(json);
+      for (ConnectionRecord c : records.values()) {
         if (c.lastSeen() >= liveSince) {
           counts.merge(c.serverId(), 1L, Long::sum);
         }
@@ -140,15 +148,17 @@ public final class EmbeddedConnectionStore implements ConnectionStore {
 
   @Override
   public Future<List<ConnectionRecord>> expire(long liveSince) {
-    return write(() -> {
+    return writeRecords(() -> {
       List<ConnectionRecord> expired = new ArrayList<>();
-      for (Map.Entry<String, String> e : connections.entrySet()) {
-        ConnectionRecord c = record(e.getValue());
+      for (ConnectionRecord c : records.values()) {
         if (c.lastSeen() < liveSince) {
           expired.add(c);
         }
       }
-      expired.forEach(c -> connections.remove(c.connectionId()));
+      expired.forEach(c -> {
+        connections.remove(c.connectionId());
+        records.remove(c.connectionId());
+      });
       return expired;
     });
   }
@@ -205,7 +215,7 @@ public final class EmbeddedConnectionStore implements ConnectionStore {
       List<String> dead = new ArrayList<>();
       for (Map.Entry<String, String> e : slots.entrySet()) {
         AdmissionSlot s = slotOf(e.getValue());
-        if (!s.liveAt(now) || (s.connectionId() != null && !connections.containsKey(s.connectionId()))) {
+        if (!s.liveAt(now) || (s.connectionId() != null && !records.containsKey(s.connectionId()))) {
           dead.add(e.getKey());
         }
       }
@@ -265,6 +275,17 @@ public final class EmbeddedConnectionStore implements ConnectionStore {
     return AdmissionSlot.fromJson(new JsonObject(json));
   }
 
+  private void put(ConnectionRecord record) {
+    connections.put(record.connectionId(), record.toJson().encode());
+    records.put(record.connectionId(), record);
+  }
+
+  /** A write of connection records, left to the background commit (see the class comment). */
+  private <T> Future<T> writeRecords(Callable<T> work) {
+    return run(work);
+  }
+
+  /** A write committed before its future completes, with whatever connection records are not yet committed. */
   private <T> Future<T> write(Callable<T> work) {
     return run(() -> {
       T result = work.call();
