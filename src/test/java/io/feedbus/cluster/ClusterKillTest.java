@@ -29,9 +29,10 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * Three broker processes clustered on one RethinkDB; two publishers over HTTP on node 1 and two on
- * node 3; SSE subscribers on all three and a subscriber on a cluster member without a broker; node
- * 2 killed with -9 mid-run. Every subscriber ends with every acknowledged event once, in cursor
- * order (node 2's SSE subscriber resumes on node 3 with Last-Event-ID), and node 2's connections
+ * node 3; SSE subscribers on all three and subscriptions of a cluster member without a broker, one
+ * of them served by node 2; node 2 killed with -9 mid-run. Every subscriber ends with every
+ * acknowledged event once, in cursor order (node 2's SSE subscriber resumes on node 3 with
+ * Last-Event-ID, the member's subscription on another node by itself), and node 2's connections
  * leave the registry. The pauses the kill causes are measured and printed, not asserted.
  */
 class ClusterKillTest {
@@ -67,15 +68,29 @@ class ClusterKillTest {
     for (BrokerProcess node : nodes) {
       streams.add(await(SseClient.open(member, node.port(), TOPIC, null)));
     }
-    List<String> onMember = Collections.synchronizedList(new ArrayList<>());
-    Subscription memberSubscription = await(FeedbusClient.create(member).subscribe(TOPIC, null, e -> onMember.add(e.cursor().value())));
+    // Subscriptions of the member without a broker: each is served by the node that took its attach
+    // request. Subscribe until one is served by node 2 (the one killed), which must then resume on
+    // another node by itself.
+    String killedId = cluster.nodeId(1);
+    List<List<String>> onMember = new ArrayList<>();
+    List<Subscription> memberSubscriptions = new ArrayList<>();
+    boolean servedByKilled = false;
+    for (int i = 0; i < 9 && !servedByKilled; i++) {
+      List<String> received = Collections.synchronizedList(new ArrayList<>());
+      Subscription subscription = await(FeedbusClient.create(member).subscribe(TOPIC, null, e -> received.add(e.cursor().value())));
+      onMember.add(received);
+      memberSubscriptions.add(subscription);
+      servedByKilled = await(http.get(nodes.get(0).port(), "127.0.0.1", "/connections").addQueryParam("serverId", killedId).send())
+          .bodyAsJsonObject().getJsonArray("connections").stream()
+          .anyMatch(c -> subscription.connectionId().equals(((JsonObject) c).getString("connectionId")));
+    }
+    assertThat(servedByKilled).as("a member subscription served by the node to be killed").isTrue();
 
     HttpPublishers publishers = new HttpPublishers(member, http, TOPIC, EVENTS);
     for (int node : new int[] {0, 0, 2, 2}) {
       publishers.startOn(nodes.get(node).port());
     }
     // A stream slot of uid "kill-user" bound to node 2's SSE connection, and two leased ones: the uid is at its limit (3).
-    String killedId = cluster.nodeId(1);
     String[] sseOnNode2 = new String[1];
     Waits.poll(member, () -> {
       JsonArray found = await(http.get(nodes.get(0).port(), "127.0.0.1", "/connections")
@@ -102,7 +117,7 @@ class ClusterKillTest {
     List<String> expected = publishers.ackedInCursorOrder();
     String last = expected.get(expected.size() - 1);
     await(Waits.until(member, () -> streams.get(0).ids().contains(last) && streams.get(2).ids().contains(last)
-        && resumed.ids().contains(last) && onMember.contains(last)));
+        && resumed.ids().contains(last) && onMember.stream().allMatch(received -> received.contains(last))));
     await(member.timer(500)); // a late duplicate would show here
 
     assertThat(streams.get(0).ids()).as("SSE on node 1").containsExactlyElementsOf(expected);
@@ -110,7 +125,10 @@ class ClusterKillTest {
     List<String> node2 = new ArrayList<>(streams.get(1).ids());
     node2.addAll(resumed.ids());
     assertThat(node2).as("SSE on node 2, then resumed on node 3").containsExactlyElementsOf(expected);
-    assertThat(onMember).as("a member without a broker").containsExactlyElementsOf(expected);
+    for (int i = 0; i < onMember.size(); i++) {
+      assertThat(onMember.get(i)).as("subscription %d of a member without a broker%s", i,
+          i == onMember.size() - 1 ? ", served by the killed node until the kill" : "").containsExactlyElementsOf(expected);
+    }
 
     // Node 2's connections leave the registry (expiry plus a sweep), and the slot bound to one comes back.
     Waits.poll(member, () -> await(http.get(nodes.get(0).port(), "127.0.0.1", "/connections/count-by-server").send())
@@ -120,7 +138,9 @@ class ClusterKillTest {
     System.out.printf("ClusterKillTest: %d events; longest gap between acks after the kill %d ms; longest gap in"
             + " delivery on node 1 after the kill %d ms%n", expected.size(), longestGapAfter(publishers.ackTimes(), killedAt),
         longestGapAfter(streams.get(0).arrivals(), killedAt));
-    await(memberSubscription.cancel());
+    for (Subscription subscription : memberSubscriptions) {
+      await(subscription.cancel());
+    }
     for (SseClient stream : streams) {
       await(stream.close());
     }

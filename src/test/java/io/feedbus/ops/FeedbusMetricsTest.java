@@ -2,10 +2,11 @@ package io.feedbus.ops;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.feedbus.store.StoreStatus;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import org.junit.jupiter.api.Test;
 
-/** The meters other features feed through plain methods: connections, admission, bridge drops. */
+/** The meters other features feed through plain methods: connections, admission, bridge drops, store notices. */
 class FeedbusMetricsTest {
 
   private final SimpleMeterRegistry registry = new SimpleMeterRegistry();
@@ -38,6 +39,18 @@ class FeedbusMetricsTest {
     metrics.bridgeDropped(5);
     metrics.dropped(null, 2);
     assertThat(registry.get("feedbus.bridge.dropped").counter().count()).isEqualTo(7.0);
+  }
+
+  @Test
+  void aStalledFeedCountsAsADisconnectAndAStallAndAPlainDisconnectOnlyAsADisconnect() {
+    metrics.status(StoreStatus.of(StoreStatus.State.CONNECTED, "rethinkdb", null));
+    metrics.status(StoreStatus.of(StoreStatus.State.DISCONNECTED, "rethinkdb", StoreStatus.STALLED + "no heartbeats for 3000 ms"));
+    assertThat(registry.get("feedbus.store.up").gauge().value()).isZero();
+    metrics.status(StoreStatus.of(StoreStatus.State.RECONNECTED, "rethinkdb", null));
+    metrics.status(StoreStatus.of(StoreStatus.State.DISCONNECTED, "rethinkdb", "connection closed"));
+    assertThat(registry.get("feedbus.store.disconnects").counter().count()).isEqualTo(2.0);
+    assertThat(registry.get("feedbus.store.feed.stalls").counter().count()).isEqualTo(1.0);
+    assertThat(registry.get("feedbus.store.reconnects").counter().count()).isEqualTo(1.0);
   }
 
   @Test
