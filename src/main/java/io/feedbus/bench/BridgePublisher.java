@@ -13,14 +13,19 @@ import java.util.concurrent.atomic.AtomicInteger;
 final class BridgePublisher {
   /** Set once connected; its frames go to {@link #answer}. */
   WebSocket socket;
-  private Promise<Void> waiting;
-  private int sequence;
+  // The first publish of a loop is sent from the bench's thread, the answers arrive on the socket's.
+  private volatile Promise<Void> waiting;
+  private volatile int sequence;
 
   Future<Void> publish(String topic, Object payload) {
-    waiting = Promise.promise();
+    // The answer may come (and clear waiting) before this method returns.
+    Promise<Void> promise = Promise.promise();
+    int next = sequence + 1;
+    sequence = next;
+    waiting = promise;
     socket.writeTextMessage(new JsonObject().put("type", "send").put("address", "feedbus.publish")
-        .put("replyAddress", "r" + (++sequence)).put("body", new JsonObject().put("topic", topic).put("payload", payload)).encode());
-    return waiting.future();
+        .put("replyAddress", "r" + next).put("body", new JsonObject().put("topic", topic).put("payload", payload)).encode());
+    return promise.future();
   }
 
   void answer(JsonObject frame) {

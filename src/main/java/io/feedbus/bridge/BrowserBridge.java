@@ -245,8 +245,34 @@ public final class BrowserBridge implements Handler<BridgeEvent> {
       }
       return;
     }
-    browser.write(Buffer.buffer(frame.encode()), () -> afterFlush(browser));
+    browser.write(encoded(frame), () -> afterFlush(browser));
   }
+
+  /**
+   * The frame of an event as bytes. Every socket listening to a topic gets the same frame for an
+   * event: the last one encoded on this thread is kept by the event's cursor, so a fan-out encodes
+   * each event once per event loop instead of once per socket. Other frames are encoded as they come.
+   */
+  private static Buffer encoded(JsonObject frame) {
+    Object body = frame.getValue("body");
+    String cursor = frame.size() == 3 && body instanceof JsonObject ? ((JsonObject) body).getString("cursor") : null;
+    if (cursor == null) {
+      return Buffer.buffer(frame.encode());
+    }
+    EncodedFrame last = LAST_FRAME.get();
+    String address = frame.getString("address");
+    if (last != null && last.cursor.equals(cursor) && last.address.equals(address)) {
+      return last.bytes;
+    }
+    Buffer bytes = Buffer.buffer(frame.encode());
+    LAST_FRAME.set(new EncodedFrame(address, cursor, bytes));
+    return bytes;
+  }
+
+  private record EncodedFrame(String address, String cursor, Buffer bytes) {
+  }
+
+  private static final ThreadLocal<EncodedFrame> LAST_FRAME = new ThreadLocal<>();
 
   /**
    * Writes the answer to a browser's request through its bounded queue. An answer that would take the
