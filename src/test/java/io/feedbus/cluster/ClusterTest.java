@@ -9,9 +9,11 @@ import io.feedbus.FeedbusOptions;
 import io.feedbus.client.FeedbusClient;
 import io.feedbus.client.Subscription;
 import io.feedbus.event.Event;
+import io.feedbus.presence.ConnectionHandle;
 import io.feedbus.presence.PresenceAddresses;
 import io.feedbus.store.rethinkdb.RethinkDbOptions;
 import io.feedbus.testing.RethinkDbTesting;
+import io.feedbus.testing.SseClient;
 import io.feedbus.testing.TestNodes;
 import io.feedbus.testing.Waits;
 import io.vertx.core.Future;
@@ -63,7 +65,11 @@ class ClusterTest {
   }
 
   private Feedbus broker(Path clusterConfig) throws Exception {
-    Feedbus broker = await(Feedbus.start(clustered(clusterConfig, new JsonObject())));
+    return broker(clusterConfig, new JsonObject());
+  }
+
+  private Feedbus broker(Path clusterConfig, JsonObject more) throws Exception {
+    Feedbus broker = await(Feedbus.start(clustered(clusterConfig, more)));
     brokers.add(broker);
     return broker;
   }
@@ -201,5 +207,94 @@ class ClusterTest {
     assertThat(seenOnOne.get(0).getString("type")).isEqualTo("connected");
     assertThat(seenOnOne.get(0).getJsonObject("connection").getString("serverId")).isEqualTo(two.nodeId());
     assertThat(direct).containsExactly("across");
+  }
+
+  /** The lifecycle events of {@code uid} in {@code events}, as {@code type} or {@code type:reason}. */
+  private static List<String> typesOf(List<JsonObject> events, String uid) {
+    synchronized (events) {
+      return events.stream().filter(e -> uid.equals(e.getJsonObject("connection").getString("uid")))
+          .map(e -> e.getString("type") + (e.containsKey("reason") ? ":" + e.getString("reason") : "")).toList();
+    }
+  }
+
+  @Test
+  void withRethinkDbASubscriberOnOneNodeSeesEachConnectCloseRefusalAndExpiryOfEveryNodeOnce() throws Exception {
+    RethinkDbTesting.assumeServer();
+    rethinkdb = RethinkDbTesting.freshOptions();
+    Path clusterConfig = TestNodes.clusterConfig(dir);
+    // Both nodes sweep the shared registry: an expiry must still be announced by one of them only.
+    JsonObject quickExpiry = new JsonObject().put("presence", new JsonObject().put("clientConnectionExpirationMillis", 2_000)
+        .put("heartbeatIntervalMillis", 200).put("sweepIntervalMillis", 100));
+    Feedbus one = broker(clusterConfig, quickExpiry);
+    Feedbus two = broker(clusterConfig, quickExpiry);
+    List<JsonObject> seen = Collections.synchronizedList(new ArrayList<>());
+    await(one.vertx().eventBus().<JsonObject>consumer(PresenceAddresses.EVENTS, m -> seen.add(m.body())).completion());
+    SseClient ofTwo = await(SseClient.openUri(one.vertx(), one.httpPort(), "/connections/events?serverId=" + two.nodeId(), null));
+    WebClient http = WebClient.create(two.vertx());
+    try {
+      await(ConnectionHandle.register(one.vertx(), new JsonObject().put("uid", "on-one"), order -> { }));
+      ConnectionHandle onTwo = await(ConnectionHandle.register(two.vertx(), new JsonObject().put("uid", "on-two"), order -> { }));
+      await(onTwo.close());
+      await(http.put(two.httpPort(), "127.0.0.1", "/connections/priorities/mallory")
+          .sendJsonObject(new JsonObject().put("priority", "BANNED")));
+      Throwable refused = RethinkDbTesting.failureOf(ConnectionHandle.register(two.vertx(), new JsonObject().put("uid", "mallory"), o -> { }));
+      assertThat(refused).hasMessageContaining("banned");
+      // Registered on node two's bus directly: nothing heartbeats for it, so a sweep expires it.
+      await(two.vertx().eventBus().request(io.feedbus.event.Nodes.at(PresenceAddresses.UPSERT, two.nodeId()),
+          new JsonObject().put("connectionId", "silent").put("uid", "carol")));
+      await(Waits.until(one.vertx(), () -> typesOf(seen, "on-one").size() == 1 && typesOf(seen, "on-two").size() == 2
+          && typesOf(seen, "mallory").size() == 1 && typesOf(seen, "carol").size() == 2));
+      await(one.vertx().timer(500)); // a second copy of any event would show here
+      assertThat(typesOf(seen, "on-one")).containsExactly("connected");
+      assertThat(typesOf(seen, "on-two")).containsExactly("connected", "disconnected");
+      assertThat(typesOf(seen, "mallory")).containsExactly("refused:banned");
+      assertThat(typesOf(seen, "carol")).containsExactly("connected", "expired:expired");
+      assertThat(seen).hasSize(6);
+      // The SSE stream on node one, filtered to node two's connections, saw the same without node one's.
+      assertThat(ofTwo.data("connected").stream().map(d -> new JsonObject(d).getJsonObject("connection").getString("uid")))
+          .containsExactly("on-two", "carol");
+      assertThat(ofTwo.data("disconnected")).hasSize(1);
+      assertThat(ofTwo.data("refused")).hasSize(1);
+      assertThat(ofTwo.data("expired")).hasSize(1);
+    } finally {
+      http.close();
+      await(ofTwo.close());
+    }
+  }
+
+  @Test
+  void withRethinkDbATopicsPresenceListsItsListenersOnEveryNodeAndEachNodeHearsTheirJoinsAndLeaves() throws Exception {
+    RethinkDbTesting.assumeServer();
+    rethinkdb = RethinkDbTesting.freshOptions();
+    Path clusterConfig = TestNodes.clusterConfig(dir);
+    Feedbus one = broker(clusterConfig);
+    Feedbus two = broker(clusterConfig);
+    List<JsonObject> notices = Collections.synchronizedList(new ArrayList<>());
+    await(one.vertx().eventBus().<JsonObject>consumer(PresenceAddresses.presence("room"), m -> notices.add(m.body())).completion());
+    WebClient http = WebClient.create(one.vertx());
+    try {
+      Subscription frank = await(FeedbusClient.create(two.vertx()).withUid("frank").subscribe("room", null, e -> { }));
+      await(FeedbusClient.create(one.vertx()).withUid("grace").subscribe("room", null, e -> { }));
+      await(FeedbusClient.create(two.vertx()).withUid("heidi").subscribe("elsewhere", null, e -> { }));
+      for (Feedbus asked : List.of(one, two)) {
+        JsonArray listeners = await(http.get(asked.httpPort(), "127.0.0.1", "/topics/room/presence").send())
+            .bodyAsJsonObject().getJsonArray("connections");
+        assertThat(listeners.stream().map(o -> ((JsonObject) o).getString("uid") + "@" + ((JsonObject) o).getString("serverId")))
+            .containsExactlyInAnyOrder("frank@" + two.nodeId(), "grace@" + one.nodeId());
+      }
+      await(frank.cancel());
+      await(Waits.until(one.vertx(), () -> notices.size() >= 3));
+      await(one.vertx().timer(300)); // a second copy of a notice would show here
+      synchronized (notices) {
+        assertThat(notices.stream().map(n -> n.getString("type") + " " + n.getJsonObject("connection").getString("uid")))
+            .containsExactlyInAnyOrder("join frank", "join grace", "leave frank");
+        assertThat(notices.get(notices.size() - 1).getString("type")).isEqualTo("leave");
+      }
+      JsonArray after = await(http.get(one.httpPort(), "127.0.0.1", "/topics/room/presence").send())
+          .bodyAsJsonObject().getJsonArray("connections");
+      assertThat(after.stream().map(o -> ((JsonObject) o).getString("uid"))).containsExactly("grace");
+    } finally {
+      http.close();
+    }
   }
 }

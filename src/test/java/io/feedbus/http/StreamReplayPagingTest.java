@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.feedbus.Feedbus;
 import io.feedbus.client.FeedbusClient;
+import io.feedbus.client.Subscription;
 import io.feedbus.testing.TestNodes;
 import io.feedbus.testing.Waits;
 import io.vertx.core.Future;
@@ -63,6 +64,31 @@ class StreamReplayPagingTest {
       assertThat(ids).containsExactlyElementsOf(published);
     } finally {
       await(client.close());
+      await(node.close());
+    }
+  }
+
+  @Test
+  void aJavaSubscriptionFromTheStartOfATopicLongerThanOnePageGetsEveryEventThenLiveOnes(Vertx vertx, @TempDir Path dir)
+      throws Exception {
+    // The client asks for pages of 500; the broker answers at most 100: a short page is not the end, no next is.
+    Feedbus node = await(Feedbus.start(vertx, TestNodes.options(dir, new JsonObject()
+        .put("history", new JsonObject().put("defaultLimit", 100).put("maxLimit", 100)))));
+    try {
+      FeedbusClient feedbus = FeedbusClient.create(vertx);
+      List<String> published = new ArrayList<>();
+      for (int i = 0; i < 600; i++) {
+        published.add(await(feedbus.publish("paged", i)).cursor());
+      }
+      List<String> ids = new CopyOnWriteArrayList<>();
+      Subscription subscription = await(feedbus.subscribe("paged", "0000000000000-000000-00000000",
+          event -> ids.add(event.cursor().value())));
+      await(Waits.until(vertx, () -> subscription.live() && ids.size() >= 600));
+      published.add(await(feedbus.publish("paged", 600)).cursor());
+      await(Waits.until(vertx, () -> ids.size() >= 601));
+      assertThat(ids).containsExactlyElementsOf(published);
+      await(subscription.cancel());
+    } finally {
       await(node.close());
     }
   }

@@ -9,6 +9,7 @@ import io.feedbus.client.Subscription;
 import io.feedbus.event.Event;
 import io.feedbus.testing.Waits;
 import io.vertx.core.Future;
+import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonObject;
 import java.util.ArrayList;
@@ -18,6 +19,7 @@ import java.util.Random;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.IntConsumer;
 import java.util.stream.Collectors;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -42,6 +44,11 @@ public abstract class RandomizedFaultContract {
   protected Vertx vertx;
   private volatile Feedbus node;
   private final AtomicBoolean done = new AtomicBoolean();
+  private final AtomicInteger failedAttempts = new AtomicInteger();
+  /** Completed as the node's restart begins. */
+  private volatile Promise<Void> restartBegun;
+  /** The first event number that is published only once the restart began. */
+  private volatile int gateAt;
 
   /** The node's configuration; the same for the restarted node (same directory or database, same node id). */
   protected abstract FeedbusOptions options() throws Exception;
@@ -82,25 +89,42 @@ public abstract class RandomizedFaultContract {
       subscribers.add(subscriber);
       subscriber.start();
     }
+    // The restart and the engine's fault come after numbers of acknowledged events the seed chooses
+    // (moments in time depend on the machine's speed: a fast run had published everything by then),
+    // and publishes past restartAt + EVENTS / 4 wait for the restart to begin, so publishing goes on through it.
+    int restartAt = EVENTS / 10 + random.nextInt(EVENTS * 2 / 5);
+    int faultAt = EVENTS / 10 + random.nextInt(EVENTS * 3 / 5);
+    Random faultRandom = new Random(random.nextLong());
+    Promise<Void> restartDue = Promise.promise();
+    Promise<Void> faultDue = Promise.promise();
+    restartBegun = Promise.promise();
+    gateAt = restartAt + EVENTS / 4;
+    faultDue.future().onSuccess(v -> engineFault(faultRandom));
     List<String> acked = Collections.synchronizedList(new ArrayList<>());
     AtomicInteger next = new AtomicInteger();
     List<Future<Void>> publishers = new ArrayList<>();
     for (int p = 0; p < PUBLISHERS; p++) {
-      publishers.add(publish(client, next, acked));
+      publishers.add(publish(client, next, acked, ackCount -> {
+        if (ackCount >= restartAt) {
+          restartDue.tryComplete();
+        }
+        if (ackCount >= faultAt) {
+          faultDue.tryComplete();
+        }
+      }));
     }
-    // The restart and the engine's fault come at moments the seed chooses, while publishing goes on.
-    long restartAfter = 300 + random.nextInt(1_500);
-    long faultAfter = 200 + random.nextInt(2_000);
-    vertx.setTimer(faultAfter, t -> engineFault(random));
-    await(vertx.timer(restartAfter));
+    await(restartDue.future());
     Feedbus old = node;
     node = null;
+    int ackedAtRestart = acked.size();
+    restartBegun.complete();
     await(old.close());
     await(vertx.timer(random.nextInt(300)));
     node = startAgain(options);
 
     await(Future.all(publishers));
     assertThat(acked).as(replay).hasSizeGreaterThanOrEqualTo(EVENTS);
+    assertThat(ackedAtRestart).as(replay + ": the restart came while publishing went on").isLessThan(EVENTS);
     List<String> expected = acked.stream().sorted().collect(Collectors.toList());
     String last = expected.get(expected.size() - 1);
     for (Resuming subscriber : subscribers) {
@@ -121,6 +145,10 @@ public abstract class RandomizedFaultContract {
           + subscriber.log + ")").isEmpty();
       assertThat(subscriber.resumes).as(replay + ": the subscriber left and came back").isGreaterThan(1);
     }
+    System.out.println("RandomizedFault " + getClass().getSimpleName() + ": " + replay + ": " + acked.size() + " acknowledged, "
+        + ackedAtRestart + " before the restart (due at " + restartAt + "), engine fault due at " + faultAt + ", "
+        + failedAttempts.get() + " publish attempts failed and were made again, resumes per subscriber "
+        + subscribers.stream().map(r -> r.resumes).collect(Collectors.toList()));
   }
 
   /** Starts the node again; a start that fails (the engine's fault may hit it) is tried again. */
@@ -137,23 +165,34 @@ public abstract class RandomizedFaultContract {
     }
   }
 
-  /** Publishes until {@value #EVENTS} are acknowledged in all; a failed publish is published again as a new event. */
-  private Future<Void> publish(FeedbusClient client, AtomicInteger next, List<String> acked) {
+  /**
+   * Publishes until {@value #EVENTS} are acknowledged in all; a failed publish is published again as
+   * a new event. Event {@link #gateAt} and later wait for the restart to begin; {@code onAck} hears
+   * the number acknowledged so far.
+   */
+  private Future<Void> publish(FeedbusClient client, AtomicInteger next, List<String> acked, IntConsumer onAck) {
     int n = next.getAndIncrement();
     if (n >= EVENTS) {
       return Future.succeededFuture();
     }
-    return attempt(client, n, acked).compose(v -> publish(client, next, acked));
+    Future<Void> gate = n >= gateAt ? restartBegun.future() : Future.succeededFuture();
+    return gate.compose(g -> attempt(client, n, acked, onAck)).compose(v -> publish(client, next, acked, onAck));
   }
 
-  private Future<Void> attempt(FeedbusClient client, int n, List<String> acked) {
+  private Future<Void> attempt(FeedbusClient client, int n, List<String> acked, IntConsumer onAck) {
     return client.publish(TOPIC, new JsonObject().put("n", n)).transform(ar -> {
       if (ar.succeeded()) {
-        acked.add(ar.result().cursor());
+        int count;
+        synchronized (acked) {
+          acked.add(ar.result().cursor());
+          count = acked.size();
+        }
+        onAck.accept(count);
         return Future.succeededFuture();
       }
+      failedAttempts.incrementAndGet();
       // Down, restarting or draining: wait a little and publish again.
-      return vertx.timer(20).compose(v -> attempt(client, n, acked));
+      return vertx.timer(20).compose(v -> attempt(client, n, acked, onAck));
     });
   }
 
@@ -164,7 +203,10 @@ public abstract class RandomizedFaultContract {
     private final Random random;
     /** Below every cursor: the first subscription replays the topic from its start. */
     private volatile String last = "0000000000000-000000-00000000";
-    private Subscription current;
+    private volatile Subscription current;
+    /** Events this subscription delivered, and after how many it leaves (the run's speed does not decide how often). */
+    private final AtomicInteger deliveredHere = new AtomicInteger();
+    private volatile int leaveAfter;
     int resumes;
     final List<String> log = Collections.synchronizedList(new ArrayList<>());
 
@@ -183,6 +225,9 @@ public abstract class RandomizedFaultContract {
       }
       resumes++;
       String from = last;
+      current = null;
+      deliveredHere.set(0);
+      leaveAfter = 1 + random.nextInt(EVENTS / 6);
       client.subscribe(TOPIC, from, this::onEvent).onComplete(ar -> {
         log.add((ar.succeeded() ? "from " : "refused from ") + from + (ar.failed() ? " (" + ar.cause().getMessage() + ")" : ""));
         if (ar.failed()) {
@@ -195,6 +240,9 @@ public abstract class RandomizedFaultContract {
           log.add("closed " + reason + " at " + last);
           vertx.setTimer(1 + random.nextInt(100), t -> start());
         });
+        if (deliveredHere.get() >= leaveAfter) {
+          mine.cancel(); // it delivered its share before the subscribe was answered
+        }
         vertx.setTimer(100 + random.nextInt(700), t -> {
           if (current == mine) {
             mine.cancel(); // closed() completes with "cancelled": resumes from there
@@ -206,6 +254,14 @@ public abstract class RandomizedFaultContract {
     private void onEvent(Event event) {
       cursors.add(event.cursor().value());
       last = event.cursor().value();
+      Subscription mine = current;
+      if (deliveredHere.incrementAndGet() == leaveAfter && mine != null) {
+        vertx.runOnContext(v -> {
+          if (current == mine) {
+            mine.cancel();
+          }
+        });
+      }
     }
   }
 

@@ -104,6 +104,22 @@ class ConnectionEventsTest {
   }
 
   @Test
+  void theSseStreamOfConnectionEventsFiltersByTransportAndNode(Vertx vertx) throws Exception {
+    SseClient byTransport = await(SseClient.openUri(vertx, node.httpPort(), "/connections/events?transport=test", null));
+    SseClient otherNode = await(SseClient.openUri(vertx, node.httpPort(), "/connections/events?serverId=node-2", null));
+    SseClient thisNode = await(SseClient.openUri(vertx, node.httpPort(), "/connections/events?serverId=node-1&transport=eventbus", null));
+    await(ConnectionHandle.register(vertx, new JsonObject().put("uid", "ivan").put("transport", "eventbus"), order -> { }));
+    await(ConnectionHandle.register(vertx, new JsonObject().put("uid", "judy").put("transport", "test"), order -> { }));
+    await(Waits.until(vertx, () -> byTransport.data("connected").size() == 1 && thisNode.data("connected").size() == 1));
+    assertThat(new JsonObject(byTransport.data("connected").get(0)).getJsonObject("connection").getString("uid")).isEqualTo("judy");
+    assertThat(new JsonObject(thisNode.data("connected").get(0)).getJsonObject("connection").getString("uid")).isEqualTo("ivan");
+    assertThat(otherNode.blocks().stream().filter(b -> b.startsWith("event:"))).isEmpty();
+    await(byTransport.close());
+    await(otherNode.close());
+    await(thisNode.close());
+  }
+
+  @Test
   void sendDeliversToTheConnectionsWhoseFieldsMatchAndCountsThem(Vertx vertx) throws Exception {
     List<Object> general = Collections.synchronizedList(new ArrayList<>());
     List<Object> random = Collections.synchronizedList(new ArrayList<>());
