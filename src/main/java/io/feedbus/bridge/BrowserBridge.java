@@ -136,6 +136,8 @@ public final class BrowserBridge implements Handler<BridgeEvent> {
             String reason = ar.cause().getMessage();
             LOG.info("refused browser {}: {}", socket.remoteAddress(), reason);
             writeClosing(socket, 4401, reason);
+            // The close code says it too: a client whose connect races the close may never read the frame.
+            socket.close(4401, closeReason(reason));
             event.complete(false);
           }
           socket.resume();
@@ -323,6 +325,12 @@ public final class BrowserBridge implements Handler<BridgeEvent> {
     writeClosing(browser.socket, code, reason + ": " + message);
     browser.closed = true;
     browser.socket.close(code, reason);
+  }
+
+  /** A WebSocket close reason: at most 123 bytes of UTF-8, so the first 120 ASCII characters of {@code reason}. */
+  static String closeReason(String reason) {
+    String ascii = String.valueOf(reason).replaceAll("[^\\x20-\\x7e]", "?");
+    return ascii.length() <= 120 ? ascii : ascii.substring(0, 120);
   }
 
   private static void writeClosing(SockJSSocket socket, int code, String reason) {
