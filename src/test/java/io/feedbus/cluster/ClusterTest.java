@@ -64,6 +64,13 @@ class ClusterTest {
     return TestNodes.options(dir.resolve("node-" + brokers.size()), config.mergeIn(more, true));
   }
 
+  /** Skips without a RethinkDB server; else the brokers started next share a fresh database. Returns the cluster config. */
+  private Path onAFreshRethinkDb() throws Exception {
+    RethinkDbTesting.assumeServer();
+    rethinkdb = RethinkDbTesting.freshOptions();
+    return TestNodes.clusterConfig(dir);
+  }
+
   private Feedbus broker(Path clusterConfig) throws Exception {
     return broker(clusterConfig, new JsonObject());
   }
@@ -126,9 +133,7 @@ class ClusterTest {
 
   @Test
   void withRethinkDbEverySubscriberOnEveryBrokerAndMemberGetsEachEventOnceInOrder() throws Exception {
-    RethinkDbTesting.assumeServer();
-    rethinkdb = RethinkDbTesting.freshOptions();
-    Path clusterConfig = TestNodes.clusterConfig(dir);
+    Path clusterConfig = onAFreshRethinkDb();
     Feedbus one = broker(clusterConfig);
     Feedbus two = broker(clusterConfig);
     Vertx member = TestNodes.clusterMember(clusterConfig);
@@ -148,9 +153,7 @@ class ClusterTest {
 
   @Test
   void withRethinkDbEachNodeRegistersItsOwnConnectionsAndAdmissionHoldsAcrossNodes() throws Exception {
-    RethinkDbTesting.assumeServer();
-    rethinkdb = RethinkDbTesting.freshOptions();
-    Path clusterConfig = TestNodes.clusterConfig(dir);
+    Path clusterConfig = onAFreshRethinkDb();
     List<Feedbus> nodes = List.of(broker(clusterConfig), broker(clusterConfig), broker(clusterConfig));
     // Two subscriptions on node 0, one on node 1, none on node 2: each counts on its own node.
     subscribe(nodes.get(0).vertx(), "a");
@@ -188,9 +191,7 @@ class ClusterTest {
 
   @Test
   void withRethinkDbEveryNodeSeesEachNodesConnectionEventsOnceAndSendReachesAnyNode() throws Exception {
-    RethinkDbTesting.assumeServer();
-    rethinkdb = RethinkDbTesting.freshOptions();
-    Path clusterConfig = TestNodes.clusterConfig(dir);
+    Path clusterConfig = onAFreshRethinkDb();
     Feedbus one = broker(clusterConfig);
     Feedbus two = broker(clusterConfig);
     List<JsonObject> seenOnOne = java.util.Collections.synchronizedList(new ArrayList<>());
@@ -219,9 +220,7 @@ class ClusterTest {
 
   @Test
   void withRethinkDbASubscriberOnOneNodeSeesEachConnectCloseRefusalAndExpiryOfEveryNodeOnce() throws Exception {
-    RethinkDbTesting.assumeServer();
-    rethinkdb = RethinkDbTesting.freshOptions();
-    Path clusterConfig = TestNodes.clusterConfig(dir);
+    Path clusterConfig = onAFreshRethinkDb();
     // Both nodes sweep the shared registry: an expiry must still be announced by one of them only.
     JsonObject quickExpiry = new JsonObject().put("presence", new JsonObject().put("clientConnectionExpirationMillis", 2_000)
         .put("heartbeatIntervalMillis", 200).put("sweepIntervalMillis", 100));
@@ -264,9 +263,7 @@ class ClusterTest {
 
   @Test
   void withRethinkDbATopicsPresenceListsItsListenersOnEveryNodeAndEachNodeHearsTheirJoinsAndLeaves() throws Exception {
-    RethinkDbTesting.assumeServer();
-    rethinkdb = RethinkDbTesting.freshOptions();
-    Path clusterConfig = TestNodes.clusterConfig(dir);
+    Path clusterConfig = onAFreshRethinkDb();
     Feedbus one = broker(clusterConfig);
     Feedbus two = broker(clusterConfig);
     List<JsonObject> notices = Collections.synchronizedList(new ArrayList<>());

@@ -31,15 +31,11 @@ class StreamReplayPagingTest {
 
   @Test
   void aStreamFromTheStartOfATopicLongerThanOnePageGetsEveryEventThenLiveOnes(Vertx vertx, @TempDir Path dir) throws Exception {
-    Feedbus node = await(Feedbus.start(vertx, TestNodes.options(dir, new JsonObject()
-        .put("history", new JsonObject().put("defaultLimit", 100).put("maxLimit", 100)))));
+    Feedbus node = startWithPagesOf100(vertx, dir);
     HttpClient client = vertx.createHttpClient();
     try {
       FeedbusClient feedbus = FeedbusClient.create(vertx);
-      List<String> published = new ArrayList<>();
-      for (int i = 0; i < 600; i++) {
-        published.add(await(feedbus.publish("paged", i)).cursor());
-      }
+      List<String> published = publish600(feedbus);
       List<String> ids = new CopyOnWriteArrayList<>();
       Promise<Void> opened = Promise.promise();
       client.request(new RequestOptions().setMethod(HttpMethod.GET).setHost("127.0.0.1").setPort(node.httpPort())
@@ -72,14 +68,10 @@ class StreamReplayPagingTest {
   void aJavaSubscriptionFromTheStartOfATopicLongerThanOnePageGetsEveryEventThenLiveOnes(Vertx vertx, @TempDir Path dir)
       throws Exception {
     // The client asks for pages of 500; the broker answers at most 100: a short page is not the end, no next is.
-    Feedbus node = await(Feedbus.start(vertx, TestNodes.options(dir, new JsonObject()
-        .put("history", new JsonObject().put("defaultLimit", 100).put("maxLimit", 100)))));
+    Feedbus node = startWithPagesOf100(vertx, dir);
     try {
       FeedbusClient feedbus = FeedbusClient.create(vertx);
-      List<String> published = new ArrayList<>();
-      for (int i = 0; i < 600; i++) {
-        published.add(await(feedbus.publish("paged", i)).cursor());
-      }
+      List<String> published = publish600(feedbus);
       List<String> ids = new CopyOnWriteArrayList<>();
       Subscription subscription = await(feedbus.subscribe("paged", "0000000000000-000000-00000000",
           event -> ids.add(event.cursor().value())));
@@ -93,4 +85,19 @@ class StreamReplayPagingTest {
     }
   }
 
+
+  /** A node whose history pages hold at most 100 events. */
+  private static Feedbus startWithPagesOf100(Vertx vertx, Path dir) throws Exception {
+    return await(Feedbus.start(vertx, TestNodes.options(dir, new JsonObject()
+        .put("history", new JsonObject().put("defaultLimit", 100).put("maxLimit", 100)))));
+  }
+
+  /** Six pages' worth of events on {@code paged}; their cursors in publish order. */
+  private static List<String> publish600(FeedbusClient feedbus) throws Exception {
+    List<String> published = new ArrayList<>();
+    for (int i = 0; i < 600; i++) {
+      published.add(await(feedbus.publish("paged", i)).cursor());
+    }
+    return published;
+  }
 }

@@ -149,14 +149,21 @@ final class Journal implements AutoCloseable {
     channel.close();
   }
 
+  private static final boolean DIRECTORIES_CAN_BE_SYNCED = !System.getProperty("os.name", "").startsWith("Windows");
+
   private FileChannel open(long seq) throws IOException {
     FileChannel c = FileChannel.open(dir.resolve(String.format("%08d.wal", seq)), StandardOpenOption.CREATE,
         StandardOpenOption.WRITE, StandardOpenOption.APPEND);
-    // The new file's directory entry is durable before any record in it is acknowledged.
-    try (FileChannel d = FileChannel.open(dir, StandardOpenOption.READ)) {
-      d.force(true);
-    } catch (IOException | UnsupportedOperationException notSupported) {
-      // Some platforms cannot open a directory; the file's own fsync is what they offer.
+    // The new file's directory entry is durable before any record in it is acknowledged. A failure
+    // to sync it fails the open (and so the append) like any other I/O error; only Windows, which
+    // cannot open a directory as a channel, relies on the file's own fsync.
+    if (DIRECTORIES_CAN_BE_SYNCED) {
+      try (FileChannel d = FileChannel.open(dir, StandardOpenOption.READ)) {
+        d.force(true);
+      } catch (IOException e) {
+        c.close();
+        throw e;
+      }
     }
     return c;
   }
