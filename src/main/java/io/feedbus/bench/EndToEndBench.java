@@ -3,17 +3,17 @@ package io.feedbus.bench;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
-import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpClient;
 import io.vertx.core.http.HttpClientOptions;
 import io.vertx.core.http.HttpMethod;
 import io.vertx.core.http.PoolOptions;
-import io.vertx.core.http.RequestOptions;
 import io.vertx.core.http.WebSocket;
 import io.vertx.core.http.WebSocketClient;
 import io.vertx.core.http.WebSocketClientOptions;
 import io.vertx.core.http.WebSocketConnectOptions;
 import io.vertx.core.json.JsonObject;
+import io.vertx.core.net.NetClient;
+import io.vertx.core.net.NetClientOptions;
 import io.vertx.core.parsetools.RecordParser;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -134,24 +134,26 @@ public final class EndToEndBench implements BenchSection {
         baseline == null ? Double.NaN : baseline.acks().percentileMillis(0.99), note));
   }
 
-  /** The broker's clients: Vert.x HTTP and WebSocket clients in the bench's own JVM. */
+  /** The broker's clients in the bench's own JVM: lean HTTP publishers ({@link HttpPublisher}), a Vert.x HTTP client for SSE, Vert.x WebSockets. */
   static final class Clients {
     private final Vertx vertx;
     private final int port;
     private final List<HttpClient> httpClients = new ArrayList<>();
     private final WebSocketClient sockets;
+    private final NetClient net;
 
     Clients(Vertx vertx, int port) {
       this.vertx = vertx;
       this.port = port;
       this.sockets = vertx.createWebSocketClient(new WebSocketClientOptions().setMaxConnections(1024).setDefaultHost("127.0.0.1")
           .setDefaultPort(port));
+      this.net = vertx.createNetClient(new NetClientOptions().setTcpNoDelay(true));
     }
 
-    /** {@code publishers} keep-alive connections posting events; an SSE stream of the topic receives. */
+    /** {@code publishers} keep-alive connections posting events ({@link HttpPublisher}); an SSE stream of the topic receives. */
     Result http(int publishers, int events, String topic) throws Exception {
       HttpClient client = vertx.createHttpClient(new HttpClientOptions().setDefaultHost("127.0.0.1").setDefaultPort(port)
-          .setKeepAlive(true), new PoolOptions().setHttp1MaxSize(publishers + 1));
+          .setKeepAlive(true), new PoolOptions().setHttp1MaxSize(1));
       httpClients.add(client);
       Latencies deliveries = new Latencies(events);
       Receiver receiver = new Receiver(events, deliveries);
@@ -167,47 +169,29 @@ public final class EndToEndBench implements BenchSection {
         response.handler(lines);
         return Future.succeededFuture();
       }));
-      probe(receiver, done -> post(client, topic, new JsonObject().put("probe", true)).onComplete(done));
+      List<HttpPublisher> publishing = new ArrayList<>();
+      for (int i = 0; i < publishers; i++) {
+        publishing.add(BenchSupport.await(HttpPublisher.connect(net, "127.0.0.1", port)));
+      }
+      probe(receiver, done -> publishing.get(0).publish(topic, new JsonObject().put("probe", true)).onComplete(done));
       Latencies acks = new Latencies(events);
       AtomicInteger next = new AtomicInteger();
       long started = System.nanoTime();
       List<Future<Void>> loops = new ArrayList<>();
-      for (int i = 0; i < publishers; i++) {
+      for (HttpPublisher publisher : publishing) {
         Promise<Void> loop = Promise.promise();
-        httpLoop(client, topic, next, events, acks, loop);
+        publisher.loop(topic, next, events, acks, loop);
         loops.add(loop.future());
       }
       BenchSupport.await(Future.all(loops));
       long acked = System.nanoTime();
       long last = BenchSupport.await(receiver.all.future());
+      for (HttpPublisher publisher : publishing) {
+        BenchSupport.await(publisher.close());
+      }
       BenchSupport.await(client.close());
       httpClients.remove(client);
       return new Result(events, (Math.max(acked, last) - started) / 1e9, acks, deliveries, receiver.count.get());
-    }
-
-    private Future<Void> post(HttpClient client, String topic, Object payload) {
-      return client.request(new RequestOptions().setMethod(HttpMethod.POST).setURI("/topics/" + topic + "/events")
-              .putHeader("content-type", "application/json"))
-          .compose(req -> req.send(new JsonObject().put("payload", payload).toBuffer()))
-          .compose(response -> response.body().compose(body -> response.statusCode() == 201 ? Future.<Void>succeededFuture()
-              : Future.failedFuture("publish answered " + response.statusCode() + ": " + body)));
-    }
-
-    private void httpLoop(HttpClient client, String topic, AtomicInteger next, int total, Latencies acks, Promise<Void> done) {
-      int n = next.getAndIncrement();
-      if (n >= total) {
-        done.tryComplete();
-        return;
-      }
-      long t0 = System.nanoTime();
-      post(client, topic, payload(n, t0, DATA)).onComplete(ar -> {
-        if (ar.failed()) {
-          done.tryFail(ar.cause());
-          return;
-        }
-        acks.record(System.nanoTime() - t0);
-        httpLoop(client, topic, next, total, acks, done);
-      });
     }
 
     /** {@code publishers} bridge sockets sending to {@code feedbus.publish}; one more socket registered on the topic receives. */
@@ -276,6 +260,7 @@ public final class EndToEndBench implements BenchSection {
 
     void close() throws Exception {
       BenchSupport.await(sockets.close());
+      BenchSupport.await(net.close());
       for (HttpClient client : List.copyOf(httpClients)) {
         BenchSupport.await(client.close());
       }
