@@ -25,12 +25,12 @@ public final class TimelineRoutes {
   /** Mounts the routes; a history {@code limit} above {@code maxHistoryLimit} is refused (the bus lowers it). */
   public static void mount(Router router, Vertx vertx, int maxPayloadBytes, int maxHistoryLimit, HttpAuth auth) {
     // The right is checked before the body is read: a caller without it cannot make the server buffer one.
+    // Separate routes: Vert.x-web refuses a body handler after a user handler on one route.
     router.post("/topics/:topic/events").handler(auth.topic(true));
     // Room for the envelope around a payload at the limit; the publish service checks the payload itself.
     router.post("/topics/:topic/events").handler(BodyHandler.create(false).setBodyLimit(maxPayloadBytes + 64L * 1024));
     router.post("/topics/:topic/events").handler(ctx -> publish(ctx, vertx));
-    router.get("/topics/:topic/events").handler(auth.topic(false));
-    router.get("/topics/:topic/events").handler(ctx -> history(ctx, vertx, maxHistoryLimit));
+    router.get("/topics/:topic/events").handler(auth.topic(false)).handler(ctx -> history(ctx, vertx, maxHistoryLimit));
   }
 
   private static void publish(RoutingContext ctx, Vertx vertx) {

@@ -52,27 +52,42 @@ public record PublishRequest(String topic, Object payload, Map<String, String> h
 
   /** The path of the first non-finite number in {@code value} (e.g. {@code payload.a[2]}), or null. */
   private static String nonFinite(Object value, String path) {
+    // The walk builds no strings: the path is spelled out only for the number it finds.
+    java.util.ArrayDeque<Object> trail = new java.util.ArrayDeque<>();
+    return hasNonFinite(value, trail) ? path + spell(trail) : null;
+  }
+
+  /** True when {@code value} holds a non-finite number; {@code trail} then holds the keys and indexes to it, outermost last. */
+  private static boolean hasNonFinite(Object value, java.util.ArrayDeque<Object> trail) {
     if (value instanceof Double || value instanceof Float) {
-      double d = ((Number) value).doubleValue();
-      return Double.isFinite(d) ? null : path;
+      return !Double.isFinite(((Number) value).doubleValue());
     }
     if (value instanceof JsonObject) {
       for (Map.Entry<String, Object> e : (JsonObject) value) {
-        String found = nonFinite(e.getValue(), path + "." + e.getKey());
-        if (found != null) {
-          return found;
+        if (hasNonFinite(e.getValue(), trail)) {
+          trail.addLast(e.getKey());
+          return true;
         }
       }
     } else if (value instanceof JsonArray) {
       JsonArray array = (JsonArray) value;
       for (int i = 0; i < array.size(); i++) {
-        String found = nonFinite(array.getValue(i), path + "[" + i + "]");
-        if (found != null) {
-          return found;
+        if (hasNonFinite(array.getValue(i), trail)) {
+          trail.addLast(i);
+          return true;
         }
       }
     }
-    return null;
+    return false;
+  }
+
+  private static String spell(java.util.ArrayDeque<Object> trail) {
+    StringBuilder path = new StringBuilder();
+    for (java.util.Iterator<Object> steps = trail.descendingIterator(); steps.hasNext(); ) {
+      Object step = steps.next();
+      path.append(step instanceof Integer ? "[" + step + "]" : "." + step);
+    }
+    return path.toString();
   }
 
   private static Map<String, String> headers(Object value) {

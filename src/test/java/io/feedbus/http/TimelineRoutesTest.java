@@ -140,7 +140,10 @@ class TimelineRoutesTest {
   @Test
   void nonFiniteNumbersGet400AndAreNotStored() throws Exception {
     assertError(post("/topics/orders/events", "{\"payload\": 1e999}"), 400, "invalid_number");
-    assertError(post("/topics/orders/events", "{\"payload\": {\"a\": [1, -1e999]}}"), 400, "invalid_number");
+    HttpResponse<Buffer> nested = post("/topics/orders/events", "{\"payload\": {\"ok\": [2.5], \"a\": [1, {\"b\": -1e999}]}}");
+    assertError(nested, 400, "invalid_number");
+    // The message names the number's place in the payload.
+    assertThat(nested.bodyAsJsonObject().getString("message")).startsWith("payload.a[1].b is not a finite number");
     assertThat(get("/topics/orders/events").bodyAsJsonObject().getJsonArray("events")).isEmpty();
   }
 
