@@ -31,7 +31,7 @@ import org.h2.mvstore.MVStore;
  * <p>Durable on purpose: admission slots acquired over HTTP have no socket and outlive a broker
  * restart (their holders keep streaming), so losing them would let a uid exceed its limit after a
  * restart. Connection records of the previous run simply expire at the first sweeps after restart.
- * Slot and setting writes are committed at once (no fsync: a crash of the process loses nothing, a
+ * Slot and setting writes are committed before they are answered (no fsync: a crash of the process loses nothing, a
  * power loss at most the last moments, which lease expiry heals). Connection records (registered,
  * seen, removed, expired: one write per heartbeat of every connection) are committed by the store's
  * background commit within a second, with the next slot or setting write, or on close: what a crash
@@ -285,14 +285,20 @@ public final class EmbeddedConnectionStore implements ConnectionStore {
     return run(work);
   }
 
-  /** A write committed before its future completes, with whatever connection records are not yet committed. */
+  /**
+   * A write committed before its future completes, with whatever connection records are not yet
+   * committed. Writes queued together share one commit (64 callers acquiring and releasing slots
+   * made a commit per write this thread's whole load).
+   */
   private <T> Future<T> write(Callable<T> work) {
-    return run(() -> {
-      T result = work.call();
+    if (closed) {
+      return Future.failedFuture(FeedbusException.storeUnavailable("the embedded connection store is closed", null));
+    }
+    return worker.submitGrouped(work, () -> {
       if (store.hasUnsavedChanges()) {
         store.commit();
       }
-      return result;
+      return null;
     });
   }
 

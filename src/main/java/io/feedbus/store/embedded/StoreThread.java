@@ -5,6 +5,8 @@ import io.vertx.core.Context;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.concurrent.Callable;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -25,6 +27,10 @@ final class StoreThread {
   private final Vertx vertx;
   private final String name;
   private final ExecutorService executor;
+  /** The tasks of the open group, waiting for its end; on this thread only. */
+  private final List<java.util.function.Consumer<Throwable>> grouped = new ArrayList<>();
+  /** The open group's end, queued behind it; on this thread only. */
+  private Callable<Void> groupEnd;
 
   StoreThread(Vertx vertx, String name) {
     this.vertx = vertx;
@@ -58,6 +64,63 @@ final class StoreThread {
   }
 
   /**
+   * Runs {@code work} after everything submitted before it, and completes its future only after
+   * {@code groupEnd} (a commit) has run on this thread after it. Consecutive grouped tasks share one
+   * {@code groupEnd}: it is queued behind the first of them and runs once the tasks queued before it
+   * are done, so a burst of writes pays for one commit. When {@code groupEnd} throws, every task of
+   * its group fails with that.
+   */
+  <T> Future<T> submitGrouped(Callable<T> work, Callable<Void> groupEnd) {
+    Context context = vertx.getOrCreateContext();
+    Promise<T> promise = Promise.promise();
+    try {
+      executor.execute(() -> {
+        T result;
+        try {
+          result = work.call();
+        } catch (Throwable failure) {
+          context.runOnContext(v -> promise.fail(failure));
+          return;
+        }
+        grouped.add(failure -> context.runOnContext(v -> {
+          if (failure == null) {
+            promise.complete(result);
+          } else {
+            promise.fail(failure);
+          }
+        }));
+        if (grouped.size() == 1) {
+          // A stopped thread takes no task: finish() ends the group itself before its last task.
+          execute(() -> endGroup(groupEnd));
+          this.groupEnd = groupEnd;
+        }
+      });
+    } catch (RejectedExecutionException stopped) {
+      return Future.failedFuture(FeedbusException.storeUnavailable(name + " has stopped", null));
+    }
+    return promise.future();
+  }
+
+  /** On this thread: runs the group's end and completes (or fails) every task of the group. */
+  private void endGroup(Callable<Void> end) {
+    if (grouped.isEmpty()) {
+      return;
+    }
+    List<java.util.function.Consumer<Throwable>> group = new ArrayList<>(grouped);
+    grouped.clear();
+    groupEnd = null;
+    Throwable failure = null;
+    try {
+      end.call();
+    } catch (Throwable e) {
+      failure = e;
+    }
+    for (java.util.function.Consumer<Throwable> task : group) {
+      task.accept(failure);
+    }
+  }
+
+  /**
    * Runs {@code work} on this thread after everything submitted before it and waits for it: only for
    * another store thread (never an event loop), and never from this thread itself.
    */
@@ -85,9 +148,14 @@ final class StoreThread {
     executor.shutdown();
   }
 
-  /** Runs {@code last}, then lets the thread end; later submissions fail. */
+  /** Runs {@code last} (after ending a group of {@link #submitGrouped} tasks still open), then lets the thread end; later submissions fail. */
   <T> Future<T> finish(Callable<T> last) {
-    Future<T> done = submit(last);
+    Future<T> done = submit(() -> {
+      if (groupEnd != null) {
+        endGroup(groupEnd);
+      }
+      return last.call();
+    });
     executor.shutdown();
     return done;
   }
