@@ -14,7 +14,6 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.HashMap;
-import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -37,12 +36,11 @@ import org.h2.mvstore.MVStore;
  * background commit within a second, with the next slot or setting write, or on close: what a crash
  * loses of them belongs to connections that died with the process and would expire anyway.
  *
- * <p>The connections are also kept decoded in memory, so counting, listing and sweeping them parses
- * no JSON (with thousands of connections that parsing was most of this store's time).
+ * <p>The connections and slots are also kept decoded in memory, so counting, listing, sweeping and
+ * claiming parses no JSON (with thousands of connections that parsing was most of this store's time).
  *
  * <p>Every operation runs on one dedicated worker thread, one at a time, so a read-modify-write
- * (claim the first free slot, keep {@code connectedAt} on upsert) is atomic; the slot claim also uses
- * the map's own atomic {@code putIfAbsent} / {@code replace}.
+ * (claim the first free slot, keep {@code connectedAt} on upsert) is atomic.
  */
 public final class EmbeddedConnectionStore implements ConnectionStore {
 
@@ -53,6 +51,8 @@ public final class EmbeddedConnectionStore implements ConnectionStore {
   private final StoreThread worker;
   /** The {@code connections} map decoded; read and written on the worker thread only. */
   private final Map<String, ConnectionRecord> records = new HashMap<>();
+  /** The {@code slots} map decoded (id -> slot, ids in order); read and written on the worker thread only. */
+  private final TreeMap<String, AdmissionSlot> decodedSlots = new TreeMap<>();
   private volatile boolean closed;
 
   private EmbeddedConnectionStore(Vertx vertx, MVStore store) {
@@ -61,6 +61,7 @@ public final class EmbeddedConnectionStore implements ConnectionStore {
     this.slots = store.openMap("slots");
     this.settings = store.openMap("settings");
     connections.forEach((id, json) -> records.put(id, record(json)));
+    slots.forEach((id, json) -> decodedSlots.put(id, slotOf(json)));
     this.worker = new StoreThread(vertx, "feedbus-embedded-connections");
   }
 
@@ -166,14 +167,12 @@ public final class EmbeddedConnectionStore implements ConnectionStore {
   @Override
   public Future<Integer> claimSlot(AdmissionSlot slot, int limit, long now) {
     return write(() -> {
+      // One thread writes the map, so looking first and then putting is atomic.
       for (int i = 0; i < limit; i++) {
         AdmissionSlot candidate = slot.withIndex(i);
-        String json = candidate.toJson().encode();
-        String existing = slots.putIfAbsent(candidate.id(), json);
-        if (existing == null) {
-          return i;
-        }
-        if (!slotOf(existing).liveAt(now) && slots.replace(candidate.id(), existing, json)) {
+        AdmissionSlot existing = decodedSlots.get(candidate.id());
+        if (existing == null || !existing.liveAt(now)) {
+          putSlot(candidate);
           return i;
         }
       }
@@ -185,7 +184,7 @@ public final class EmbeddedConnectionStore implements ConnectionStore {
   public Future<Boolean> releaseSlot(String uid, String connectionId, long now) {
     return write(() -> {
       AdmissionSlot chosen = AdmissionSlot.pickForRelease(slotsOf(uid, now), connectionId);
-      return chosen != null && slots.remove(chosen.id()) != null;
+      return chosen != null && removeSlot(chosen.id());
     });
   }
 
@@ -200,8 +199,7 @@ public final class EmbeddedConnectionStore implements ConnectionStore {
       long renewed = 0;
       for (AdmissionSlot s : slotsOf(uid, now)) {
         if (s.connectionId() == null) {
-          slots.put(s.id(), new AdmissionSlot(s.uid(), s.index(), s.serverId(), null, s.acquiredAt(), Math.max(expiresAt, s.expiresAt()))
-              .toJson().encode());
+          putSlot(new AdmissionSlot(s.uid(), s.index(), s.serverId(), null, s.acquiredAt(), Math.max(expiresAt, s.expiresAt())));
           renewed++;
         }
       }
@@ -213,13 +211,13 @@ public final class EmbeddedConnectionStore implements ConnectionStore {
   public Future<Long> expireSlots(long now) {
     return write(() -> {
       List<String> dead = new ArrayList<>();
-      for (Map.Entry<String, String> e : slots.entrySet()) {
-        AdmissionSlot s = slotOf(e.getValue());
+      for (Map.Entry<String, AdmissionSlot> e : decodedSlots.entrySet()) {
+        AdmissionSlot s = e.getValue();
         if (!s.liveAt(now) || (s.connectionId() != null && !records.containsKey(s.connectionId()))) {
           dead.add(e.getKey());
         }
       }
-      dead.forEach(slots::remove);
+      dead.forEach(this::removeSlot);
       return (long) dead.size();
     });
   }
@@ -253,13 +251,11 @@ public final class EmbeddedConnectionStore implements ConnectionStore {
   private List<AdmissionSlot> slotsOf(String uid, long now) {
     String prefix = uid + "#";
     List<AdmissionSlot> found = new ArrayList<>();
-    Iterator<String> keys = slots.keyIterator(prefix);
-    while (keys.hasNext()) {
-      String key = keys.next();
-      if (!key.startsWith(prefix)) {
+    for (Map.Entry<String, AdmissionSlot> e : decodedSlots.tailMap(prefix, true).entrySet()) {
+      if (!e.getKey().startsWith(prefix)) {
         break;
       }
-      AdmissionSlot s = slotOf(slots.get(key));
+      AdmissionSlot s = e.getValue();
       if (s.liveAt(now)) {
         found.add(s);
       }
@@ -273,6 +269,16 @@ public final class EmbeddedConnectionStore implements ConnectionStore {
 
   private static AdmissionSlot slotOf(String json) {
     return AdmissionSlot.fromJson(new JsonObject(json));
+  }
+
+  private void putSlot(AdmissionSlot slot) {
+    slots.put(slot.id(), slot.toJson().encode());
+    decodedSlots.put(slot.id(), slot);
+  }
+
+  private boolean removeSlot(String id) {
+    decodedSlots.remove(id);
+    return slots.remove(id) != null;
   }
 
   private void put(ConnectionRecord record) {
