@@ -243,8 +243,11 @@ public final class EmbeddedEventLog implements EventLog {
     }
   }
 
-  /** Indexes the whole tail now (tests: to read across the line between index and tail). */
-  Future<Void> indexNow() {
+  /**
+   * Indexes the whole tail now (tests: to read across the line between index and tail; the bench:
+   * to measure reads once a load's indexing is over, not while it competes with them).
+   */
+  public Future<Void> indexNow() {
     return indexer.submit(() -> {
       indexTail();
       return null;
