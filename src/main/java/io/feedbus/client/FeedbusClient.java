@@ -10,11 +10,9 @@ import io.vertx.core.Future;
 import io.vertx.core.Handler;
 import io.vertx.core.Vertx;
 import io.vertx.core.eventbus.DeliveryOptions;
-import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import java.util.List;
 import java.util.Map;
-import java.util.stream.Collectors;
 
 /**
  * The Java API of feedbus for JVM services on the same (possibly clustered) Vert.x: publish, read
@@ -131,15 +129,25 @@ public final class FeedbusClient {
     return historyPageAt(null, topic, after, limit);
   }
 
-  /** A history page read on node {@code serverId} (null: this Vert.x's node, else any). */
+  /**
+   * A history page read on node {@code serverId} (null: this Vert.x's node, else any). This Vert.x's
+   * own node answers on its local address, with the page's events themselves: nothing is copied,
+   * encoded or parsed on the way.
+   */
   Future<HistoryPage> historyPageAt(String serverId, String topic, String after, int limit) {
     JsonObject request = new JsonObject().put("topic", topic).put("limit", limit);
     if (after != null) {
       request.put("after", after);
     }
-    String address = serverId == null ? Nodes.nearest(vertx, HistoryRequest.ADDRESS) : Nodes.at(HistoryRequest.ADDRESS, serverId);
-    return vertx.eventBus().<JsonObject>request(address, request, requestOptions)
-        .map(m -> new HistoryPage(events(m.body().getJsonArray("events")), m.body().getString("next")))
+    String localNode = Nodes.local(vertx);
+    String address = localNode != null && (serverId == null || serverId.equals(localNode)) ? HistoryRequest.LOCAL_ADDRESS
+        : serverId == null ? HistoryRequest.ADDRESS : Nodes.at(HistoryRequest.ADDRESS, serverId);
+    return vertx.eventBus().<Object>request(address, request, requestOptions)
+        .map(m -> {
+          io.feedbus.feed.HistoryPage page = m.body() instanceof io.feedbus.feed.HistoryPage local ? local
+              : io.feedbus.feed.HistoryPage.fromJson((JsonObject) m.body());
+          return new HistoryPage(page.events(), page.lead());
+        })
         .recover(e -> Future.failedFuture(FeedbusException.from(e)));
   }
 
@@ -181,9 +189,5 @@ public final class FeedbusClient {
     } catch (FeedbusException e) {
       return Future.failedFuture(e);
     }
-  }
-
-  static List<Event> events(JsonArray array) {
-    return array.stream().map(o -> Event.fromJson((JsonObject) o)).collect(Collectors.toList());
   }
 }

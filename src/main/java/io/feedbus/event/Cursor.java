@@ -12,7 +12,7 @@ import java.util.regex.Pattern;
  */
 public final class Cursor implements Comparable<Cursor> {
 
-  private static final Pattern FORMAT = Pattern.compile("\\d{13}-\\d{6}-[0-9a-f]{8}");
+  private static final int LENGTH = 29;
   static final int MAX_SEQUENCE = 999_999;
 
   private final String value;
@@ -23,10 +23,29 @@ public final class Cursor implements Comparable<Cursor> {
 
   /** Parses a cursor a client handed back; fails with {@link FeedbusException} when it is not one. */
   public static Cursor parse(String value) {
-    if (value == null || !FORMAT.matcher(value).matches()) {
+    if (!wellFormed(value)) {
       throw FeedbusException.badRequest("invalid_cursor", "not a feedbus cursor: '" + value + "'");
     }
     return new Cursor(value);
+  }
+
+  /**
+   * {@code \d{13}-\d{6}-[0-9a-f]{8}}, checked by hand: every event a store reads back is parsed,
+   * and a regular expression was a tenth of a page read.
+   */
+  private static boolean wellFormed(String value) {
+    if (value == null || value.length() != LENGTH || value.charAt(13) != '-' || value.charAt(20) != '-') {
+      return false;
+    }
+    for (int i = 0; i < LENGTH; i++) {
+      char c = value.charAt(i);
+      boolean digit = c >= '0' && c <= '9';
+      boolean allowed = i == 13 || i == 20 || digit || (i > 20 && c >= 'a' && c <= 'f');
+      if (!allowed) {
+        return false;
+      }
+    }
+    return true;
   }
 
   private static final Pattern BOUND = Pattern.compile("(\\d{13}-(\\d{6}-)?)?");

@@ -13,19 +13,36 @@ public final class Event {
   private final Cursor cursor;
   private final String topic;
   private final long ts;
-  private final Object payload;
-  private final Map<String, String> headers;
-  private final String origin;
-  private final boolean persist;
+  /** The stored encoding ({@link #toJson} encoded) when the event was read back from it, else null. */
+  private final String stored;
+  /** Everything but cursor and topic; for a stored event, parsed from {@link #stored} on first use. */
+  private volatile Fields fields;
+
+  private record Fields(Object payload, Map<String, String> headers, String origin, boolean persist) {
+  }
 
   public Event(Cursor cursor, String topic, Object payload, Map<String, String> headers, String origin, boolean persist) {
     this.cursor = Objects.requireNonNull(cursor, "cursor");
     this.topic = Objects.requireNonNull(topic, "topic");
     this.ts = cursor.timestamp();
-    this.payload = payload;
-    this.headers = headers == null ? Map.of() : Map.copyOf(headers);
-    this.origin = origin;
-    this.persist = persist;
+    this.stored = null;
+    this.fields = new Fields(payload, headers == null ? Map.of() : Map.copyOf(headers), origin, persist);
+  }
+
+  private Event(Cursor cursor, String topic, String stored) {
+    this.cursor = Objects.requireNonNull(cursor, "cursor");
+    this.topic = Objects.requireNonNull(topic, "topic");
+    this.ts = cursor.timestamp();
+    this.stored = Objects.requireNonNull(stored, "stored");
+  }
+
+  /**
+   * An event as an engine stored it: {@code json} is its {@link #encode} text, whose cursor and
+   * topic the engine's index gave already. The rest is parsed only when asked for, so a replay that
+   * passes events through (history pages, a subscriber that reads cursors) never parses them.
+   */
+  public static Event stored(Cursor cursor, String topic, String json) {
+    return new Event(cursor, topic, json);
   }
 
   public String id() {
@@ -46,19 +63,29 @@ public final class Event {
 
   /** Any JSON value: a JsonObject, JsonArray, String, Number, Boolean or null. */
   public Object payload() {
-    return payload;
+    return fields().payload();
   }
 
   public Map<String, String> headers() {
-    return headers;
+    return fields().headers();
   }
 
   public String origin() {
-    return origin;
+    return fields().origin();
   }
 
   public boolean persist() {
-    return persist;
+    return fields().persist();
+  }
+
+  private Fields fields() {
+    Fields parsed = fields;
+    if (parsed == null) {
+      // Two threads may both parse; they get equal results, and either may be kept.
+      parsed = fromJson(new JsonObject(stored)).fields();
+      fields = parsed;
+    }
+    return parsed;
   }
 
   public JsonObject toJson() {
@@ -67,15 +94,22 @@ public final class Event {
         .put("cursor", cursor.value())
         .put("topic", topic)
         .put("ts", ts)
-        .put("payload", payload);
+        .put("payload", payload());
+    Map<String, String> headers = headers();
     if (!headers.isEmpty()) {
       json.put("headers", new JsonObject(Map.copyOf(headers)));
     }
+    String origin = origin();
     if (origin != null) {
       json.put("origin", origin);
     }
-    json.put("persist", persist);
+    json.put("persist", persist());
     return json;
+  }
+
+  /** {@link #toJson} as text: for a stored event, the stored text itself, neither parsed nor copied. */
+  public String encode() {
+    return stored != null ? stored : toJson().encode();
   }
 
   /** Reads an event as {@link #toJson} wrote it (the stored form of every engine). */

@@ -22,7 +22,8 @@ import org.slf4j.LoggerFactory;
  * Republishes the engine's change stream on {@code feedbus.topic.<topic>} of this node (the feed of
  * each broker node delivers to its own Vert.x; members without a broker attach to one, see
  * {@link RemoteSubscribers}), relays engine notices to {@code feedbus.store.status}, removes
- * transient events once delivered, and serves {@code feedbus.history} and {@code feedbus.attach}.
+ * transient events once delivered, and serves {@code feedbus.history} (also as {@link HistoryRequest#LOCAL_ADDRESS})
+ * and {@code feedbus.attach}.
  */
 public final class FeedVerticle extends VerticleBase {
 
@@ -64,8 +65,12 @@ public final class FeedVerticle extends VerticleBase {
     delivery = new DeliveryOptions().setLocalOnly(true);
     remotes = new RemoteSubscribers(vertx, nodeId);
     HistoryService history = new HistoryService(log, historyOptions.maxPageBytes);
+    java.util.function.Function<JsonObject, Future<HistoryPage>> read =
+        body -> history.read(HistoryRequest.parse(body, historyOptions.defaultLimit, historyOptions.maxLimit));
     historyConsumers = new java.util.ArrayList<>(BusService.register(vertx.eventBus(), HistoryRequest.ADDRESS, nodeId,
-        body -> history.read(HistoryRequest.parse(body, historyOptions.defaultLimit, historyOptions.maxLimit))));
+        body -> read.apply(body).map(HistoryPage::toJson)));
+    HistoryPageCodec.registerOn(vertx.eventBus());
+    historyConsumers.add(BusService.registerLocal(vertx.eventBus(), HistoryRequest.LOCAL_ADDRESS, read::apply));
     historyConsumers.addAll(BusService.register(vertx.eventBus(), RemoteSubscribers.ADDRESS, nodeId, remotes::attach));
     return Future.all(historyConsumers.stream().map(MessageConsumer::completion).toList())
         .compose(v -> log.changes(null, new ChangeListener() {

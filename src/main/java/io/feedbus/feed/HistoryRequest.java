@@ -13,6 +13,11 @@ import io.vertx.core.json.JsonObject;
 public record HistoryRequest(String topic, Cursor after, Long since, Cursor before, boolean backward, int limit) {
 
   public static final String ADDRESS = "feedbus.history";
+  /**
+   * The history service for whatever runs on the node's own Vert.x (its client, HTTP routes): it
+   * answers with the {@link HistoryPage} itself, which the bus hands over by reference.
+   */
+  public static final String LOCAL_ADDRESS = "feedbus.history.local";
   /** The {@code before} that reads the newest events: before the end of the timeline. */
   public static final String END = "end";
 

@@ -3,8 +3,6 @@ package io.feedbus.feed;
 import io.feedbus.event.Event;
 import io.feedbus.store.EventLog;
 import io.vertx.core.Future;
-import io.vertx.core.json.JsonArray;
-import io.vertx.core.json.JsonObject;
 import java.util.List;
 
 /**
@@ -23,7 +21,7 @@ public final class HistoryService {
     this.maxPageBytes = maxPageBytes;
   }
 
-  public Future<JsonObject> read(HistoryRequest request) {
+  public Future<HistoryPage> read(HistoryRequest request) {
     if (request.backward()) {
       return log.readBefore(request.topic(), request.before(), request.limit(), maxPageBytes)
           .map(read -> page(read, "older", read.events().isEmpty() ? null : read.events().get(0)));
@@ -33,14 +31,7 @@ public final class HistoryService {
   }
 
   /** The page's events, and {@code leadName: edge's cursor} when it is full. */
-  static JsonObject page(EventLog.Page read, String leadName, Event edge) {
-    List<Event> events = read.events();
-    JsonArray array = new JsonArray();
-    events.forEach(e -> array.add(e.toJson()));
-    JsonObject page = new JsonObject().put("events", array);
-    if (read.full() && edge != null) {
-      page.put(leadName, edge.cursor().value());
-    }
-    return page;
+  static HistoryPage page(EventLog.Page read, String leadName, Event edge) {
+    return new HistoryPage(List.copyOf(read.events()), leadName, read.full() && edge != null ? edge.cursor().value() : null);
   }
 }

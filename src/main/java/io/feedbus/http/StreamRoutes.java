@@ -167,7 +167,7 @@ public final class StreamRoutes {
         close("slow_consumer", "the client did not keep up; resume after the last id received");
         return;
       }
-      response.write("id: " + event.cursor().value() + "\nevent: event\ndata: " + event.toJson().encode() + "\n\n");
+      response.write("id: " + event.cursor().value() + "\nevent: event\ndata: " + event.encode() + "\n\n");
     }
 
     /** A message sent to this stream's connection ({@code /connections/send}): {@code event: direct}. */

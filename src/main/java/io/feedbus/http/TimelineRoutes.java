@@ -2,6 +2,7 @@ package io.feedbus.http;
 
 import io.feedbus.event.FeedbusException;
 import io.feedbus.event.Nodes;
+import io.feedbus.feed.HistoryPage;
 import io.feedbus.feed.HistoryRequest;
 import io.feedbus.publish.PublishRequest;
 import io.vertx.core.Vertx;
@@ -76,7 +77,10 @@ public final class TimelineRoutes {
       HttpErrors.send(ctx, e);
       return;
     }
-    HttpErrors.reply(ctx, vertx.eventBus().request(Nodes.nearest(vertx, HistoryRequest.ADDRESS), request).map(m -> m.body()), 200);
+    // This node's own history service hands over the page itself, whose stored events are written as they are.
+    String address = Nodes.local(vertx) != null ? HistoryRequest.LOCAL_ADDRESS : HistoryRequest.ADDRESS;
+    HttpErrors.reply(ctx, vertx.eventBus().request(address, request)
+        .map(m -> m.body() instanceof HistoryPage page ? page.encode() : m.body()), 200);
   }
 
   private static void putLong(JsonObject request, String name, String value) {

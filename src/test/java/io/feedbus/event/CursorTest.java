@@ -65,6 +65,16 @@ class CursorTest {
   }
 
   @Test
+  void parseAcceptsExactlyThirteenDigitsSixDigitsAndEightLowercaseHexDigits() {
+    assertThat(Cursor.parse("1795387492000-000042-0a1b2c3d").value()).isEqualTo("1795387492000-000042-0a1b2c3d");
+    for (String bad : new String[] {"1795387492000-000042-0A1B2C3D", "1795387492000-000042-0a1b2c3", "1795387492000-000042-0a1b2c3d0",
+        "1795387492000_000042-0a1b2c3d", "1795387492000-000042_0a1b2c3d", "179538749200a-000042-0a1b2c3d", "1795387492000-00004x-0a1b2c3d",
+        "1795387492000-000042-0a1b2c3g", "\u0661795387492000-000042-0a1b2c3d", "", "1795387492000-"}) {
+      assertThatThrownBy(() -> Cursor.parse(bad)).as(bad).isInstanceOf(FeedbusException.class);
+    }
+  }
+
+  @Test
   void beforeTimestampSortsBelowEveryCursorOfThatMillisecondAndAboveEarlierOnes() {
     Cursor at = new CursorClock("n", () -> 1_000L).next();
     Cursor earlier = new CursorClock("n", () -> 999L).next();

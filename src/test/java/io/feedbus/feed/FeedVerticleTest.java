@@ -113,6 +113,20 @@ class FeedVerticleTest {
     }
   }
 
+  @Test
+  void theLocalHistoryAddressAnswersWithThePageTheBusAddressAnswersAsJson(Vertx vertx) throws Exception {
+    for (int i = 0; i < 3; i++) {
+      await(client.publish("local", new JsonObject().put("n", i)));
+    }
+    for (JsonObject request : new JsonObject[] {new JsonObject().put("topic", "local").put("limit", 2),
+        new JsonObject().put("topic", "local").put("before", HistoryRequest.END).put("limit", 2)}) {
+      Object local = await(vertx.eventBus().request(HistoryRequest.LOCAL_ADDRESS, request)).body();
+      assertThat(local).isInstanceOf(HistoryPage.class);
+      assertThat(((HistoryPage) local).toJson()).isEqualTo(history(vertx, request));
+      assertThat(((HistoryPage) local).encode()).isEqualTo(history(vertx, request).encode());
+    }
+  }
+
   private static JsonObject history(Vertx vertx, JsonObject request) throws Exception {
     return await(vertx.eventBus().<JsonObject>request(HistoryRequest.ADDRESS, request)).body();
   }

@@ -89,6 +89,25 @@ class TimelineRoutesTest {
   }
 
   @Test
+  void aHistoryPageOverHttpIsTheBusPageEncodedByteForByte(Vertx vertx) throws Exception {
+    for (int i = 0; i < 3; i++) {
+      post("/topics/bytes/events", "{\"payload\":{\"n\":" + i + ",\"text\":\"caf\u00e9 \\\"q\\\"\"},\"headers\":{\"source\":\"test\"}}");
+    }
+    for (String query : new String[] {"limit=2", "before=end&limit=2", "limit=10"}) {
+      JsonObject request = new JsonObject().put("topic", "bytes").put("limit", 2);
+      if (query.startsWith("before")) {
+        request.put("before", "end");
+      } else if (query.equals("limit=10")) {
+        request.put("limit", 10);
+      }
+      JsonObject bus = await(vertx.eventBus().<JsonObject>request(io.feedbus.feed.HistoryRequest.ADDRESS, request)).body();
+      HttpResponse<Buffer> response = get("/topics/bytes/events?" + query);
+      assertThat(response.getHeader("content-type")).isEqualTo("application/json");
+      assertThat(response.bodyAsString()).as(query).isEqualTo(bus.encode());
+    }
+  }
+
+  @Test
   void historyBeforeTheEndGivesTheNewestEventsAndOlderPagesBackToTheFirst() throws Exception {
     for (int i = 0; i < 5; i++) {
       post("/topics/back/events", "{\"payload\":" + i + "}");

@@ -328,6 +328,21 @@ public abstract class EventLogContract {
   }
 
   @Test
+  void readEventsEncodeAsTheTextOfThePublishedEvents() throws Exception {
+    // What HTTP history, SSE and history pages write for each event: the published event's JSON, byte for byte.
+    Event withHeader = new Event(clock.next(), "text", new JsonObject().put("b", 1).put("a", new io.vertx.core.json.JsonArray().add(0.5)),
+        Map.of("trace", "abc"), "contract-node", true);
+    Event bare = new Event(clock.next(), "text", "caf\u00e9 \"quoted\"", Map.of(), null, false);
+    await(log.append(List.of(withHeader, bare)));
+    List<Event> read = await(log.readAfter("text", null, 10));
+    assertThat(read.stream().map(Event::encode)).containsExactly(withHeader.toJson().encode(), bare.toJson().encode());
+    assertThat(await(log.readBefore("text", null, 10, Long.MAX_VALUE)).events().stream().map(Event::encode))
+        .containsExactly(withHeader.toJson().encode(), bare.toJson().encode());
+    assertThat(await(log.readAllAfter(null, 10)).stream().map(Event::encode))
+        .containsExactly(withHeader.toJson().encode(), bare.toJson().encode());
+  }
+
+  @Test
   void appendingACursorTwiceFailsAndNeverOverwrites() throws Exception {
     Event event = event("dup", "first");
     await(log.append(List.of(event)));
