@@ -89,6 +89,11 @@ final class BrowserSocket {
     listening.remove(address);
   }
 
+  /** The addresses the browser listens on, as a copy. */
+  Set<String> listening() {
+    return Set.copyOf(listening);
+  }
+
   /** Counts one more request awaiting its answer; false (and nothing is counted) when {@code max} already are. */
   boolean startRequest(int max) {
     return requestsInFlight.getAndUpdate(n -> n < max ? n + 1 : n) < max;
