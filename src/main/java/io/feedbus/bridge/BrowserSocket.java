@@ -110,7 +110,8 @@ final class BrowserSocket {
 
   /** True while topic is skipped: from its first dropped event until the episode ends. */
   boolean skipping(String topic) {
-    return firstDropped.containsKey(topic);
+    // Asked once per socket and event of a fan-out: outside an episode the map is empty.
+    return dropping && firstDropped.containsKey(topic);
   }
 
   /** Counts a dropped event; {@code event} is its frame body. */
