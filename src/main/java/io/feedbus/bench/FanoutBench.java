@@ -1,11 +1,13 @@
 package io.feedbus.bench;
 
+import io.netty.buffer.ByteBuf;
 import io.vertx.core.Context;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.WebSocket;
+import io.vertx.core.internal.buffer.BufferInternal;
 import io.vertx.core.http.WebSocketClient;
 import io.vertx.core.http.WebSocketClientOptions;
 import io.vertx.core.http.WebSocketConnectOptions;
@@ -418,26 +420,42 @@ public final class FanoutBench implements BenchSection {
    * clients cost as little as they can (it is the broker being measured).
    */
   static long numberAfter(Buffer frame, byte[] marker) {
-    int length = frame.length();
+    // A plain loop over the frame's own array: through Buffer.getByte, and through Netty's
+    // ByteBufUtil.indexOf too (bounds and reference-count checks per byte), the search was a sixth
+    // of the clients' time at 10,000 sockets.
+    ByteBuf buffer = ((BufferInternal) frame).getByteBuf();
+    int length = buffer.readableBytes();
+    byte[] bytes;
+    int offset;
+    if (buffer.hasArray()) {
+      bytes = buffer.array();
+      offset = buffer.arrayOffset() + buffer.readerIndex();
+    } else {
+      bytes = new byte[length];
+      buffer.getBytes(buffer.readerIndex(), bytes);
+      offset = 0;
+    }
+    int end = offset + length;
     outer:
-    for (int i = 0; i + marker.length < length; i++) {
+    for (int i = offset; i + marker.length < end; i++) {
       for (int j = 0; j < marker.length; j++) {
-        if (frame.getByte(i + j) != marker[j]) {
+        if (bytes[i + j] != marker[j]) {
           continue outer;
         }
       }
       int k = i + marker.length;
-      boolean negative = frame.getByte(k) == '-';
+      boolean negative = bytes[k] == '-';
       if (negative) {
         k++;
       }
       int firstDigit = k;
       long value = 0;
-      for (; k < length && frame.getByte(k) >= '0' && frame.getByte(k) <= '9'; k++) {
-        value = value * 10 + (frame.getByte(k) - '0');
+      for (; k < end && bytes[k] >= '0' && bytes[k] <= '9'; k++) {
+        value = value * 10 + (bytes[k] - '0');
       }
       return k == firstDigit ? Long.MIN_VALUE : negative ? -value : value;
     }
     return Long.MIN_VALUE;
   }
+
 }

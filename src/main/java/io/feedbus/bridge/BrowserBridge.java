@@ -62,6 +62,7 @@ public final class BrowserBridge implements Handler<BridgeEvent> {
   private final BridgeObserver observer;
   private final BridgeSockets sockets;
   private final BridgeRequests requests;
+  private final TopicFanout fanout;
   private final LongAdder dropped = new LongAdder();
   private final LongAdder disconnected = new LongAdder();
   private final LongAdder refused = new LongAdder();
@@ -73,6 +74,7 @@ public final class BrowserBridge implements Handler<BridgeEvent> {
     this.observer = observer;
     this.sockets = new BridgeSockets(listener);
     this.requests = new BridgeRequests(vertx, sockets, options.maxRequestsInFlight, (browser, code) -> countRefusal(browser, code));
+    this.fanout = new TopicFanout(vertx, this::deliver);
   }
 
   /** Where the bridge sends the browsers' requests to publish and history (the bridge's inbound permission). */
@@ -164,8 +166,17 @@ public final class BrowserBridge implements Handler<BridgeEvent> {
 
   private void onClosed(SockJSSocket socket) {
     BrowserSocket browser = sockets.get(socket);
-    if (browser != null && browser.expiryTimer >= 0) {
-      vertx.cancelTimer(browser.expiryTimer);
+    if (browser != null) {
+      if (browser.expiryTimer >= 0) {
+        vertx.cancelTimer(browser.expiryTimer);
+      }
+      // Vert.x unregistered each of them just before (UNREGISTER); this is for any it did not know of.
+      for (String address : browser.listening()) {
+        String topic = TopicFanout.topicOf(address);
+        if (topic != null) {
+          fanout.leave(topic, browser);
+        }
+      }
     }
     sockets.remove(socket);
   }
@@ -178,6 +189,10 @@ public final class BrowserBridge implements Handler<BridgeEvent> {
       return;
     }
     String address = frame.getString("address");
+    if (event.type() == BridgeEventType.UNREGISTER && address != null && address.startsWith(TopicFanout.REGISTRATION_PREFIX)) {
+      // Vert.x unregisters a closing socket's registrations by the address it keeps them on.
+      address = Topic.address(TopicFanout.topicOf(address));
+    }
     FeedbusException refusal = BridgePermissions.check(event.type(), address, frame.getValue("body"), browser.user);
     if (refusal == null && event.type() == BridgeEventType.REGISTER && !browser.listen(address, options.maxSubscriptionsPerSocket)) {
       refusal = new FeedbusException(429, "too_many_subscriptions", "this connection listens on "
@@ -203,9 +218,15 @@ public final class BrowserBridge implements Handler<BridgeEvent> {
     if (address != null && address.startsWith(Topic.ADDRESS_PREFIX)) {
       String topic = address.substring(Topic.ADDRESS_PREFIX.length());
       if (event.type() == BridgeEventType.REGISTER) {
+        fanout.join(topic, browser);
         sockets.listener().joined(browser.connection, topic);
       } else if (event.type() == BridgeEventType.UNREGISTER) {
+        fanout.leave(topic, browser);
         sockets.listener().left(browser.connection, topic);
+      }
+      if (event.type() == BridgeEventType.REGISTER || event.type() == BridgeEventType.UNREGISTER) {
+        // The topic's events reach the browser through the fan-out; Vert.x keeps its registration where nothing comes.
+        frame.put("address", TopicFanout.registrationAddress(topic));
       }
     }
     if (event.type() == BridgeEventType.SEND) {
@@ -234,47 +255,42 @@ public final class BrowserBridge implements Handler<BridgeEvent> {
       writeAnswer(browser, frame);
       return;
     }
-    String address = frame.getString("address", "");
-    String topic = address.startsWith(Topic.ADDRESS_PREFIX) ? address.substring(Topic.ADDRESS_PREFIX.length()) : null;
-    if (topic != null && (browser.full() || browser.skipping(topic))) {
+    // Topics' events come through the fan-out (deliver): what comes here is presence notices.
+    browser.write(Buffer.buffer(frame.encode()), () -> afterFlush(browser));
+  }
+
+  /**
+   * Writes an event of {@code topic}, framed once for all its browsers, to one browser through its
+   * bounded queue; drops it (or disconnects the browser) when the queue is full or the topic is
+   * skipped in a drop episode.
+   */
+  private void deliver(BrowserSocket browser, String topic, Object event, Buffer frame) {
+    if (browser.closed) {
+      return;
+    }
+    if (browser.full() || browser.skipping(topic)) {
       if (options.slowConsumerPolicy == BridgeOptions.SlowConsumerPolicy.disconnect) {
         disconnect(browser, 4408, "slow_consumer", "the browser reads slower than its events arrive: "
             + browser.queuedMessages() + " messages / " + browser.queuedBytes() + " bytes not yet delivered");
       } else {
-        browser.dropped(topic, frame.getValue("body"));
+        browser.dropped(topic, event);
         dropped.increment();
         observer.dropped(browser.connection, 1);
       }
       return;
     }
-    browser.write(encoded(frame), () -> afterFlush(browser));
+    browser.write(frame, () -> afterFlush(browser));
   }
 
-  /**
-   * The frame of an event as bytes. Every socket listening to a topic gets the same frame for an
-   * event: the last one encoded on this thread is kept by the event's cursor, so a fan-out encodes
-   * each event once per event loop instead of once per socket. Other frames are encoded as they come.
-   */
-  private static Buffer encoded(JsonObject frame) {
-    Object body = frame.getValue("body");
-    String cursor = frame.size() == 3 && body instanceof JsonObject ? ((JsonObject) body).getString("cursor") : null;
-    if (cursor == null) {
-      return Buffer.buffer(frame.encode());
-    }
-    EncodedFrame last = LAST_FRAME.get();
-    String address = frame.getString("address");
-    if (last != null && last.cursor.equals(cursor) && last.address.equals(address)) {
-      return last.bytes;
-    }
-    Buffer bytes = Buffer.buffer(frame.encode());
-    LAST_FRAME.set(new EncodedFrame(address, cursor, bytes));
-    return bytes;
+  /** Sockets of this node listening on {@code topic} (what the fan-out writes each of its events to). */
+  int listening(String topic) {
+    return fanout.listening(topic);
   }
 
-  private record EncodedFrame(String address, String cursor, Buffer bytes) {
+  /** Bus consumers that feed {@code topic}'s sockets on this node: one per event loop, however many sockets. */
+  int topicConsumers(String topic) {
+    return fanout.consumers(topic);
   }
-
-  private static final ThreadLocal<EncodedFrame> LAST_FRAME = new ThreadLocal<>();
 
   /**
    * Writes the answer to a browser's request through its bounded queue. An answer that would take the

@@ -48,6 +48,8 @@ public final class BrowserRoutes {
     SockJSBridgeOptions bridgeOptions = new SockJSBridgeOptions()
         .addOutboundPermitted(new PermittedOptions().setAddressRegex(BridgePermissions.TOPIC_ADDRESS_REGEX))
         .addOutboundPermitted(new PermittedOptions().setAddressRegex(BridgePermissions.PRESENCE_ADDRESS_REGEX))
+        // Where the bridge keeps browsers' registrations on topics, whose events the fan-out writes (TopicFanout).
+        .addOutboundPermitted(new PermittedOptions().setAddressRegex(TopicFanout.REGISTRATION_ADDRESS_REGEX))
         .addInboundPermitted(new PermittedOptions().setAddress(PublishRequest.ADDRESS))
         .addInboundPermitted(new PermittedOptions().setAddress(HistoryRequest.ADDRESS))
         .addInboundPermitted(new PermittedOptions().setAddress(bridge.requestAddress()))

@@ -89,6 +89,11 @@ final class BrowserSocket {
     listening.remove(address);
   }
 
+  /** The addresses the browser listens on, as a copy. */
+  Set<String> listening() {
+    return Set.copyOf(listening);
+  }
+
   /** Counts one more request awaiting its answer; false (and nothing is counted) when {@code max} already are. */
   boolean startRequest(int max) {
     return requestsInFlight.getAndUpdate(n -> n < max ? n + 1 : n) < max;
@@ -105,7 +110,8 @@ final class BrowserSocket {
 
   /** True while topic is skipped: from its first dropped event until the episode ends. */
   boolean skipping(String topic) {
-    return firstDropped.containsKey(topic);
+    // Asked once per socket and event of a fan-out: outside an episode the map is empty.
+    return dropping && firstDropped.containsKey(topic);
   }
 
   /** Counts a dropped event; {@code event} is its frame body. */
