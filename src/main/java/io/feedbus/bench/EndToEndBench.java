@@ -118,6 +118,28 @@ public final class EndToEndBench implements BenchSection {
     }
   }
 
+  /**
+   * One publisher's closed loop: publishes the next of {@code total} events (numbered by
+   * {@code next}, shared by the publishers), records the ack's latency, and goes on until none is left.
+   */
+  static void publishLoop(java.util.function.BiFunction<String, Object, Future<Void>> publish, String topic, AtomicInteger next,
+                          int total, Latencies acks, Promise<Void> done) {
+    int n = next.getAndIncrement();
+    if (n >= total) {
+      done.tryComplete();
+      return;
+    }
+    long t0 = System.nanoTime();
+    publish.apply(topic, payload(n, t0, DATA)).onComplete(ar -> {
+      if (ar.failed()) {
+        done.tryFail(ar.cause());
+        return;
+      }
+      acks.record(System.nanoTime() - t0);
+      publishLoop(publish, topic, next, total, acks, done);
+    });
+  }
+
   /** The round with the median rate (of an even count, the slower middle one). */
   static Result median(List<Result> rounds) {
     List<Result> sorted = new ArrayList<>(rounds);

@@ -115,19 +115,6 @@ final class HttpPublisher {
   }
 
   void loop(String topic, AtomicInteger next, int total, Latencies acks, Promise<Void> done) {
-    int n = next.getAndIncrement();
-    if (n >= total) {
-      done.tryComplete();
-      return;
-    }
-    long t0 = System.nanoTime();
-    publish(topic, EndToEndBench.payload(n, t0, EndToEndBench.DATA)).onComplete(ar -> {
-      if (ar.failed()) {
-        done.tryFail(ar.cause());
-        return;
-      }
-      acks.record(System.nanoTime() - t0);
-      loop(topic, next, total, acks, done);
-    });
+    EndToEndBench.publishLoop(this::publish, topic, next, total, acks, done);
   }
 }

@@ -11,6 +11,8 @@ import java.util.concurrent.Callable;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.RejectedExecutionException;
+import java.util.function.BiConsumer;
+import java.util.function.Consumer;
 
 /**
  * One platform thread that an embedded store owns and runs its file work on, one task at a time in
@@ -28,7 +30,7 @@ final class StoreThread {
   private final String name;
   private final ExecutorService executor;
   /** The tasks of the open group, waiting for its end; on this thread only. */
-  private final List<java.util.function.Consumer<Throwable>> grouped = new ArrayList<>();
+  private final List<Consumer<Throwable>> grouped = new ArrayList<>();
   /** The open group's end, queued behind it; on this thread only. */
   private Callable<Void> groupEnd;
 
@@ -44,23 +46,7 @@ final class StoreThread {
 
   /** Runs {@code work} after everything submitted before it; the future completes on the caller's context. */
   <T> Future<T> submit(Callable<T> work) {
-    Context context = vertx.getOrCreateContext();
-    Promise<T> promise = Promise.promise();
-    try {
-      executor.execute(() -> {
-        T result;
-        try {
-          result = work.call();
-        } catch (Throwable failure) {
-          context.runOnContext(v -> promise.fail(failure));
-          return;
-        }
-        context.runOnContext(v -> promise.complete(result));
-      });
-    } catch (RejectedExecutionException stopped) {
-      return Future.failedFuture(FeedbusException.storeUnavailable(name + " has stopped", null));
-    }
-    return promise.future();
+    return run(work, (result, answer) -> answer.accept(null));
   }
 
   /**
@@ -71,6 +57,21 @@ final class StoreThread {
    * its group fails with that.
    */
   <T> Future<T> submitGrouped(Callable<T> work, Callable<Void> groupEnd) {
+    return run(work, (result, answer) -> {
+      grouped.add(answer);
+      if (grouped.size() == 1) {
+        // A stopped thread takes no task: finish() ends the group itself before its last task.
+        execute(() -> endGroup(groupEnd));
+        this.groupEnd = groupEnd;
+      }
+    });
+  }
+
+  /**
+   * Runs {@code work} on this thread; a failure answers the caller at once, a result goes to
+   * {@code then} with the function that answers the caller (given null: success, else that failure).
+   */
+  private <T> Future<T> run(Callable<T> work, BiConsumer<T, Consumer<Throwable>> then) {
     Context context = vertx.getOrCreateContext();
     Promise<T> promise = Promise.promise();
     try {
@@ -82,18 +83,13 @@ final class StoreThread {
           context.runOnContext(v -> promise.fail(failure));
           return;
         }
-        grouped.add(failure -> context.runOnContext(v -> {
+        then.accept(result, failure -> context.runOnContext(v -> {
           if (failure == null) {
             promise.complete(result);
           } else {
             promise.fail(failure);
           }
         }));
-        if (grouped.size() == 1) {
-          // A stopped thread takes no task: finish() ends the group itself before its last task.
-          execute(() -> endGroup(groupEnd));
-          this.groupEnd = groupEnd;
-        }
       });
     } catch (RejectedExecutionException stopped) {
       return Future.failedFuture(FeedbusException.storeUnavailable(name + " has stopped", null));
@@ -106,7 +102,7 @@ final class StoreThread {
     if (grouped.isEmpty()) {
       return;
     }
-    List<java.util.function.Consumer<Throwable>> group = new ArrayList<>(grouped);
+    List<Consumer<Throwable>> group = new ArrayList<>(grouped);
     grouped.clear();
     groupEnd = null;
     Throwable failure = null;
@@ -115,7 +111,7 @@ final class StoreThread {
     } catch (Throwable e) {
       failure = e;
     }
-    for (java.util.function.Consumer<Throwable> task : group) {
+    for (Consumer<Throwable> task : group) {
       task.accept(failure);
     }
   }
