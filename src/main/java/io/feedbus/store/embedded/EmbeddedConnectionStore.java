@@ -297,21 +297,22 @@ public final class EmbeddedConnectionStore implements ConnectionStore {
    * made a commit per write this thread's whole load).
    */
   private <T> Future<T> write(Callable<T> work) {
-    if (closed) {
-      return Future.failedFuture(FeedbusException.storeUnavailable("the embedded connection store is closed", null));
+    return closed ? closedFailure() : worker.submitGrouped(work, this::commitChanges);
+  }
+
+  /** On the worker thread: the end of a group of writes. */
+  private Void commitChanges() {
+    if (store.hasUnsavedChanges()) {
+      store.commit();
     }
-    return worker.submitGrouped(work, () -> {
-      if (store.hasUnsavedChanges()) {
-        store.commit();
-      }
-      return null;
-    });
+    return null;
   }
 
   private <T> Future<T> run(Callable<T> work) {
-    if (closed) {
-      return Future.failedFuture(FeedbusException.storeUnavailable("the embedded connection store is closed", null));
-    }
-    return worker.submit(work);
+    return closed ? closedFailure() : worker.submit(work);
+  }
+
+  private static <T> Future<T> closedFailure() {
+    return Future.failedFuture(FeedbusException.storeUnavailable("the embedded connection store is closed", null));
   }
 }
