@@ -17,15 +17,26 @@ public final class Event {
   private final String stored;
   /** Everything but cursor and topic; for a stored event, parsed from {@link #stored} on first use. */
   private volatile Fields fields;
+  /** The payload's JSON text when the publisher's validation encoded it already, else null. */
+  private final String payloadJson;
+  /** {@link #encode}'s result once computed (the engine's writer encodes; the feed's readers reuse it). */
+  private volatile String encoded;
 
   private record Fields(Object payload, Map<String, String> headers, String origin, boolean persist) {
   }
 
   public Event(Cursor cursor, String topic, Object payload, Map<String, String> headers, String origin, boolean persist) {
+    this(cursor, topic, payload, null, headers, origin, persist);
+  }
+
+  /** With the payload's JSON text ({@code Json.encode(payload)}) at hand, so {@link #encode} need not encode it again. */
+  public Event(Cursor cursor, String topic, Object payload, String payloadJson, Map<String, String> headers, String origin,
+               boolean persist) {
     this.cursor = Objects.requireNonNull(cursor, "cursor");
     this.topic = Objects.requireNonNull(topic, "topic");
     this.ts = cursor.timestamp();
     this.stored = null;
+    this.payloadJson = payloadJson;
     this.fields = new Fields(payload, headers == null ? Map.of() : Map.copyOf(headers), origin, persist);
   }
 
@@ -34,6 +45,7 @@ public final class Event {
     this.topic = Objects.requireNonNull(topic, "topic");
     this.ts = cursor.timestamp();
     this.stored = Objects.requireNonNull(stored, "stored");
+    this.payloadJson = null;
   }
 
   /**
@@ -107,9 +119,51 @@ public final class Event {
     return json;
   }
 
-  /** {@link #toJson} as text: for a stored event, the stored text itself, neither parsed nor copied. */
+  /**
+   * {@link #toJson} as text: for a stored event, the stored text itself, neither parsed nor copied;
+   * for a published one whose payload text is at hand, that text with the other fields around it
+   * (the same characters {@code toJson().encode()} gives, which a test pins), else {@code toJson().encode()}.
+   */
   public String encode() {
-    return stored != null ? stored : toJson().encode();
+    if (stored != null) {
+      return stored;
+    }
+    String text = encoded;
+    if (text == null) {
+      // Two threads may both encode; they get equal text, and either may be kept.
+      text = encodeFields();
+      encoded = text;
+    }
+    return text;
+  }
+
+  private String encodeFields() {
+    Fields f = fields;
+    if (payloadJson == null || !plain(topic) || (f.origin() != null && !plain(f.origin()))) {
+      return toJson().encode();
+    }
+    String c = cursor.value();
+    StringBuilder json = new StringBuilder(80 + 2 * c.length() + topic.length() + payloadJson.length());
+    json.append("{\"id\":\"").append(c).append("\",\"cursor\":\"").append(c).append("\",\"topic\":\"").append(topic)
+        .append("\",\"ts\":").append(ts).append(",\"payload\":").append(payloadJson);
+    if (!f.headers().isEmpty()) {
+      json.append(",\"headers\":").append(new JsonObject(Map.copyOf(f.headers())).encode());
+    }
+    if (f.origin() != null) {
+      json.append(",\"origin\":\"").append(f.origin()).append('"');
+    }
+    return json.append(",\"persist\":").append(f.persist()).append('}').toString();
+  }
+
+  /** True when {@code s} is printable ASCII that JSON quotes as is (no quote, backslash or control character). */
+  private static boolean plain(String s) {
+    for (int i = 0; i < s.length(); i++) {
+      char ch = s.charAt(i);
+      if (ch < 0x20 || ch >= 0x7f || ch == '"' || ch == '\\') {
+        return false;
+      }
+    }
+    return true;
   }
 
   /** Reads an event as {@link #toJson} wrote it (the stored form of every engine). */

@@ -129,7 +129,7 @@ public final class GroupCommitter {
       Pending p = queue.poll();
       PublishRequest r = p.request;
       // Cursors are taken here, in write order; the clock holds them until the write is settled.
-      Event event = new Event(clock.next(), r.topic(), r.payload(), r.headers(), origin, r.persist());
+      Event event = new Event(clock.next(), r.topic(), r.payload(), r.payloadJson(), r.headers(), origin, r.persist());
       batch.add(p);
       events.add(event);
     }

@@ -5,13 +5,20 @@ import io.feedbus.event.Topic;
 import io.vertx.core.json.Json;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
-import java.nio.charset.StandardCharsets;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.Set;
 
-/** A validated publish request: {@code {topic, payload, headers?, persist?}}. */
-public record PublishRequest(String topic, Object payload, Map<String, String> headers, boolean persist) {
+/**
+ * A validated publish request: {@code {topic, payload, headers?, persist?}}. {@code payloadJson} is
+ * the payload's JSON text when validation encoded it already (to measure it), else null; the stored
+ * event reuses it instead of encoding the payload again.
+ */
+public record PublishRequest(String topic, Object payload, Map<String, String> headers, boolean persist, String payloadJson) {
+
+  public PublishRequest(String topic, Object payload, Map<String, String> headers, boolean persist) {
+    this(topic, payload, headers, persist, null);
+  }
 
   public static final String ADDRESS = "feedbus.publish";
   private static final Set<String> FIELDS = Set.of("topic", "payload", "headers", "persist");
@@ -38,8 +45,8 @@ public record PublishRequest(String topic, Object payload, Map<String, String> h
     }
     Map<String, String> headers = headers(body.getValue("headers"));
     // Headers travel and are stored with the payload: they count toward the same limit.
-    int size = Json.encode(payload).getBytes(StandardCharsets.UTF_8).length
-        + (headers.isEmpty() ? 0 : Json.encode(headers).getBytes(StandardCharsets.UTF_8).length);
+    String payloadJson = Json.encode(payload);
+    int size = utf8Length(payloadJson) + (headers.isEmpty() ? 0 : utf8Length(Json.encode(headers)));
     if (size > maxPayloadBytes) {
       throw FeedbusException.payloadTooLarge("payload and headers are " + size + " bytes; the limit is " + maxPayloadBytes);
     }
@@ -47,7 +54,28 @@ public record PublishRequest(String topic, Object payload, Map<String, String> h
     if (!(persist instanceof Boolean)) {
       throw FeedbusException.badRequest("invalid_persist", "persist must be true or false");
     }
-    return new PublishRequest(topic, payload, headers, (Boolean) persist);
+    return new PublishRequest(topic, payload, headers, (Boolean) persist, payloadJson);
+  }
+
+  /** The length of {@code getBytes(UTF_8)}, without encoding: a lone surrogate counts as the one byte ('?') it becomes. */
+  static int utf8Length(String text) {
+    int bytes = 0;
+    for (int i = 0; i < text.length(); i++) {
+      char c = text.charAt(i);
+      if (c < 0x80) {
+        bytes++;
+      } else if (c < 0x800) {
+        bytes += 2;
+      } else if (Character.isHighSurrogate(c) && i + 1 < text.length() && Character.isLowSurrogate(text.charAt(i + 1))) {
+        bytes += 4;
+        i++;
+      } else if (Character.isSurrogate(c)) {
+        bytes++;
+      } else {
+        bytes += 3;
+      }
+    }
+    return bytes;
   }
 
   /** The path of the first non-finite number in {@code value} (e.g. {@code payload.a[2]}), or null. */

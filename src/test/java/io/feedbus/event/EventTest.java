@@ -14,6 +14,33 @@ class EventTest {
   private final CursorClock clock = new CursorClock("event-test", () -> 1_700_000_000_000L);
 
   @Test
+  @SuppressWarnings("unchecked")
+  void aPublishedEventEncodesWithItsValidatedPayloadTextAsToJsonWould() {
+    Object[] payloads = {
+        new JsonObject().put("n", 1).put("list", new JsonArray().add(2.5).add("x").addNull()).put("big", Long.MAX_VALUE),
+        new JsonObject().put("quote\"d", "line\nbreak \u0001 \u00e9 \u2028 \ud83d\ude00 \\ /").put("nested", new JsonObject().put("e", 1e-7)),
+        "plain text", 42, -0.5, true, null, new JsonArray().add(new JsonObject()).add(new JsonArray()), new JsonObject()};
+    Map<?, ?>[] headerSets = {Map.of(), Map.of("trace", "abc", "span", "7", "odd", "\"\t\u00e9")};
+    String[] origins = {"node-1", null, "n\u00f6de \"q\""};
+    for (Object payload : payloads) {
+      for (Map<?, ?> headers : headerSets) {
+        for (String origin : origins) {
+          JsonObject body = new JsonObject().put("topic", "orders.eu-1:x_y").put("payload", payload)
+              .put("headers", headers.isEmpty() ? null : new JsonObject(new java.util.HashMap<>((Map<String, Object>) headers)));
+          if (headers.isEmpty()) {
+            body.remove("headers");
+          }
+          io.feedbus.publish.PublishRequest request = io.feedbus.publish.PublishRequest.parse(body, 1 << 20);
+          assertThat(request.payloadJson()).isNotNull();
+          Event event = new Event(clock.next(), request.topic(), request.payload(), request.payloadJson(), request.headers(), origin, origin == null);
+          assertThat(event.encode()).as("payload %s, headers %s, origin %s", payload, headers, origin).isEqualTo(event.toJson().encode());
+          assertThat(Event.stored(event.cursor(), event.topic(), event.encode()).toJson()).isEqualTo(event.toJson());
+        }
+      }
+    }
+  }
+
+  @Test
   void aStoredEventYieldsTheFieldsOfTheEventItWasEncodedFrom() {
     Event published = new Event(clock.next(), "orders", new JsonObject().put("n", 1).put("list", new JsonArray().add(2.5).add("x")),
         Map.of("trace", "abc", "span", "7"), "node-1", false);
