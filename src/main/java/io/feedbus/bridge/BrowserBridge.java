@@ -3,6 +3,7 @@ package io.feedbus.bridge;
 import io.feedbus.auth.Authenticator;
 import io.feedbus.auth.Caller;
 import io.feedbus.event.FeedbusException;
+import io.feedbus.event.Event;
 import io.feedbus.event.Topic;
 import io.netty.handler.codec.http.QueryStringDecoder;
 import io.vertx.core.Future;
@@ -264,7 +265,7 @@ public final class BrowserBridge implements Handler<BridgeEvent> {
    * bounded queue; drops it (or disconnects the browser) when the queue is full or the topic is
    * skipped in a drop episode.
    */
-  private void deliver(BrowserSocket browser, String topic, Object event, Buffer frame) {
+  private void deliver(BrowserSocket browser, String topic, Event event, Buffer frame) {
     if (browser.closed) {
       return;
     }

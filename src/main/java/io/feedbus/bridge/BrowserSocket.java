@@ -1,6 +1,7 @@
 package io.feedbus.bridge;
 
 import io.feedbus.auth.Caller;
+import io.feedbus.event.Event;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.handler.sockjs.SockJSSocket;
@@ -114,18 +115,15 @@ final class BrowserSocket {
     return dropping && firstDropped.containsKey(topic);
   }
 
-  /** Counts a dropped event; {@code event} is its frame body. */
-  void dropped(String topic, Object event) {
+  /** Counts a dropped event. */
+  void dropped(String topic, Event event) {
     dropping = true;
     droppedInEpisode++;
     firstDropped.computeIfAbsent(topic, t -> position(event));
   }
 
-  private static JsonObject position(Object event) {
-    if (event instanceof JsonObject body && body.getValue("cursor") instanceof String cursor) {
-      return new JsonObject().put("cursor", cursor).put("ts", body.getValue("ts"));
-    }
-    return new JsonObject();
+  private static JsonObject position(Event event) {
+    return new JsonObject().put("cursor", event.cursor().value()).put("ts", event.ts());
   }
 
   /** True once a drop episode is over: the queue has drained to half its bounds. */

@@ -1,5 +1,6 @@
 package io.feedbus.bridge;
 
+import io.feedbus.event.Event;
 import io.feedbus.event.Topic;
 import io.vertx.core.Context;
 import io.vertx.core.Vertx;
@@ -34,7 +35,7 @@ final class TopicFanout {
 
   /** Writes one event's frame to one browser (the bridge's bounded queue and slow-consumer policy). */
   interface Delivery {
-    void deliver(BrowserSocket browser, String topic, Object event, Buffer frame);
+    void deliver(BrowserSocket browser, String topic, Event event, Buffer frame);
   }
 
   private final Vertx vertx;
@@ -114,6 +115,8 @@ final class TopicFanout {
   private final class Listeners {
     final Key key;
     final String address;
+    /** The frame of this topic's events up to the body (a topic name needs no escaping in JSON). */
+    final String framePrefix;
     final Set<BrowserSocket> members = new LinkedHashSet<>();
     final MessageConsumer<Object> consumer;
     /** The members as they were at the last event; rebuilt after a change, so a delivery may close a socket. */
@@ -122,7 +125,9 @@ final class TopicFanout {
     Listeners(Key key) {
       this.key = key;
       this.address = Topic.address(key.topic);
-      this.consumer = vertx.eventBus().consumer(address, this::deliver);
+      this.framePrefix = "{\"type\":\"rec\",\"address\":\"" + address + "\",\"body\":";
+      // The feed's events by reference: each is encoded once, by the engine, and framed once here.
+      this.consumer = vertx.eventBus().localConsumer(Topic.localAddress(key.topic), this::deliver);
     }
 
     void add(BrowserSocket browser) {
@@ -145,9 +150,9 @@ final class TopicFanout {
       if (snapshot == null) {
         snapshot = members.toArray(new BrowserSocket[0]);
       }
-      Object event = message.body();
-      // The frame Vert.x's bridge would write, encoded once for every socket.
-      Buffer frame = new JsonObject().put("type", "rec").put("address", address).put("body", event).toBuffer();
+      Event event = (Event) message.body();
+      // The frame Vert.x's bridge would write ({type, address, body}), made once for every socket.
+      Buffer frame = Buffer.buffer(framePrefix + event.encode() + "}");
       for (BrowserSocket browser : snapshot) {
         delivery.deliver(browser, key.topic, event, frame);
       }

@@ -202,7 +202,7 @@ final class ReplayingSubscription implements Subscription {
     private final ArrayDeque<Event> buffered = new ArrayDeque<>();
     /** From an overflow of the buffer until the next read of history starts: live events are not kept. */
     private boolean overflowed;
-    private MessageConsumer<JsonObject> consumer;
+    private MessageConsumer<Object> consumer;
     private ConnectionHandle connection;
     private String serverId;
     volatile boolean live;
@@ -216,9 +216,10 @@ final class ReplayingSubscription implements Subscription {
       String localNode = Nodes.local(vertx);
       serverId = localNode;
       // Listen first, so nothing delivered while the connection registers and history is read is lost.
+      // On a node with a feed, its events by reference (shared with every local subscriber, encoded once).
       consumer = localNode != null
-          ? vertx.eventBus().localConsumer(Topic.address(topic), m -> onLive(Event.fromJson(m.body())))
-          : vertx.eventBus().consumer(RemoteSubscribers.PREFIX + connectionId, m -> onLive(Event.fromJson(m.body())));
+          ? vertx.eventBus().<Object>localConsumer(Topic.localAddress(topic), m -> onLive((Event) m.body()))
+          : vertx.eventBus().<Object>consumer(RemoteSubscribers.PREFIX + connectionId, m -> onLive(Event.fromJson((JsonObject) m.body())));
       return consumer.completion()
           .compose(v -> register(localNode))
           .compose(v -> catchUp(from))

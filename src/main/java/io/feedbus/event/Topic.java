@@ -33,6 +33,17 @@ public final class Topic {
     return ADDRESS_PREFIX + topic;
   }
 
+  /**
+   * Where this node's feed hands its own consumers (subscriptions, the browser fan-out) each event of
+   * {@code topic} as an {@link Event} by reference ({@link EventCodec}): no copy, no re-encoding.
+   * Not a {@link #address} of any topic: those continue {@code feedbus.topic} with a dot.
+   */
+  public static String localAddress(String topic) {
+    return LOCAL_ADDRESS_PREFIX + topic;
+  }
+
+  static final String LOCAL_ADDRESS_PREFIX = "feedbus.topic-local.";
+
   private static String abbreviate(String s) {
     return s.length() <= 40 ? s : s.substring(0, 40) + "...";
   }

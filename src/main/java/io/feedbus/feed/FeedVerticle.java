@@ -3,6 +3,7 @@ package io.feedbus.feed;
 import io.feedbus.FeedbusOptions;
 import io.feedbus.event.BusService;
 import io.feedbus.event.Event;
+import io.feedbus.event.EventCodec;
 import io.feedbus.event.Topic;
 import io.feedbus.store.ChangeListener;
 import io.feedbus.store.ChangeStream;
@@ -46,6 +47,7 @@ public final class FeedVerticle extends VerticleBase {
   private final Observer observer;
   private final List<Event> transientDelivered = new ArrayList<>();
   private DeliveryOptions delivery;
+  private final DeliveryOptions localDelivery = EventCodec.localDelivery();
   private ChangeStream stream;
   private java.util.List<MessageConsumer<Object>> historyConsumers;
   private RemoteSubscribers remotes;
@@ -70,6 +72,7 @@ public final class FeedVerticle extends VerticleBase {
     historyConsumers = new java.util.ArrayList<>(BusService.register(vertx.eventBus(), HistoryRequest.ADDRESS, nodeId,
         body -> read.apply(body).map(HistoryPage::toJson)));
     HistoryPageCodec.registerOn(vertx.eventBus());
+    EventCodec.registerOn(vertx.eventBus());
     historyConsumers.add(BusService.registerLocal(vertx.eventBus(), HistoryRequest.LOCAL_ADDRESS, read::apply));
     historyConsumers.addAll(BusService.register(vertx.eventBus(), RemoteSubscribers.ADDRESS, nodeId, remotes::attach));
     return Future.all(historyConsumers.stream().map(MessageConsumer::completion).toList())
@@ -93,6 +96,9 @@ public final class FeedVerticle extends VerticleBase {
   }
 
   private void deliver(Event event) {
+    // This node's subscriptions and browser fan-out share the event itself; JVM consumers of the
+    // topic's address (here and, through remotes, on nodes without a feed) get their JSON copy.
+    vertx.eventBus().publish(Topic.localAddress(event.topic()), event, localDelivery);
     JsonObject json = event.toJson();
     vertx.eventBus().publish(Topic.address(event.topic()), json, delivery);
     remotes.forward(event, json);

@@ -50,7 +50,7 @@ class BridgeFanoutTest {
       for (int i = 0; i < SOCKETS; i++) {
         List<Integer> numbers = new ArrayList<>();
         sockets.add(subscribe(vertx, "fan.all", frame -> {
-          int n = frame.getJsonObject("body").getInteger("n");
+          int n = BridgeTestServer.payload(frame).getInteger("n");
           if (n < EVENTS) {
             numbers.add(n);
             return;
@@ -79,7 +79,7 @@ class BridgeFanoutTest {
     Checkpoint bothHeard = ctx.checkpoint(2);
     start(vertx, new BridgeOptions()).onComplete(ctx.succeeding(bridge -> {
       Future<WebSocket> stays = subscribe(vertx, "fan.leave", frame -> {
-        staying.add(frame.getJsonObject("body").getInteger("n"));
+        staying.add(BridgeTestServer.payload(frame).getInteger("n"));
         if (staying.size() == 2) {
           ctx.verify(() -> assertThat(staying).isEqualTo(range(2)));
           bothHeard.flag();
@@ -88,13 +88,13 @@ class BridgeFanoutTest {
       Promise<WebSocket> leavingSocket = Promise.promise();
       stays.compose(first -> subscribe(vertx, "fan.leave", frame -> {
         if ("feedbus.topic.fan.leave".equals(frame.getString("address"))) {
-          leaving.add(frame.getJsonObject("body").getInteger("n"));
+          leaving.add(BridgeTestServer.payload(frame).getInteger("n"));
           WebSocket socket = leavingSocket.future().result();
           socket.writeTextMessage(new JsonObject().put("type", "unregister").put("address", "feedbus.topic.fan.leave").encode());
           // Frames are handled in order: once the marker registration is in place, so is the unregister.
           registered(vertx, socket, "fan.marker").onComplete(ctx.succeeding(v -> {
             publishNumbered(vertx, "fan.leave", 1, 2);
-            vertx.eventBus().publish("feedbus.topic.fan.marker", new JsonObject().put("marker", true));
+            BridgeTestServer.feed(vertx, "fan.marker", new JsonObject().put("marker", true));
           }));
           return;
         }
@@ -145,7 +145,7 @@ class BridgeFanoutTest {
     Promise<WebSocket> fastSocket = Promise.promise();
     start(vertx, SlowBrowserTest.options(BridgeOptions.SlowConsumerPolicy.drop), observer, BridgeSockets.Listener.NONE).onComplete(ctx.succeeding(bridge -> {
       subscribe(vertx, "fan.slow", frame -> {
-        int n = frame.getJsonObject("body").getInteger("n");
+        int n = BridgeTestServer.payload(frame).getInteger("n");
         fast.add(n);
         if (n == events - 1) {
           ctx.verify(() -> {
@@ -195,7 +195,7 @@ class BridgeFanoutTest {
       Map<String, Promise<Void>> probes = new HashMap<>();
       ws.binaryMessageHandler(data -> {
         JsonObject frame = data.toJsonObject();
-        if (!(frame.getValue("body") instanceof JsonObject body)) {
+        if (!(frame.getValue("body") instanceof JsonObject event) || !(event.getValue("payload") instanceof JsonObject body)) {
           return;
         }
         if (body.getValue("probe") instanceof String probed && probes.containsKey(probed)) {
@@ -217,7 +217,7 @@ class BridgeFanoutTest {
     Promise<Void> probed = Promise.promise();
     sockets.get(socket).put(topic, probed);
     socket.writeTextMessage(new JsonObject().put("type", "register").put("address", "feedbus.topic." + topic).encode());
-    long probe = vertx.setPeriodic(20, id -> vertx.eventBus().publish("feedbus.topic." + topic, new JsonObject().put("probe", topic)));
+    long probe = vertx.setPeriodic(20, id -> BridgeTestServer.feed(vertx, topic, new JsonObject().put("probe", topic)));
     return probed.future().onComplete(ar -> vertx.cancelTimer(probe));
   }
 

@@ -155,7 +155,7 @@ class BridgeRequestBoundTest {
     socket.unregister("feedbus.topic.t0");
     socket.register("feedbus.topic.one-more");
     // The registration is in place once an event published there arrives.
-    long probe = vertx.setPeriodic(20, id -> vertx.eventBus().publish("feedbus.topic.one-more", new JsonObject().put("probe", true)));
+    long probe = vertx.setPeriodic(20, id -> BridgeTestServer.feed(vertx, "one-more", new JsonObject().put("probe", true)));
     Waits.poll(vertx, () -> "rec".equals(socket.byAddress.get("feedbus.topic.one-more").getString("type")));
     vertx.cancelTimer(probe);
     await(socket.ws.close());

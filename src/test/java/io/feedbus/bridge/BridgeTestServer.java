@@ -18,6 +18,32 @@ final class BridgeTestServer {
 
   static final String BARE_PAGE = "/bare.html";
 
+  private static final io.feedbus.event.CursorClock CLOCK = new io.feedbus.event.CursorClock("bridge-test");
+
+  /**
+   * Hands browsers of {@code topic} an event with {@code payload}, as the node's feed would (by
+   * reference on the topic's local address); {@code cursor} null: a new one. Browsers read the
+   * payload at {@code body.payload} of the frame.
+   */
+  static void feed(Vertx vertx, String topic, Object payload, String cursor) {
+    io.feedbus.event.EventCodec.registerOn(vertx.eventBus());
+    io.feedbus.event.Cursor at = cursor != null ? io.feedbus.event.Cursor.parse(cursor) : CLOCK.next();
+    io.feedbus.event.Event event = new io.feedbus.event.Event(at, topic, payload, java.util.Map.of(), "bridge-test", true);
+    if (cursor == null) {
+      CLOCK.settle(java.util.List.of(event));
+    }
+    vertx.eventBus().publish(io.feedbus.event.Topic.localAddress(topic), event, io.feedbus.event.EventCodec.localDelivery());
+  }
+
+  static void feed(Vertx vertx, String topic, Object payload) {
+    feed(vertx, topic, payload, null);
+  }
+
+  /** The payload of an event's frame. */
+  static io.vertx.core.json.JsonObject payload(io.vertx.core.json.JsonObject frame) {
+    return frame.getJsonObject("body").getJsonObject("payload");
+  }
+
   /** Drives feedbus.js from Selenium: a bus, its subscriptions and the ids each delivered, errors, drop notices. */
   static final String HARNESS = String.join("\n",
       "var harness = window.harness = { bus: null, subscriptions: {}, events: {}, errors: [], notices: [], direct: [] };",

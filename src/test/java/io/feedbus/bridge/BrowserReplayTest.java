@@ -92,7 +92,7 @@ class BrowserReplayTest {
     // now (as the broker would, late), then a new event.
     Event last = await(client.history(topic, start.cursor(), 10)).get(2);
     assertThat(last.id()).isEqualTo(expected.get(2));
-    vertx.eventBus().publish(Topic.address(topic), last.toJson());
+    vertx.eventBus().publish(Topic.localAddress(topic), last, io.feedbus.event.EventCodec.localDelivery());
     expected.add(await(client.publish(topic, new JsonObject().put("phase", "live"))).id());
 
     page.waitUntil(() -> page.events(topic).contains(expected.get(3)));

@@ -52,8 +52,8 @@ class SlowBrowserTest {
             if (BrowserBridge.DROPPED_ADDRESS.equals(frame.getString("address"))) {
               ctx.verify(() -> assertThat(frame.getJsonObject("body").getJsonArray("topics").getList()).containsExactly("slow.drop"));
               toldDropped.addAndGet(frame.getJsonObject("body").getInteger("dropped"));
-            } else if (frame.getJsonObject("body").containsKey("n")) {
-              received.add(frame.getJsonObject("body").getInteger("n"));
+            } else if (isNumbered(frame)) {
+              received.add(BridgeTestServer.payload(frame).getInteger("n"));
             }
             if (received.size() + dropped.get() == EVENTS && toldDropped.get() == dropped.get()) {
               ctx.verify(() -> {
@@ -83,8 +83,8 @@ class SlowBrowserTest {
               notices.add(frame.getJsonObject("body"));
               // Caught up: what is published now arrives.
               publishNumbered(vertx, "slow.gap", EVENTS, EVENTS + 10);
-            } else if (frame.getJsonObject("body").containsKey("n")) {
-              (notices.isEmpty() ? beforeNotice : afterNotice).add(frame.getJsonObject("body").getInteger("n"));
+            } else if (isNumbered(frame)) {
+              (notices.isEmpty() ? beforeNotice : afterNotice).add(BridgeTestServer.payload(frame).getInteger("n"));
             }
             if (afterNotice.contains(EVENTS + 9)) {
               ctx.verify(() -> {
@@ -108,8 +108,13 @@ class SlowBrowserTest {
   /** Publishes events n = from .. to - 1 with cursors in n's order. */
   static void publishNumbered(Vertx vertx, String topic, int from, int to) {
     for (int i = from; i < to; i++) {
-      vertx.eventBus().publish("feedbus.topic." + topic, new JsonObject().put("cursor", cursor(i)).put("ts", (long) i).put("n", i).put("pad", PAD));
+      BridgeTestServer.feed(vertx, topic, new JsonObject().put("n", i).put("pad", PAD), cursor(i));
     }
+  }
+
+  /** A frame of an event with a number {@code n} in its payload (not a probe, not a notice). */
+  static boolean isNumbered(JsonObject frame) {
+    return frame.getJsonObject("body").getValue("payload") instanceof JsonObject payload && payload.containsKey("n");
   }
 
   static String cursor(int n) {
@@ -192,7 +197,7 @@ class SlowBrowserTest {
       ws.binaryMessageHandler(data -> registered.tryComplete(ws));
       ws.writeTextMessage(new JsonObject().put("type", "register").put("address", "feedbus.topic." + topic).encode());
       // Probe until the registration is in place: the first probe that arrives proves it.
-      long probe = vertx.setPeriodic(20, id -> vertx.eventBus().publish("feedbus.topic." + topic, new JsonObject().put("probe", true)));
+      long probe = vertx.setPeriodic(20, id -> BridgeTestServer.feed(vertx, topic, new JsonObject().put("probe", true)));
       return registered.future().onComplete(ar -> {
         vertx.cancelTimer(probe);
         ws.pause();
@@ -202,7 +207,7 @@ class SlowBrowserTest {
 
   static void flood(Vertx vertx, String topic) {
     for (int i = 0; i < EVENTS; i++) {
-      vertx.eventBus().publish("feedbus.topic." + topic, new JsonObject().put("n", i).put("pad", PAD));
+      BridgeTestServer.feed(vertx, topic, new JsonObject().put("n", i).put("pad", PAD));
     }
   }
 }
