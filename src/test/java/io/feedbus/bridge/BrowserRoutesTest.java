@@ -42,6 +42,24 @@ class BrowserRoutesTest {
   }
 
   @Test
+  void theFaviconIcoBrowsersAskForRedirectsToTheSvgIconThePageServes() throws Exception {
+    HttpResponse<Buffer> ico = await(http.get("/favicon.ico").send());
+    assertThat(ico.statusCode()).as(ico.bodyAsString()).isEqualTo(301);
+    assertThat(ico.getHeader("location")).isEqualTo("/favicon.svg");
+    HttpResponse<Buffer> svg = await(http.get(ico.getHeader("location")).send());
+    assertThat(svg.statusCode()).isEqualTo(200);
+    assertThat(svg.getHeader("content-type")).startsWith("image/svg+xml");
+    assertThat(svg.bodyAsString()).contains("<svg");
+  }
+
+  @Test
+  void aHeadOfTheFaviconIcoRedirectsToo() throws Exception {
+    HttpResponse<Buffer> head = await(http.head("/favicon.ico").send());
+    assertThat(head.statusCode()).isEqualTo(301);
+    assertThat(head.getHeader("location")).isEqualTo("/favicon.svg");
+  }
+
+  @Test
   void aPageFileThatDoesNotExistGetsTheJson404() throws Exception {
     HttpResponse<Buffer> missing = await(http.get("/missing.js").send());
     assertThat(missing.statusCode()).as(missing.bodyAsString()).isEqualTo(404);
