@@ -42,6 +42,16 @@ class BrowserRoutesTest {
   }
 
   @Test
+  void thePageIsServedAtTheRootForGetAndHead() throws Exception {
+    HttpResponse<Buffer> page = await(http.get("/").send());
+    assertThat(page.statusCode()).isEqualTo(200);
+    assertThat(page.getHeader("content-type")).startsWith("text/html");
+    assertThat(page.bodyAsString()).contains("favicon.svg");
+    HttpResponse<Buffer> head = await(http.head("/feedbus.js").send());
+    assertThat(head.statusCode()).isEqualTo(200);
+  }
+
+  @Test
   void theFaviconIcoBrowsersAskForRedirectsToTheSvgIconThePageServes() throws Exception {
     HttpResponse<Buffer> ico = await(http.get("/favicon.ico").send());
     assertThat(ico.statusCode()).as(ico.bodyAsString()).isEqualTo(301);
