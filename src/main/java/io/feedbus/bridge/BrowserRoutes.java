@@ -65,9 +65,13 @@ public final class BrowserRoutes {
     // only through a BodyHandler on the route before it (without one every send fails with 500).
     router.post("/eventbus/*").handler(BodyHandler.create(false).setBodyLimit(options.maxSendRequestBytes));
     router.route("/eventbus/*").subRouter(sockJs.bridge(bridgeOptions, bridge));
-    StaticHandler page = StaticHandler.create("webroot").setIndexPage("index.html");
-    router.routeWithRegex(HttpMethod.GET, PAGE_PATHS).handler(page);
-    router.routeWithRegex(HttpMethod.HEAD, PAGE_PATHS).handler(page);
+    // Browsers ask for /favicon.ico on every page that names no icon (a JSON answer, say); the icon is an SVG.
+    router.route("/favicon.ico").method(HttpMethod.GET).method(HttpMethod.HEAD)
+        .handler(ctx -> ctx.response().setStatusCode(301).putHeader(HttpHeaders.LOCATION, "/favicon.svg").end());
+    // One route for both methods: with one route each, a file that is not there (the static handler
+    // passes it on) matched the other route's path but not its method, and answered 405, not 404.
+    router.routeWithRegex(PAGE_PATHS).method(HttpMethod.GET).method(HttpMethod.HEAD)
+        .handler(StaticHandler.create("webroot").setIndexPage("index.html"));
     return bridge;
   }
 }

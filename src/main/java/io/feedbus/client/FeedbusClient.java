@@ -129,25 +129,48 @@ public final class FeedbusClient {
     return historyPageAt(null, topic, after, limit);
   }
 
+  /** The newest {@code limit} events of a topic strictly before {@code before} (null: the newest of all), oldest first. */
+  public Future<List<Event>> historyBefore(String topic, String before, int limit) {
+    return historyPageBefore(topic, before, limit).map(OlderPage::events);
+  }
+
   /**
-   * A history page read on node {@code serverId} (null: this Vert.x's node, else any). This Vert.x's
-   * own node answers on its local address, with the page's events themselves: nothing is copied,
-   * encoded or parsed on the way.
+   * A page of history read back from a cursor, oldest first, and the cursor to read the page before
+   * it ({@code older}, the {@code before} of that page), null when no older events exist.
    */
+  public record OlderPage(List<Event> events, String older) {
+  }
+
+  /**
+   * Like {@link #historyBefore}, with the {@code older} cursor the broker gives when older events
+   * exist. {@code before} is a cursor or {@code "end"}; null means the end too: the topic's newest events.
+   */
+  public Future<OlderPage> historyPageBefore(String topic, String before, int limit) {
+    JsonObject request = new JsonObject().put("topic", topic).put("limit", limit)
+        .put("before", before == null ? HistoryRequest.END : before);
+    return read(null, request).map(page -> new OlderPage(page.events(), page.lead()));
+  }
+
+  /** A history page after {@code after} read on node {@code serverId} (null: this Vert.x's node, else any). */
   Future<HistoryPage> historyPageAt(String serverId, String topic, String after, int limit) {
     JsonObject request = new JsonObject().put("topic", topic).put("limit", limit);
     if (after != null) {
       request.put("after", after);
     }
+    return read(serverId, request).map(page -> new HistoryPage(page.events(), page.lead()));
+  }
+
+  /**
+   * Asks {@code feedbus.history} on node {@code serverId}. This Vert.x's own node answers on its local
+   * address, with the page's events themselves: nothing is copied, encoded or parsed on the way.
+   */
+  private Future<io.feedbus.feed.HistoryPage> read(String serverId, JsonObject request) {
     String localNode = Nodes.local(vertx);
     String address = localNode != null && (serverId == null || serverId.equals(localNode)) ? HistoryRequest.LOCAL_ADDRESS
         : serverId == null ? HistoryRequest.ADDRESS : Nodes.at(HistoryRequest.ADDRESS, serverId);
     return vertx.eventBus().<Object>request(address, request, requestOptions)
-        .map(m -> {
-          io.feedbus.feed.HistoryPage page = m.body() instanceof io.feedbus.feed.HistoryPage local ? local
-              : io.feedbus.feed.HistoryPage.fromJson((JsonObject) m.body());
-          return new HistoryPage(page.events(), page.lead());
-        })
+        .map(m -> m.body() instanceof io.feedbus.feed.HistoryPage local ? local
+            : io.feedbus.feed.HistoryPage.fromJson((JsonObject) m.body()))
         .recover(e -> Future.failedFuture(FeedbusException.from(e)));
   }
 

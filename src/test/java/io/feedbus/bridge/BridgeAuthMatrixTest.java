@@ -17,6 +17,7 @@ import io.vertx.core.json.JsonObject;
 import java.nio.file.Path;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
 import org.junit.jupiter.params.provider.MethodSource;
@@ -141,6 +142,49 @@ class BridgeAuthMatrixTest {
       assertThat(answer.getJsonObject("body").getInteger("code")).isEqualTo(4401);
       assertThat(answer.getJsonObject("body").getString("reason")).contains("invalid token");
     }
+  }
+
+  /** Opens a socket with the credential, asks to listen on {@code topic}, and completes with the error frame refusing it. */
+  static Future<JsonObject> listenRefusal(Credentials credential, String topic) {
+    WebSocketConnectOptions options = new WebSocketConnectOptions().setHost("127.0.0.1").setPort(node.httpPort())
+        .setURI("/eventbus/websocket").addHeader("Authorization", credential.authorization(vertx));
+    String address = io.feedbus.event.Topic.address(topic);
+    Promise<JsonObject> refusal = Promise.promise();
+    io.vertx.core.http.ClientWebSocket ws = sockets.webSocket();
+    java.util.function.Consumer<JsonObject> onFrame = frame -> {
+      if ("err".equals(frame.getString("type")) && address.equals(frame.getString("address"))) {
+        refusal.tryComplete(frame);
+      }
+    };
+    ws.textMessageHandler(text -> onFrame.accept(new JsonObject(text)));
+    ws.binaryMessageHandler(data -> onFrame.accept(data.toJsonObject()));
+    ws.closeHandler(v -> refusal.tryFail("closed without a refusal (close code " + ws.closeStatusCode() + ")"));
+    return ws.connect(options)
+        .compose(connected -> ws.writeTextMessage(new JsonObject().put("type", "register").put("address", address).encode()))
+        .compose(written -> refusal.future())
+        .eventually(() -> ws.close().recover(alreadyClosed -> Future.succeededFuture()));
+  }
+
+  private static double refused(String code) {
+    io.micrometer.core.instrument.Counter counter = node.meters().find("feedbus.bridge.refused").tag("code", code).counter();
+    return counter == null ? 0 : counter.count();
+  }
+
+  @Test
+  void aPublishRefusedForTheCallersRightsCountsInTheNodesBridgeRefusedMeter() throws Exception {
+    double before = refused("forbidden");
+    JsonObject answer = await(firstAnswer(Credentials.TOKEN_WITH_RIGHTS, PublishRequest.ADDRESS,
+        new JsonObject().put("topic", Credentials.OTHER_TOPIC).put("payload", "not mine to publish")));
+    assertThat(answer.getInteger("failureCode")).as(answer.encode()).isEqualTo(403);
+    assertThat(refused("forbidden")).isEqualTo(before + 1);
+  }
+
+  @Test
+  void aListenRefusedForTheCallersRightsCountsInTheNodesBridgeRefusedMeter() throws Exception {
+    double before = refused("forbidden");
+    JsonObject refusal = await(listenRefusal(Credentials.TOKEN_WITHOUT_RIGHTS, Credentials.ALLOWED_TOPIC));
+    assertThat(refusal.getString("message")).as(refusal.encode()).startsWith("forbidden:");
+    assertThat(refused("forbidden")).isEqualTo(before + 1);
   }
 
   @ParameterizedTest(name = "management over the bridge with {0}")

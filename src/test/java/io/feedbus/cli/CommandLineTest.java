@@ -94,6 +94,42 @@ class CommandLineTest {
     assertThat(limited.jsonLines().stream().map(e -> e.getValue("payload"))).containsExactly(1, 2);
   }
 
+  /**
+   * Pages of 1 KiB hold one of these events: the newest ones before the end come over several pages,
+   * newest page first, and are still printed oldest first; the first line's cursor pages further back.
+   */
+  @Test
+  void historyBeforePrintsTheNewestEventsOldestFirstAcrossPagesAndItsFirstCursorPagesBack(Vertx vertx) throws Exception {
+    await(node.close());
+    node = await(Feedbus.start(vertx, TestNodes.options(dir, new JsonObject().put("auth", new JsonObject().put("anonymous", true))
+        .put("history", new JsonObject().put("maxPageBytes", 1024)))));
+    url = "http://127.0.0.1:" + node.httpPort();
+    FeedbusClient client = FeedbusClient.create(vertx);
+    for (int i = 0; i < 6; i++) {
+      await(client.publish("back", new JsonObject().put("n", i).put("pad", "x".repeat(600))));
+    }
+    Run newest = run("history", "--url", url, "back", "--before", "end", "--limit", "4");
+    assertThat(newest.code()).as(newest.err()).isZero();
+    assertThat(newest.jsonLines().stream().map(e -> e.getJsonObject("payload").getInteger("n"))).containsExactly(2, 3, 4, 5);
+    Run older = run("history", "--url", url, "back", "--before", newest.jsonLines().get(0).getString("cursor"));
+    assertThat(older.code()).as(older.err()).isZero();
+    assertThat(older.jsonLines().stream().map(e -> e.getJsonObject("payload").getInteger("n"))).containsExactly(0, 1);
+  }
+
+  @Test
+  void historyBeforeWithABadCursorFailsWithExitOne() {
+    Run bad = run("history", "--url", url, "t", "--before", "not-a-cursor");
+    assertThat(bad.code()).isEqualTo(ExitCodes.REFUSED);
+    assertThat(bad.err()).contains("invalid_cursor");
+  }
+
+  @Test
+  void historyBeforeWithAfterIsAUsageError() {
+    Run both = run("history", "--url", url, "t", "--before", "end", "--after", "1795387492658-000000-708fb6f0");
+    assertThat(both.code()).isEqualTo(ExitCodes.USAGE);
+    assertThat(both.err()).contains("mutually exclusive");
+  }
+
   @Test
   void tailReplaysAfterACursorThenFollowsLiveEvents(Vertx vertx) throws Exception {
     FeedbusClient client = FeedbusClient.create(vertx);

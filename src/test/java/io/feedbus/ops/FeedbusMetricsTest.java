@@ -6,7 +6,7 @@ import io.feedbus.store.StoreStatus;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import org.junit.jupiter.api.Test;
 
-/** The meters other features feed through plain methods: connections, admission, bridge drops, store notices. */
+/** The meters other features feed through plain methods: connections, admission, bridge drops and refusals, store notices. */
 class FeedbusMetricsTest {
 
   private final SimpleMeterRegistry registry = new SimpleMeterRegistry();
@@ -39,6 +39,15 @@ class FeedbusMetricsTest {
     metrics.bridgeDropped(5);
     metrics.dropped(null, 2);
     assertThat(registry.get("feedbus.bridge.dropped").counter().count()).isEqualTo(7.0);
+  }
+
+  @Test
+  void bridgeRefusalsAreCountedByCode() {
+    metrics.refused(null, "forbidden");
+    metrics.refused(null, "too_many_requests");
+    metrics.refused(null, "forbidden");
+    assertThat(registry.get("feedbus.bridge.refused").tag("node", "n1").tag("code", "forbidden").counter().count()).isEqualTo(2.0);
+    assertThat(registry.get("feedbus.bridge.refused").tag("code", "too_many_requests").counter().count()).isEqualTo(1.0);
   }
 
   @Test

@@ -1,0 +1,85 @@
+package io.feedbus.client;
+
+import static io.feedbus.testing.TestNodes.await;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.feedbus.Feedbus;
+import io.feedbus.event.Ack;
+import io.feedbus.event.Event;
+import io.feedbus.event.FeedbusException;
+import io.feedbus.testing.TestNodes;
+import io.vertx.core.Vertx;
+import io.vertx.junit5.VertxExtension;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+import org.junit.jupiter.api.io.TempDir;
+
+/** {@code historyBefore} / {@code historyPageBefore}: the newest events before a cursor or the end, paging back. */
+@ExtendWith(VertxExtension.class)
+class HistoryBeforeTest {
+
+  @TempDir
+  Path dir;
+  Feedbus node;
+  FeedbusClient client;
+
+  @BeforeEach
+  void start(Vertx vertx) throws Exception {
+    node = await(Feedbus.start(vertx, TestNodes.options(dir)));
+    client = FeedbusClient.create(vertx);
+  }
+
+  @AfterEach
+  void stop() throws Exception {
+    await(node.close());
+  }
+
+  private List<Ack> publish(String topic, int count) throws Exception {
+    List<Ack> acks = new ArrayList<>();
+    for (int i = 0; i < count; i++) {
+      acks.add(await(client.publish(topic, i)));
+    }
+    return acks;
+  }
+
+  private static List<Object> payloads(List<Event> events) {
+    return events.stream().map(Event::payload).toList();
+  }
+
+  @Test
+  void pagesBackFromTheEndNewestPageFirstEachOldestFirstUntilOlderIsNull() throws Exception {
+    List<Ack> acks = publish("back", 5);
+    List<List<Object>> pages = new ArrayList<>();
+    List<String> olders = new ArrayList<>();
+    String before = null;
+    do {
+      FeedbusClient.OlderPage page = await(client.historyPageBefore("back", before, 2));
+      pages.add(payloads(page.events()));
+      olders.add(page.older());
+      before = page.older();
+    } while (before != null);
+    assertThat(pages).containsExactly(List.of(3, 4), List.of(1, 2), List.of(0));
+    // older is the before of the page before: the cursor of this page's first event.
+    assertThat(olders).containsExactly(acks.get(3).cursor(), acks.get(1).cursor(), null);
+  }
+
+  @Test
+  void historyBeforeACursorGivesOnlyTheNewestEventsStrictlyBeforeIt() throws Exception {
+    List<Ack> acks = publish("cut", 5);
+    assertThat(payloads(await(client.historyBefore("cut", acks.get(3).cursor(), 2)))).containsExactly(1, 2);
+    assertThat(payloads(await(client.historyBefore("cut", "end", 10)))).containsExactly(0, 1, 2, 3, 4);
+  }
+
+  @Test
+  void historyBeforeAnInvalidCursorFailsWithInvalidCursor() {
+    Throwable failure = client.historyBefore("cut", "not-a-cursor", 2).toCompletionStage().toCompletableFuture()
+        .handle((v, t) -> t).join();
+    assertThat(failure).isInstanceOf(FeedbusException.class);
+    assertThat(((FeedbusException) failure).code()).isEqualTo("invalid_cursor");
+  }
+}
