@@ -130,7 +130,9 @@ public final class InProcessBench implements BenchSection {
       Files.createDirectories(dir);
       MVStore store = new MVStore.Builder().fileName(dir.resolve("raw.mv.db").toString()).autoCommitDisabled().open();
       try {
-        MVMap<String, String> topics = store.openMap("topics");
+        // The broker's index format: JSON as UTF-8 bytes (see EmbeddedEventLog).
+        MVMap<String, byte[]> topics = store.openMap("events", new MVMap.Builder<String, byte[]>()
+            .keyType(org.h2.mvstore.type.StringDataType.INSTANCE).valueType(org.h2.mvstore.type.ByteArrayDataType.INSTANCE));
         MVMap<String, String> timeline = store.openMap("timeline");
         Latencies latencies = new Latencies(events / batch + 1);
         long started = System.nanoTime();
@@ -141,7 +143,7 @@ public final class InProcessBench implements BenchSection {
             String json = new JsonObject().put("id", cursor).put("cursor", cursor).put("topic", "bench").put("ts", 1L)
                 .put("payload", new JsonObject().put("n", i).put("data", payload)).put("origin", "bench").put("persist", true).encode();
             timeline.put(cursor, "bench");
-            topics.put("bench\u0000" + cursor, json);
+            topics.put("bench\u0000" + cursor, json.getBytes(java.nio.charset.StandardCharsets.UTF_8));
           }
           store.commit();
           store.sync();

@@ -42,13 +42,16 @@ import org.h2.mvstore.MVStore;
  * covers. So an acknowledgement costs a sequential write instead of an MVStore commit (which
  * rewrites B-tree pages of both maps each time), and the index pays its commit once per batch.
  *
- * <p>Index maps: {@code topics} holds each event's JSON under {@code topic NUL cursor} (history reads
- * are a range scan of one topic), {@code timeline} maps {@code cursor -> topic} (the global order
+ * <p>Index maps: {@code events} holds each event's JSON, as UTF-8 bytes, under {@code topic NUL cursor}
+ * (history reads are a range scan of one topic; bytes, because MVStore writes and reads a string
+ * value a character at a time, and a byte array as one copy), {@code timeline} maps {@code cursor -> topic} (the global order
  * the change stream, gap reads and trims walk). Readers take the tail's part of a range first and
  * the index's second: an event leaves the tail only after it is in the index, so it is in at least
  * one of the two whenever a reader looks, and the merge drops the duplicate when it is in both.
  *
- * <p>On open, the journal's intact records are put into the index (insert-if-absent: records already
+ * <p>On open, a store written before the byte values (its JSON in a map {@code topics} of strings)
+ * is copied into {@code events} in batches, each committed, and the old map removed at the end: a
+ * crash meanwhile leaves the old map whole, and the next open copies again. Then the journal's intact records are put into the index (insert-if-absent: records already
  * indexed before a crash are skipped) and its files deleted. Deletes, purges and trims first index
  * the whole tail, then change the index.
  */
@@ -60,10 +63,14 @@ public final class EmbeddedEventLog implements EventLog {
   /** The tail's JSON is indexed once it holds this many characters, whatever the count (large events). */
   static final long INDEX_BATCH_CHARS = 32L << 20;
   static final long INDEX_DELAY_MILLIS = 200;
+  static final String EVENTS_MAP = "events";
+  /** Where stores written before {@value #EVENTS_MAP} kept each event's JSON, as a string. */
+  static final String LEGACY_EVENTS_MAP = "topics";
+  private static final int MIGRATION_BATCH = 50_000;
 
   private final Vertx vertx;
   private final MVStore store;
-  private final MVMap<String, String> topics;
+  private final MVMap<String, byte[]> topics;
   private final MVMap<String, String> timeline;
   private final StoreThread writer;
   private final StoreThread indexer;
@@ -97,7 +104,8 @@ public final class EmbeddedEventLog implements EventLog {
     this.journalDir = journalDir;
     this.fsync = fsync;
     this.clock = new CursorClock(nodeId, wallClock);
-    this.topics = store.openMap("topics");
+    this.topics = store.openMap(EVENTS_MAP, new MVMap.Builder<String, byte[]>()
+        .keyType(org.h2.mvstore.type.StringDataType.INSTANCE).valueType(org.h2.mvstore.type.ByteArrayDataType.INSTANCE));
     this.timeline = store.openMap("timeline");
     this.writer = new StoreThread(vertx, "feedbus-embedded-writer");
     this.indexer = new StoreThread(vertx, "feedbus-embedded-indexer");
@@ -160,16 +168,45 @@ public final class EmbeddedEventLog implements EventLog {
     return clock;
   }
 
+  /**
+   * Copies the events of a store written before byte values into {@code events}, committing every
+   * {@value #MIGRATION_BATCH}, then removes the old map. Idempotent: a copy cut short by a crash is
+   * done again (the same keys, the same values) at the next open.
+   */
+  private void migrateLegacyEvents() {
+    if (!store.hasMap(LEGACY_EVENTS_MAP)) {
+      return;
+    }
+    MVMap<String, String> legacy = store.openMap(LEGACY_EVENTS_MAP);
+    long copied = 0;
+    org.h2.mvstore.Cursor<String, String> it = legacy.cursor(null);
+    while (it.hasNext()) {
+      String key = it.next();
+      topics.put(key, it.getValue().getBytes(StandardCharsets.UTF_8));
+      if (++copied % MIGRATION_BATCH == 0) {
+        commit(true);
+      }
+    }
+    commit(true);
+    store.removeMap(legacy);
+    commit(true);
+    org.slf4j.LoggerFactory.getLogger(EmbeddedEventLog.class).info("embedded store: {} events moved to the byte-valued index map", copied);
+  }
+
+  private static String text(byte[] json) {
+    return new String(json, StandardCharsets.UTF_8);
+  }
+
   /** Puts the journal's intact records into the index, deletes its files, and starts a new one. */
   private void recover() throws Exception {
+    migrateLegacyEvents();
     Journal.Recovered recovered = Journal.recover(journalDir);
     for (byte[] record : recovered.records()) {
-      String json = new String(record, StandardCharsets.UTF_8);
-      JsonObject event = new JsonObject(json);
+      JsonObject event = new JsonObject(new String(record, StandardCharsets.UTF_8));
       String cursor = event.getString("cursor");
       String topic = event.getString("topic");
       if (timeline.putIfAbsent(cursor, topic) == null) {
-        topics.put(topic + SEPARATOR + cursor, json);
+        topics.put(topic + SEPARATOR + cursor, record);
       }
     }
     commit(true);
@@ -290,7 +327,7 @@ public final class EmbeddedEventLog implements EventLog {
     java.util.NavigableMap<String, Recent> batch = tail.headMap((String) rolled[1], true);
     for (Map.Entry<String, Recent> e : batch.entrySet()) {
       if (timeline.putIfAbsent(e.getKey(), e.getValue().topic()) == null) {
-        topics.put(e.getValue().topic() + SEPARATOR + e.getKey(), e.getValue().json());
+        topics.put(e.getValue().topic() + SEPARATOR + e.getKey(), e.getValue().json().getBytes(StandardCharsets.UTF_8));
       }
     }
     commit(fsync);
@@ -334,7 +371,7 @@ public final class EmbeddedEventLog implements EventLog {
       String prefix = topic + SEPARATOR;
       String from = after == null ? prefix : topicKey(topic, after);
       List<String[]> indexed = new ArrayList<>(Math.min(limit, 1024));
-      org.h2.mvstore.Cursor<String, String> it = topics.cursor(from);
+      org.h2.mvstore.Cursor<String, byte[]> it = topics.cursor(from);
       while (it.hasNext() && indexed.size() < limit) {
         String key = it.next();
         if (!key.startsWith(prefix) || key.substring(prefix.length()).compareTo(through) > 0) {
@@ -343,7 +380,7 @@ public final class EmbeddedEventLog implements EventLog {
         if (after != null && key.equals(from)) {
           continue; // strictly after
         }
-        indexed.add(new String[] {key.substring(prefix.length()), it.getValue()});
+        indexed.add(new String[] {key.substring(prefix.length()), text(it.getValue())});
       }
       return merge(topic, indexed, recent, limit, maxBytes);
     });
@@ -417,13 +454,13 @@ public final class EmbeddedEventLog implements EventLog {
       String prefix = topic + SEPARATOR;
       String from = prefix + (belowCommitted ? before.value() : through);
       List<String[]> indexed = new ArrayList<>(Math.min(limit + 1, 1024));
-      org.h2.mvstore.Cursor<String, String> it = topics.cursor(from, prefix, true);
+      org.h2.mvstore.Cursor<String, byte[]> it = topics.cursor(from, prefix, true);
       while (it.hasNext() && indexed.size() <= limit) {
         String key = it.next();
         if (!key.startsWith(prefix) || (belowCommitted && key.equals(from))) {
           continue; // strictly before
         }
-        indexed.add(new String[] {key.substring(prefix.length()), it.getValue()});
+        indexed.add(new String[] {key.substring(prefix.length()), text(it.getValue())});
       }
       // Newest first, one more than the limit at most: what is left over means "older events exist".
       List<String[]> newestFirst = mergeDescending(indexed, recent, limit + 1);
@@ -486,9 +523,9 @@ public final class EmbeddedEventLog implements EventLog {
         if (cursor.compareTo(through) > 0) {
           break;
         }
-        String json = topics.get(it.getValue() + SEPARATOR + cursor);
+        byte[] json = topics.get(it.getValue() + SEPARATOR + cursor);
         if (json != null) {
-          indexed.add(new String[] {cursor, json, it.getValue()});
+          indexed.add(new String[] {cursor, text(json), it.getValue()});
         }
       }
     }

@@ -44,6 +44,55 @@ class EmbeddedEventLogTest extends EventLogContract {
   }
 
   @Test
+  void aStoreWrittenWithStringValuesIsMovedToByteValuesOnOpenAndReadsTheSame(Vertx vertx) throws Exception {
+    Path legacyDir = dir.resolve("legacy");
+    java.nio.file.Files.createDirectories(legacyDir);
+    // As stores were written before byte values: JSON strings in "topics"; non-ASCII text included.
+    List<Event> events = IntStream.range(0, 1_234)
+        .mapToObj(i -> new Event(io.feedbus.event.Cursor.parse(String.format("%013d-%06d-0000abcd", 1_700_000_000_000L + i / 100, i % 100)),
+            "legacy-" + (i % 3), new io.vertx.core.json.JsonObject().put("n", i).put("text", "caf\u00e9 \u20ac \ud83d\ude00"),
+            java.util.Map.of(), "node-1", true))
+        .collect(Collectors.toList());
+    org.h2.mvstore.MVStore old = new org.h2.mvstore.MVStore.Builder().fileName(legacyDir.resolve("events.mv.db").toString()).open();
+    org.h2.mvstore.MVMap<String, String> strings = old.openMap(EmbeddedEventLog.LEGACY_EVENTS_MAP);
+    org.h2.mvstore.MVMap<String, String> timeline = old.openMap("timeline");
+    for (Event e : events) {
+      strings.put(e.topic() + '\u0000' + e.id(), e.encode());
+      timeline.put(e.id(), e.topic());
+    }
+    // A copy cut short by a crash: some events in the new map already, the old map whole.
+    org.h2.mvstore.MVMap<String, byte[]> partial = old.openMap(EmbeddedEventLog.EVENTS_MAP, new org.h2.mvstore.MVMap.Builder<String, byte[]>()
+        .keyType(org.h2.mvstore.type.StringDataType.INSTANCE).valueType(org.h2.mvstore.type.ByteArrayDataType.INSTANCE));
+    for (Event e : events.subList(0, 100)) {
+      partial.put(e.topic() + '\u0000' + e.id(), e.encode().getBytes(java.nio.charset.StandardCharsets.UTF_8));
+    }
+    old.close();
+
+    EmbeddedEventLog migrated = await(EmbeddedEventLog.open(vertx, legacyDir, true, "node-1"));
+    try {
+      for (int t = 0; t < 3; t++) {
+        String topic = "legacy-" + t;
+        List<String> expected = events.stream().filter(e -> e.topic().equals(topic)).map(Event::encode).collect(Collectors.toList());
+        assertThat(await(migrated.readAfter(topic, null, 10_000)).stream().map(Event::encode)).containsExactlyElementsOf(expected);
+      }
+      assertThat(await(migrated.readAllAfter(null, 10_000)).stream().map(Event::encode))
+          .containsExactlyElementsOf(events.stream().map(Event::encode).collect(Collectors.toList()));
+      // New events go on after the migrated ones.
+      Event next = new Event(migrated.clock().next(), "legacy-0", 1, java.util.Map.of(), "node-1", true);
+      await(migrated.append(List.of(next)));
+      assertThat(await(migrated.latest())).isEqualTo(next.cursor());
+    } finally {
+      await(migrated.close());
+    }
+    org.h2.mvstore.MVStore reopened = new org.h2.mvstore.MVStore.Builder().fileName(legacyDir.resolve("events.mv.db").toString()).readOnly().open();
+    try {
+      assertThat(reopened.hasMap(EmbeddedEventLog.LEGACY_EVENTS_MAP)).as("the old map is gone").isFalse();
+    } finally {
+      reopened.close();
+    }
+  }
+
+  @Test
   void pagesReadAcrossTheIndexAndTheJournalTail() throws Exception {
     EmbeddedEventLog embedded = (EmbeddedEventLog) log;
     List<Event> events = IntStream.range(0, 30).mapToObj(i -> event("seam", i)).collect(Collectors.toList());
