@@ -96,20 +96,31 @@ public final class EndToEndBench implements BenchSection {
         List<Result> natsRounds = new ArrayList<>();
         List<Result> http = new ArrayList<>();
         List<Result> bridge = new ArrayList<>();
+        // The servers' CPU time per event, per round: unlike rates, it hardly moves with the machine's other load.
+        List<Double> natsCpu = new ArrayList<>();
+        List<Double> httpCpu = new ArrayList<>();
+        List<Double> bridgeCpu = new ArrayList<>();
         int rounds = run.size(ROUNDS, 1);
         for (int round = 1; round <= rounds; round++) {
           if (peer != null) {
             run.progress("e2e: NATS JetStream, %d publishers, %,d events (round %d of %d)", publishers, events, round, rounds);
+            long cpu = cpuNanos(peer.pid());
             natsRounds.add(peer.run(publishers, events, DATA));
+            natsCpu.add((cpuNanos(peer.pid()) - cpu) / 1e3 / events);
           }
           run.progress("e2e: feedbus HTTP + SSE, %d publishers, %,d events (round %d of %d)", publishers, events, round, rounds);
+          long cpu = cpuNanos(broker.pid());
           http.add(clients.http(publishers, events, "http-" + publishers + "-" + round));
+          httpCpu.add((cpuNanos(broker.pid()) - cpu) / 1e3 / events);
           run.progress("e2e: feedbus bridge (WebSocket), %d publishers, %,d events (round %d of %d)", publishers, events, round, rounds);
+          cpu = cpuNanos(broker.pid());
           bridge.add(clients.bridge(publishers, events, "bridge-" + publishers + "-" + round));
+          bridgeCpu.add((cpuNanos(broker.pid()) - cpu) / 1e3 / events);
         }
         Result baseline = natsRounds.isEmpty() ? null : median(natsRounds);
-        add(run, "HTTP publish -> SSE, " + publishers + " publishers", median(http), baseline);
-        add(run, "bridge publish -> bridge, " + publishers + " publishers", median(bridge), baseline);
+        double natsMicros = natsCpu.isEmpty() ? Double.NaN : medianOf(natsCpu);
+        add(run, "HTTP publish -> SSE, " + publishers + " publishers", median(http), baseline, medianOf(httpCpu), natsMicros);
+        add(run, "bridge publish -> bridge, " + publishers + " publishers", median(bridge), baseline, medianOf(bridgeCpu), natsMicros);
       }
       clients.close();
     } finally {
@@ -147,10 +158,23 @@ public final class EndToEndBench implements BenchSection {
     return sorted.get((sorted.size() - 1) / 2);
   }
 
-  private void add(BenchRun run, String name, Result result, Result baseline) {
-    String note = String.format("p99 delivery %.2f ms%s; p50 ack %.2f ms%s", result.deliveries().percentileMillis(0.99),
+  /** The middle value (of an even count, the lower middle one). */
+  static double medianOf(List<Double> values) {
+    List<Double> sorted = new ArrayList<>(values);
+    sorted.sort(null);
+    return sorted.get((sorted.size() - 1) / 2);
+  }
+
+  /** The CPU time a process has used so far (user and system, every thread), or 0 when the system does not say. */
+  static long cpuNanos(long pid) {
+    return ProcessHandle.of(pid).flatMap(p -> p.info().totalCpuDuration()).map(java.time.Duration::toNanos).orElse(0L);
+  }
+
+  private void add(BenchRun run, String name, Result result, Result baseline, double cpuMicros, double natsCpuMicros) {
+    String note = String.format("p99 delivery %.2f ms%s; p50 ack %.2f ms%s; server CPU %.0f us/event%s", result.deliveries().percentileMillis(0.99),
         baseline == null ? "" : String.format(" (NATS %.2f)", baseline.deliveries().percentileMillis(0.99)),
-        result.acks().percentileMillis(0.5), baseline == null ? "" : String.format(" (NATS %.2f)", baseline.acks().percentileMillis(0.5)));
+        result.acks().percentileMillis(0.5), baseline == null ? "" : String.format(" (NATS %.2f)", baseline.acks().percentileMillis(0.5)),
+        cpuMicros, Double.isNaN(natsCpuMicros) ? "" : String.format(" (NATS %.0f)", natsCpuMicros));
     run.add(new Figure(name(), name, result.rate(), "events/s", result.acks().percentileMillis(0.99),
         baseline == null ? null : "NATS JetStream, same publishers", baseline == null ? Double.NaN : baseline.rate(),
         baseline == null ? Double.NaN : baseline.acks().percentileMillis(0.99), note));

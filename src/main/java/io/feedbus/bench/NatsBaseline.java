@@ -41,6 +41,11 @@ final class NatsBaseline implements AutoCloseable {
   private final String url;
   private int streams;
 
+  /** The server's process id (its CPU time is measured per run). */
+  long pid() {
+    return process.pid();
+  }
+
   private NatsBaseline(Process process, Path dir, String url) {
     this.process = process;
     this.dir = dir;
