@@ -29,7 +29,7 @@ final class RethinkDbDocuments {
         .put("ts", event.ts())
         .put("origin", event.origin())
         .put("persist", event.persist())
-        .put(JSON_FIELD, event.toJson().encode());
+        .put(JSON_FIELD, event.encode());
   }
 
   /** What reads fetch of each document: its JSON text (or, for a document without one, the document). */

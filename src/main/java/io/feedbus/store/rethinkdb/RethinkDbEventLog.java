@@ -11,6 +11,7 @@ import io.feedbus.store.PartialAppendException;
 import io.feedbus.store.rethinkdb.wire.Reql;
 import io.feedbus.store.rethinkdb.wire.ReqlConnection;
 import io.feedbus.store.rethinkdb.wire.ReqlError;
+import io.feedbus.store.rethinkdb.wire.ReqlStream;
 import io.feedbus.store.rethinkdb.wire.ReqlTerm;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
@@ -218,7 +219,7 @@ public final class RethinkDbEventLog implements EventLog {
     FeedbusException reported = problem;
     Map<String, String> texts = new HashMap<>();
     for (Event event : events) {
-      texts.put(event.id(), event.toJson().encode());
+      texts.put(event.id(), event.encode());
     }
     ReqlTerm check = events().getAll(texts.keySet().toArray())
         .map(row -> Reql.array(row.g("id"), row.g(RethinkDbDocuments.JSON_FIELD).defaultTo(null))).coerceTo("array");
@@ -250,30 +251,20 @@ public final class RethinkDbEventLog implements EventLog {
   }
 
   /**
-   * Two reads, so that no reply holds more than the bound: the cursors and sizes of up to
-   * {@code limit} events, then the events that fit, up to the last of them.
+   * One query, streamed: up to {@code limit} events in cursor order, cut where the next would pass
+   * {@code maxBytes}, and the query stopped there. {@code full} is exact: one event more than the
+   * limit is asked for, and its presence (or the cut) says that more follow.
    */
   @Override
   public Future<Page> readPage(String topic, Cursor after, int limit, long maxBytes) {
-    ReqlTerm sizes = sizes(topicRange(topic, after, "open", frontiers.stableBound(), "open").limit(limit));
-    return queries.run("readPageSizes", sizes).compose(result -> {
-      JsonArray rows = (JsonArray) result;
-      int fit = fitting(rows, rows.size(), maxBytes);
-      if (fit == 0) {
-        return Future.succeededFuture(new Page(List.of(), false));
-      }
-      boolean full = fit < rows.size() || rows.size() == limit;
-      Cursor last = Cursor.parse(rows.getJsonArray(fit - 1).getString(0));
-      // Up to the last event that fits, inclusive: events removed meanwhile only make the page smaller.
-      return list("readPage", topicRange(topic, after, "open", last, "closed").limit(fit).map(RethinkDbDocuments::readable))
-          .map(events -> new Page(events, full));
-    });
+    ReqlTerm query = topicRange(topic, after, "open", frontiers.stableBound(), "open")
+        .limit((int) Math.min(Integer.MAX_VALUE, limit + 1L)).map(RethinkDbDocuments::readable);
+    return boundedRead("readPage", query, limit, maxBytes);
   }
 
   /**
-   * Two reads as {@link #readPage}: newest first on the {@code topic_cursor} index, the cursors and
-   * sizes of up to {@code limit + 1} events below the newer of {@code before} and the stable bound
-   * (one more says whether older ones exist), then, in cursor order, the events that fit.
+   * As {@link #readPage}, newest first on the {@code topic_cursor} index below the newer of
+   * {@code before} and the stable bound; the page is handed back oldest first.
    */
   @Override
   public Future<Page> readBefore(String topic, Cursor before, int limit, long maxBytes) {
@@ -284,39 +275,71 @@ public final class RethinkDbEventLog implements EventLog {
         .opt("index", RethinkDbSchema.TOPIC_CURSOR_INDEX)
         .opt("right_bound", "open")
         .orderBy().opt("index", Reql.desc(RethinkDbSchema.TOPIC_CURSOR_INDEX))
-        .limit((int) Math.min(Integer.MAX_VALUE, limit + 1L));
-    return queries.run("readBeforeSizes", sizes(newestFirst)).compose(result -> {
-      JsonArray rows = (JsonArray) result;
-      int fit = fitting(rows, Math.min(limit, rows.size()), maxBytes);
-      if (fit == 0) {
-        return Future.succeededFuture(new Page(List.of(), false));
-      }
-      boolean full = fit < rows.size();
-      Cursor oldest = Cursor.parse(rows.getJsonArray(fit - 1).getString(0));
-      // From the oldest event that fits, inclusive: events removed meanwhile only make the page smaller.
-      return list("readBefore", topicRange(topic, oldest, "closed", upper, "open").limit(fit).map(RethinkDbDocuments::readable))
-          .map(events -> new Page(events, full));
+        .limit((int) Math.min(Integer.MAX_VALUE, limit + 1L))
+        .map(RethinkDbDocuments::readable);
+    return boundedRead("readBefore", newestFirst, limit, maxBytes).map(page -> {
+      List<Event> oldestFirst = new ArrayList<>(page.events());
+      java.util.Collections.reverse(oldestFirst);
+      return new Page(oldestFirst, page.full());
     });
   }
 
-  /** Each row's {@code [cursor, size of its JSON text]}. */
-  private static ReqlTerm sizes(ReqlTerm rows) {
-    return rows.map(row -> Reql.array(row.g("id"), RethinkDbDocuments.readable(row).coerceTo("string").count()));
-  }
-
-  /** How many of the first {@code max} {@code [cursor, size]} rows fit in {@code maxBytes}; the first always does. */
-  private static int fitting(JsonArray rows, int max, long maxBytes) {
-    int fit = 0;
-    long bytes = 0;
-    while (fit < max) {
-      long size = rows.getJsonArray(fit).getLong(1);
-      if (fit > 0 && bytes + size > maxBytes) {
-        break;
-      }
-      bytes += size;
-      fit++;
-    }
-    return fit;
+  /**
+   * Streams {@code query} (up to {@code limit + 1} readable rows) batch by batch, keeping events
+   * until {@code limit} or until the next would pass {@code maxBytes} (the first is always kept),
+   * then stops the query on the server. So no more than the bound plus one batch (RethinkDB's
+   * {@code max_batch_bytes}, 1 MB by default) is ever held, in one round trip for a page of usual
+   * events; reading the rows' sizes first and then the rows that fit took two, and the server
+   * read every row twice.
+   */
+  private Future<Page> boundedRead(String operation, ReqlTerm query, int limit, long maxBytes) {
+    return queries.connection().compose(connection -> {
+      io.vertx.core.Promise<Page> page = io.vertx.core.Promise.promise();
+      List<Event> events = new ArrayList<>(Math.min(limit, 1024));
+      long[] bytes = {0};
+      int[] rows = {0};
+      boolean[] more = {false};
+      ReqlStream stream = connection.stream(query);
+      stream.handler(batch -> {
+        for (Object element : batch) {
+          if (more[0]) {
+            return;
+          }
+          rows[0]++;
+          long size = element instanceof String text ? text.length() : ((JsonObject) element).encode().length();
+          if (rows[0] > limit || (!events.isEmpty() && bytes[0] + size > maxBytes)) {
+            more[0] = true;
+            stream.pause(); // no CONTINUE for this batch: the STOP follows
+            stream.close();
+            return;
+          }
+          bytes[0] += size;
+          try {
+            events.add(RethinkDbDocuments.toEvent(element));
+          } catch (RuntimeException e) {
+            // A foreign document in the table must not wedge every reader on it.
+            LOG.warn("skipping a document that is not a feedbus event: {} ({})", element, e.getMessage());
+          }
+        }
+      });
+      long timer = vertx.setTimer(options.queryTimeoutMillis, t -> {
+        if (page.tryFail(FeedbusException.storeUnavailable(operation + ": no answer from RethinkDB at " + options.address()
+            + " within " + options.queryTimeoutMillis + " ms", null))) {
+          // As for any query: a server that stopped answering must not hold later ones.
+          connection.close();
+        }
+      });
+      stream.done().onComplete(ar -> {
+        vertx.cancelTimer(timer);
+        if (ar.failed() && !more[0]) {
+          page.tryFail(ar.cause());
+        } else {
+          page.tryComplete(new Page(events, more[0]));
+        }
+      });
+      stream.start();
+      return page.future();
+    }).recover(e -> Future.failedFuture(e instanceof FeedbusException ? e : RethinkDbErrors.toFeedbus(operation, e)));
   }
 
   /** The topic's events between two cursors (null lower: from its first), in cursor order. */
