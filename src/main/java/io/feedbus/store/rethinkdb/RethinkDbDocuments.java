@@ -1,7 +1,10 @@
 package io.feedbus.store.rethinkdb;
 
+import io.feedbus.event.Cursor;
 import io.feedbus.event.Event;
+import io.feedbus.store.rethinkdb.wire.Reql;
 import io.feedbus.store.rethinkdb.wire.ReqlTerm;
+import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 
 /**
@@ -35,6 +38,23 @@ final class RethinkDbDocuments {
   /** What reads fetch of each document: its JSON text (or, for a document without one, the document). */
   static ReqlTerm readable(ReqlTerm row) {
     return row.g(JSON_FIELD).defaultTo(row);
+  }
+
+  /** {@code [id, topic, readable]} of each document: what {@link #toKeyedEvent} turns into an event without parsing it. */
+  static ReqlTerm keyedReadable(ReqlTerm row) {
+    return Reql.array(row.g("id"), row.g("topic").defaultTo(null), readable(row));
+  }
+
+  /**
+   * An element read through {@link #keyedReadable}: with the JSON text, an event whose text is parsed
+   * only if someone asks for its fields (a replay passes most through unparsed); else as {@link #toEvent}.
+   */
+  static Event toKeyedEvent(Object element) {
+    JsonArray keyed = (JsonArray) element;
+    if (keyed.getValue(2) instanceof String text && keyed.getValue(0) instanceof String id && keyed.getValue(1) instanceof String topic) {
+      return Event.stored(Cursor.parse(id), topic, text);
+    }
+    return toEvent(keyed.getValue(2));
   }
 
   /** An element read through {@link #readable}: the JSON text of an event, or an event document. */

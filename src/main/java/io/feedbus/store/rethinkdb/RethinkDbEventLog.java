@@ -258,7 +258,7 @@ public final class RethinkDbEventLog implements EventLog {
   @Override
   public Future<Page> readPage(String topic, Cursor after, int limit, long maxBytes) {
     ReqlTerm query = topicRange(topic, after, "open", frontiers.stableBound(), "open")
-        .limit((int) Math.min(Integer.MAX_VALUE, limit + 1L)).map(RethinkDbDocuments::readable);
+        .limit((int) Math.min(Integer.MAX_VALUE, limit + 1L)).map(RethinkDbDocuments::keyedReadable);
     return boundedRead("readPage", query, limit, maxBytes);
   }
 
@@ -276,7 +276,7 @@ public final class RethinkDbEventLog implements EventLog {
         .opt("right_bound", "open")
         .orderBy().opt("index", Reql.desc(RethinkDbSchema.TOPIC_CURSOR_INDEX))
         .limit((int) Math.min(Integer.MAX_VALUE, limit + 1L))
-        .map(RethinkDbDocuments::readable);
+        .map(RethinkDbDocuments::keyedReadable);
     return boundedRead("readBefore", newestFirst, limit, maxBytes).map(page -> {
       List<Event> oldestFirst = new ArrayList<>(page.events());
       java.util.Collections.reverse(oldestFirst);
@@ -285,7 +285,7 @@ public final class RethinkDbEventLog implements EventLog {
   }
 
   /**
-   * Streams {@code query} (up to {@code limit + 1} readable rows) batch by batch, keeping events
+   * Streams {@code query} (up to {@code limit + 1} {@link RethinkDbDocuments#keyedReadable} rows) batch by batch, keeping events
    * until {@code limit} or until the next would pass {@code maxBytes} (the first is always kept),
    * then stops the query on the server. So no more than the bound plus one batch (RethinkDB's
    * {@code max_batch_bytes}, 1 MB by default) is ever held, in one round trip for a page of usual
@@ -306,7 +306,8 @@ public final class RethinkDbEventLog implements EventLog {
             return;
           }
           rows[0]++;
-          long size = element instanceof String text ? text.length() : ((JsonObject) element).encode().length();
+          Object readable = element instanceof JsonArray keyed ? keyed.getValue(2) : null;
+          long size = readable instanceof String text ? text.length() : String.valueOf(readable).length();
           if (rows[0] > limit || (!events.isEmpty() && bytes[0] + size > maxBytes)) {
             more[0] = true;
             stream.pause(); // no CONTINUE for this batch: the STOP follows
@@ -315,7 +316,7 @@ public final class RethinkDbEventLog implements EventLog {
           }
           bytes[0] += size;
           try {
-            events.add(RethinkDbDocuments.toEvent(element));
+            events.add(RethinkDbDocuments.toKeyedEvent(element));
           } catch (RuntimeException e) {
             // A foreign document in the table must not wedge every reader on it.
             LOG.warn("skipping a document that is not a feedbus event: {} ({})", element, e.getMessage());

@@ -29,4 +29,16 @@ class RethinkDbDocumentsTest {
     Event event = new Event(new CursorClock("n").next(), "orders", 7, Map.of(), "n", true);
     assertThat(RethinkDbDocuments.toEvent(event.toJson()).toJson()).isEqualTo(event.toJson());
   }
+
+  @Test
+  void aKeyedRowWithTextIsTheStoredEventAndAnyOtherRowReadsAsBefore() {
+    Event event = new Event(new CursorClock("n").next(), "orders", new JsonObject().put("n", 2), Map.of("h", "v"), "n", true);
+    String text = RethinkDbDocuments.toDocument(event).getString(RethinkDbDocuments.JSON_FIELD);
+    Event keyed = RethinkDbDocuments.toKeyedEvent(new JsonArray().add(event.id()).add("orders").add(text));
+    assertThat(keyed.encode()).isSameAs(text);
+    assertThat(keyed.cursor()).isEqualTo(event.cursor());
+    assertThat(keyed.toJson()).isEqualTo(event.toJson());
+    // A document without text (or without a topic field) is read whole, as by toEvent.
+    assertThat(RethinkDbDocuments.toKeyedEvent(new JsonArray().add(event.id()).addNull().add(event.toJson())).toJson()).isEqualTo(event.toJson());
+  }
 }
