@@ -285,8 +285,9 @@ public final class RethinkDbEventLog implements EventLog {
   }
 
   /**
-   * Streams {@code query} (up to {@code limit + 1} {@link RethinkDbDocuments#keyedReadable} rows) batch by batch, keeping events
-   * until {@code limit} or until the next would pass {@code maxBytes} (the first is always kept),
+   * Streams {@code query} (up to {@code limit + 1} {@link RethinkDbDocuments#keyedReadable} rows)
+   * batch by batch, keeping events until {@code limit} or until the next would pass {@code maxBytes}
+   * (the first is always kept),
    * then stops the query on the server. So no more than the bound plus one batch (RethinkDB's
    * {@code max_batch_bytes}, 1 MB by default) is ever held, in one round trip for a page of usual
    * events; reading the rows' sizes first and then the rows that fit took two, and the server
@@ -323,7 +324,7 @@ public final class RethinkDbEventLog implements EventLog {
           }
         }
       });
-      long timer = vertx.setTimer(options.queryTimeoutMillis, t -> {
+      long timer = options.queryTimeoutMillis <= 0 ? -1 : vertx.setTimer(options.queryTimeoutMillis, t -> {
         if (page.tryFail(FeedbusException.storeUnavailable(operation + ": no answer from RethinkDB at " + options.address()
             + " within " + options.queryTimeoutMillis + " ms", null))) {
           // As for any query: a server that stopped answering must not hold later ones.
@@ -331,7 +332,9 @@ public final class RethinkDbEventLog implements EventLog {
         }
       });
       stream.done().onComplete(ar -> {
-        vertx.cancelTimer(timer);
+        if (timer >= 0) {
+          vertx.cancelTimer(timer);
+        }
         if (ar.failed() && !more[0]) {
           page.tryFail(ar.cause());
         } else {

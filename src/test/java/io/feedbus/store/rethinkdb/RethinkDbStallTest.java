@@ -100,6 +100,38 @@ class RethinkDbStallTest {
     await(stream.close());
   }
 
+  @Test
+  void aPageReadFromASilentServerFailsWithinTheQueryTimeoutAndTheNextReadConnectsAgain() throws Exception {
+    List<String> written = writeBatches(3).stream().map(Event::id).collect(Collectors.toList());
+    awaitPage(written);
+
+    proxy.freeze();
+    Throwable failure = RethinkDbTesting.failureOf(reader.readPage("orders", null, 100, Long.MAX_VALUE));
+    assertThat(failure).as("a page read on a silent link fails instead of hanging").isNotNull();
+    assertThat(io.feedbus.event.FeedbusException.from(failure).code()).isEqualTo("store_unavailable");
+    assertThat(failure).hasMessageContaining("readPage");
+
+    // The silent connection was closed: the next reads connect again (new links are not frozen).
+    awaitPage(written);
+    assertThat(await(reader.readBefore("orders", null, 100, Long.MAX_VALUE)).events().stream().map(Event::id))
+        .containsExactlyElementsOf(written);
+    proxy.thaw();
+  }
+
+  /** Reads the topic's first page until it holds exactly {@code ids} (a read may fail while the reader reconnects). */
+  private void awaitPage(List<String> ids) throws Exception {
+    for (int attempt = 0; ; attempt++) {
+      Future<List<String>> read = reader.readPage("orders", null, 100, Long.MAX_VALUE)
+          .map(page -> page.events().stream().map(Event::id).collect(Collectors.toList()));
+      List<String> page = RethinkDbTesting.failureOf(read) == null ? await(read) : null;
+      if (ids.equals(page)) {
+        return;
+      }
+      assertThat(attempt).as("reads of the page, last: %s", page).isLessThan(100);
+      await(vertx.timer(100));
+    }
+  }
+
   private List<Event> writeBatches(int batches) throws Exception {
     List<Event> written = new ArrayList<>();
     for (int i = 0; i < batches; i++) {
