@@ -32,6 +32,7 @@ public final class RethinkDbServerProcess implements AutoCloseable {
   private static final long READY_TIMEOUT_MILLIS = 60_000;
 
   private final Path binary;
+  private final int cacheMb;
   private final Path directory;
   private final int driverPort;
   private final int clusterPort;
@@ -40,7 +41,11 @@ public final class RethinkDbServerProcess implements AutoCloseable {
   private Process watchdog;
   private ProcessHandle server;
 
-  private RethinkDbServerProcess(Path binary, Path directory, int driverPort, int clusterPort, List<String> join) {
+  /** The tests' cache: small, so several servers fit beside each other; their data is tiny. */
+  static final int TEST_CACHE_MB = 256;
+
+  private RethinkDbServerProcess(Path binary, Path directory, int driverPort, int clusterPort, List<String> join, int cacheMb) {
+    this.cacheMb = cacheMb;
     this.binary = binary;
     this.directory = directory;
     this.driverPort = driverPort;
@@ -70,12 +75,26 @@ public final class RethinkDbServerProcess implements AutoCloseable {
 
   /** Starts a server in a new temporary directory; {@code joinClusterPorts} are other servers' cluster ports to join. */
   public static RethinkDbServerProcess start(Path binary, int... joinClusterPorts) throws IOException {
+    return start(binary, TEST_CACHE_MB, joinClusterPorts);
+  }
+
+  /** A single server (as {@link #start(Path, int...)}) with a page cache of {@code cacheMb} MiB; see {@link #start(Path, int, int[])}. */
+  public static RethinkDbServerProcess startWithCache(Path binary, int cacheMb) throws IOException {
+    return start(binary, cacheMb, new int[0]);
+  }
+
+  /**
+   * As {@link #start(Path, int...)} with a page cache of {@code cacheMb} MiB: the bench gives its
+   * server one that holds its million events, as a server sized for its data has (RethinkDB reads a
+   * row it does not cache from disk, one seek each, which is then all a replay measures).
+   */
+  private static RethinkDbServerProcess start(Path binary, int cacheMb, int[] joinClusterPorts) throws IOException {
     Path directory = Files.createTempDirectory("feedbus-rethinkdb");
     List<String> join = new ArrayList<>();
     for (int port : joinClusterPorts) {
       join.add("127.0.0.1:" + port);
     }
-    RethinkDbServerProcess process = new RethinkDbServerProcess(binary, directory, freePort(), freePort(), join);
+    RethinkDbServerProcess process = new RethinkDbServerProcess(binary, directory, freePort(), freePort(), join, cacheMb);
     process.launch();
     return process;
   }
@@ -145,7 +164,7 @@ public final class RethinkDbServerProcess implements AutoCloseable {
         "--cluster-port", Integer.toString(clusterPort),
         "--no-http-admin",
         "--no-update-check",
-        "--cache-size", "256",
+        "--cache-size", Integer.toString(cacheMb),
         "--directory", directory.resolve("data").toString()));
     for (String peer : join) {
       command.add("--join");
