@@ -178,7 +178,9 @@ public final class FeedbusClient {
    * Delivers every event of {@code topic} after {@code fromCursor} (null: only new events) to
    * {@code handler}, in order: first the stored ones, then live ones, with no gap and no duplicate
    * at the switch. When the node serving it shuts down, drains or dies, the subscription resumes
-   * after its last event on another node (or the same one once it is back), by itself.
+   * after its last event on another node (or the same one once it is back), by itself. On a node's
+   * own Vert.x, its subscriptions share each event instance (nothing is copied per subscriber):
+   * read the payload, do not change it.
    */
   public Future<Subscription> subscribe(String topic, String fromCursor, Handler<Event> handler) {
     return subscribe(topic, fromCursor, uid, handler);
