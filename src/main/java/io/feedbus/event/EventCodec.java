@@ -1,11 +1,8 @@
 package io.feedbus.event;
 
-import io.vertx.core.buffer.Buffer;
 import io.vertx.core.eventbus.DeliveryOptions;
 import io.vertx.core.eventbus.EventBus;
-import io.vertx.core.eventbus.MessageCodec;
 import io.vertx.core.json.JsonObject;
-import java.nio.charset.StandardCharsets;
 import java.util.Collections;
 import java.util.Map;
 import java.util.WeakHashMap;
@@ -16,7 +13,7 @@ import java.util.WeakHashMap;
  * neither copies nor re-encodes it); across a cluster as its JSON text. Handlers of a shared event
  * must not change its payload.
  */
-public final class EventCodec implements MessageCodec<Event, Event> {
+public final class EventCodec extends ByReferenceCodec<Event> {
 
   private static final Map<EventBus, Boolean> REGISTERED = Collections.synchronizedMap(new WeakHashMap<>());
   public static final String NAME = "feedbus.event";
@@ -37,29 +34,17 @@ public final class EventCodec implements MessageCodec<Event, Event> {
   }
 
   @Override
-  public void encodeToWire(Buffer buffer, Event event) {
-    byte[] text = event.encode().getBytes(StandardCharsets.UTF_8);
-    buffer.appendInt(text.length).appendBytes(text);
+  protected String text(Event event) {
+    return event.encode();
   }
 
   @Override
-  public Event decodeFromWire(int pos, Buffer buffer) {
-    int length = buffer.getInt(pos);
-    return Event.fromJson(new JsonObject(buffer.getString(pos + 4, pos + 4 + length, "UTF-8")));
-  }
-
-  @Override
-  public Event transform(Event event) {
-    return event;
+  protected Event parse(String text) {
+    return Event.fromJson(new JsonObject(text));
   }
 
   @Override
   public String name() {
     return NAME;
-  }
-
-  @Override
-  public byte systemCodecID() {
-    return -1;
   }
 }

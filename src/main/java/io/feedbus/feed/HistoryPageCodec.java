@@ -1,10 +1,8 @@
 package io.feedbus.feed;
 
-import io.vertx.core.buffer.Buffer;
+import io.feedbus.event.ByReferenceCodec;
 import io.vertx.core.eventbus.EventBus;
-import io.vertx.core.eventbus.MessageCodec;
 import io.vertx.core.json.JsonObject;
-import java.nio.charset.StandardCharsets;
 import java.util.Collections;
 import java.util.Map;
 import java.util.WeakHashMap;
@@ -14,7 +12,7 @@ import java.util.WeakHashMap;
  * are immutable), so a local replay neither copies nor re-parses the events; across a cluster as
  * the page's JSON text.
  */
-public final class HistoryPageCodec implements MessageCodec<HistoryPage, HistoryPage> {
+public final class HistoryPageCodec extends ByReferenceCodec<HistoryPage> {
 
   private static final Map<EventBus, Boolean> REGISTERED = Collections.synchronizedMap(new WeakHashMap<>());
 
@@ -29,29 +27,17 @@ public final class HistoryPageCodec implements MessageCodec<HistoryPage, History
   }
 
   @Override
-  public void encodeToWire(Buffer buffer, HistoryPage page) {
-    byte[] text = page.encode().getBytes(StandardCharsets.UTF_8);
-    buffer.appendInt(text.length).appendBytes(text);
+  protected String text(HistoryPage page) {
+    return page.encode();
   }
 
   @Override
-  public HistoryPage decodeFromWire(int pos, Buffer buffer) {
-    int length = buffer.getInt(pos);
-    return HistoryPage.fromJson(new JsonObject(buffer.getString(pos + 4, pos + 4 + length, "UTF-8")));
-  }
-
-  @Override
-  public HistoryPage transform(HistoryPage page) {
-    return page;
+  protected HistoryPage parse(String text) {
+    return HistoryPage.fromJson(new JsonObject(text));
   }
 
   @Override
   public String name() {
     return "feedbus.history.page";
-  }
-
-  @Override
-  public byte systemCodecID() {
-    return -1;
   }
 }

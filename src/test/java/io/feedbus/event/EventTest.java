@@ -41,6 +41,18 @@ class EventTest {
   }
 
   @Test
+  void theEventCodecPassesTheInstanceLocallyAndItsTextOnTheWire() {
+    Event event = new Event(clock.next(), "orders", new JsonObject().put("caf\u00e9", 1), Map.of("h", "v"), "node-1", true);
+    EventCodec codec = new EventCodec();
+    assertThat(codec.transform(event)).isSameAs(event);
+    io.vertx.core.buffer.Buffer wire = io.vertx.core.buffer.Buffer.buffer("xx");
+    codec.encodeToWire(wire, event);
+    Event decoded = codec.decodeFromWire(2, wire);
+    assertThat(decoded.encode()).isEqualTo(event.encode());
+    assertThat(decoded.cursor()).isEqualTo(event.cursor());
+  }
+
+  @Test
   void aStoredEventYieldsTheFieldsOfTheEventItWasEncodedFrom() {
     Event published = new Event(clock.next(), "orders", new JsonObject().put("n", 1).put("list", new JsonArray().add(2.5).add("x")),
         Map.of("trace", "abc", "span", "7"), "node-1", false);
