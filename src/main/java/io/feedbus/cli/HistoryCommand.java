@@ -67,7 +67,7 @@ final class HistoryCommand extends BrokerCommand {
       throw new BrokerError(ExitCodes.REFUSED, "--limit must be at least 1");
     }
     if (before != null) {
-      return olderPages(http, this, topic, before, (int) Math.min(limit, 1000), new ArrayDeque<>(), limit);
+      return olderPages(http, this, topic, before, (int) Math.min(limit, 1000), new ArrayDeque<>(), 0, limit);
     }
     return pages(http, this, topic, after, since, (int) Math.min(limit, 1000), new AtomicLong(), limit);
   }
@@ -98,13 +98,12 @@ final class HistoryCommand extends BrokerCommand {
   }
 
   /**
-   * Reads pages back from {@code before} (following {@code older}) until {@code max} events or the
-   * first one, then prints them oldest first: the newest page comes first, so nothing can be printed
-   * before the oldest page is in.
+   * Reads pages back from {@code before} (following {@code older}; {@code held}: events read so far)
+   * until {@code max} events or the first one, then prints them oldest first: the newest page comes
+   * first, so nothing can be printed before the oldest page is in.
    */
   private static Future<Integer> olderPages(WebClient http, BrokerCommand command, String topic, String before, int pageSize,
-                                            Deque<JsonArray> read, long max) {
-    long held = read.stream().mapToLong(JsonArray::size).sum();
+                                            Deque<JsonArray> read, long held, long max) {
     return command.authorized(http.get("/topics/" + topic + "/events")).timeout(command.timeoutMillis)
         .addQueryParam("before", before)
         .addQueryParam("limit", String.valueOf(Math.min(pageSize, max - held)))
@@ -114,7 +113,7 @@ final class HistoryCommand extends BrokerCommand {
           read.addFirst(events);
           String older = page.getString("older");
           if (older != null && held + events.size() < max) {
-            return olderPages(http, command, topic, older, pageSize, read, max);
+            return olderPages(http, command, topic, older, pageSize, read, held + events.size(), max);
           }
           for (JsonArray oldestFirst : read) {
             for (Object event : oldestFirst) {

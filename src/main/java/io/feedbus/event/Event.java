@@ -13,14 +13,15 @@ public final class Event {
   private final Cursor cursor;
   private final String topic;
   private final long ts;
-  /** The stored encoding ({@link #toJson} encoded) when the event was read back from it, else null. */
-  private final String stored;
-  /** Everything but cursor and topic; for a stored event, parsed from {@link #stored} on first use. */
+  /**
+   * {@link #toJson} encoded: given for an event read back from a store; for a published one,
+   * computed on first use (the engine's writer encodes, the feed's readers reuse it).
+   */
+  private volatile String text;
+  /** Everything but cursor and topic; for a stored event, parsed from {@link #text} on first use. */
   private volatile Fields fields;
   /** The payload's JSON text when the publisher's validation encoded it already, else null. */
   private final String payloadJson;
-  /** {@link #encode}'s result once computed (the engine's writer encodes; the feed's readers reuse it). */
-  private volatile String encoded;
 
   private record Fields(Object payload, Map<String, String> headers, String origin, boolean persist) {
   }
@@ -35,7 +36,6 @@ public final class Event {
     this.cursor = Objects.requireNonNull(cursor, "cursor");
     this.topic = Objects.requireNonNull(topic, "topic");
     this.ts = cursor.timestamp();
-    this.stored = null;
     this.payloadJson = payloadJson;
     this.fields = new Fields(payload, headers == null ? Map.of() : Map.copyOf(headers), origin, persist);
   }
@@ -44,7 +44,7 @@ public final class Event {
     this.cursor = Objects.requireNonNull(cursor, "cursor");
     this.topic = Objects.requireNonNull(topic, "topic");
     this.ts = cursor.timestamp();
-    this.stored = Objects.requireNonNull(stored, "stored");
+    this.text = Objects.requireNonNull(stored, "stored");
     this.payloadJson = null;
   }
 
@@ -94,7 +94,7 @@ public final class Event {
     Fields parsed = fields;
     if (parsed == null) {
       // Two threads may both parse; they get equal results, and either may be kept.
-      parsed = fromJson(new JsonObject(stored)).fields();
+      parsed = fromJson(new JsonObject(text)).fields();
       fields = parsed;
     }
     return parsed;
@@ -125,16 +125,13 @@ public final class Event {
    * (the same characters {@code toJson().encode()} gives, which a test pins), else {@code toJson().encode()}.
    */
   public String encode() {
-    if (stored != null) {
-      return stored;
+    String encoded = text;
+    if (encoded == null) {
+      // Only a published event gets here. Two threads may both encode; they get equal text, and either may be kept.
+      encoded = encodeFields();
+      text = encoded;
     }
-    String text = encoded;
-    if (text == null) {
-      // Two threads may both encode; they get equal text, and either may be kept.
-      text = encodeFields();
-      encoded = text;
-    }
-    return text;
+    return encoded;
   }
 
   private String encodeFields() {

@@ -3,9 +3,6 @@ package io.feedbus.event;
 import io.vertx.core.eventbus.DeliveryOptions;
 import io.vertx.core.eventbus.EventBus;
 import io.vertx.core.json.JsonObject;
-import java.util.Collections;
-import java.util.Map;
-import java.util.WeakHashMap;
 
 /**
  * Carries an {@link Event} on the event bus: on one Vert.x by reference (every consumer shares the
@@ -15,7 +12,6 @@ import java.util.WeakHashMap;
  */
 public final class EventCodec extends ByReferenceCodec<Event> {
 
-  private static final Map<EventBus, Boolean> REGISTERED = Collections.synchronizedMap(new WeakHashMap<>());
   public static final String NAME = "feedbus.event";
 
   EventCodec() {
@@ -28,8 +24,9 @@ public final class EventCodec extends ByReferenceCodec<Event> {
 
   /** Makes {@code bus} carry events (once per event bus, however many feeds or clients ask). */
   public static void registerOn(EventBus bus) {
-    if (REGISTERED.putIfAbsent(bus, Boolean.TRUE) == null) {
-      bus.registerCodec(new EventCodec());
+    EventCodec codec = new EventCodec();
+    if (codec.firstOn(bus)) {
+      bus.registerCodec(codec);
     }
   }
 

@@ -3,9 +3,6 @@ package io.feedbus.feed;
 import io.feedbus.event.ByReferenceCodec;
 import io.vertx.core.eventbus.EventBus;
 import io.vertx.core.json.JsonObject;
-import java.util.Collections;
-import java.util.Map;
-import java.util.WeakHashMap;
 
 /**
  * Carries a {@link HistoryPage} on the event bus: on one Vert.x by reference (a page and its events
@@ -14,15 +11,15 @@ import java.util.WeakHashMap;
  */
 public final class HistoryPageCodec extends ByReferenceCodec<HistoryPage> {
 
-  private static final Map<EventBus, Boolean> REGISTERED = Collections.synchronizedMap(new WeakHashMap<>());
 
   HistoryPageCodec() {
   }
 
   /** Makes {@code bus} carry pages (once per event bus, however many feeds or clients ask). */
   public static void registerOn(EventBus bus) {
-    if (REGISTERED.putIfAbsent(bus, Boolean.TRUE) == null) {
-      bus.registerDefaultCodec(HistoryPage.class, new HistoryPageCodec());
+    HistoryPageCodec codec = new HistoryPageCodec();
+    if (codec.firstOn(bus)) {
+      bus.registerDefaultCodec(HistoryPage.class, codec);
     }
   }
 

@@ -60,8 +60,8 @@ public final class EmbeddedEventLog implements EventLog {
   private static final char SEPARATOR = '\u0000';
   private static final int CATCH_UP_PAGE = 1000;
   static final int INDEX_BATCH = 8192;
-  /** The tail's JSON is indexed once it holds this many characters, whatever the count (large events). */
-  static final long INDEX_BATCH_CHARS = 32L << 20;
+  /** The tail is indexed once its JSON holds this many bytes, whatever the count (large events). */
+  static final long INDEX_BATCH_BYTES = 32L << 20;
   static final long INDEX_DELAY_MILLIS = 200;
   static final String EVENTS_MAP = "events";
   /** Where stores written before {@value #EVENTS_MAP} kept each event's JSON, as a string. */
@@ -80,9 +80,9 @@ public final class EmbeddedEventLog implements EventLog {
   /** Events written to the journal and not yet in the index: cursor -> topic and JSON. */
   private final ConcurrentSkipListMap<String, Recent> tail = new ConcurrentSkipListMap<>();
   /** The tail by topic: cursor -> JSON (the same strings). */
-  private final ConcurrentHashMap<String, ConcurrentSkipListMap<String, String>> tailByTopic = new ConcurrentHashMap<>();
+  private final ConcurrentHashMap<String, ConcurrentSkipListMap<String, byte[]>> tailByTopic = new ConcurrentHashMap<>();
   private final AtomicInteger tailSize = new AtomicInteger();
-  private final java.util.concurrent.atomic.AtomicLong tailChars = new java.util.concurrent.atomic.AtomicLong();
+  private final java.util.concurrent.atomic.AtomicLong tailBytes = new java.util.concurrent.atomic.AtomicLong();
   private final AtomicBoolean indexPassDue = new AtomicBoolean();
   private final int indexBatch;
   private final boolean fsync;
@@ -112,7 +112,7 @@ public final class EmbeddedEventLog implements EventLog {
   }
 
   /** An event in the tail. */
-  private record Recent(String topic, String json) {
+  private record Recent(String topic, byte[] json) {
   }
 
   /**
@@ -223,33 +223,30 @@ public final class EmbeddedEventLog implements EventLog {
     return this.<Void>write(() -> {
       // Insert-if-absent: a cursor that is taken keeps its event; the batch's others are stored.
       List<Event> stored = new ArrayList<>(events.size());
-      List<String> jsons = new ArrayList<>(events.size());
+      // Each event's UTF-8 JSON: its journal record, then its tail entry and, later, its index value.
       List<byte[]> records = new ArrayList<>(events.size());
+      long bytes = 0;
       for (Event event : events) {
         if (!tail.containsKey(event.id()) && !timeline.containsKey(event.id())) {
-          String json = event.encode();
+          byte[] json = event.encode().getBytes(StandardCharsets.UTF_8);
           stored.add(event);
-          jsons.add(json);
-          records.add(json.getBytes(StandardCharsets.UTF_8));
+          records.add(json);
+          bytes += json.length;
         }
       }
       if (!stored.isEmpty()) {
         journal.append(records, fsync);
         for (int i = 0; i < stored.size(); i++) {
           Event event = stored.get(i);
-          String json = jsons.get(i);
+          byte[] json = records.get(i);
           tailByTopic.compute(event.topic(), (topic, recent) -> {
-            ConcurrentSkipListMap<String, String> map = recent == null ? new ConcurrentSkipListMap<>() : recent;
+            ConcurrentSkipListMap<String, byte[]> map = recent == null ? new ConcurrentSkipListMap<>() : recent;
             map.put(event.id(), json);
             return map;
           });
           tail.put(event.id(), new Recent(event.topic(), json));
         }
-        long chars = 0;
-        for (String json : jsons) {
-          chars += json.length();
-        }
-        indexSoon(tailSize.addAndGet(stored.size()), tailChars.addAndGet(chars));
+        indexSoon(tailSize.addAndGet(stored.size()), tailBytes.addAndGet(bytes));
         String last = stored.get(stored.size() - 1).id();
         if (last.compareTo(committedThrough) > 0) {
           committedThrough = last;
@@ -270,9 +267,9 @@ public final class EmbeddedEventLog implements EventLog {
   }
 
   /** Schedules an index pass: at once when the tail is large, else after the delay; one pass is due at a time. */
-  private void indexSoon(int size, long chars) {
-    if (size >= indexBatch || chars >= INDEX_BATCH_CHARS) {
-      if (indexPassDue.compareAndSet(false, true) || size >= 2 * indexBatch || chars >= 2 * INDEX_BATCH_CHARS) {
+  private void indexSoon(int size, long bytes) {
+    if (size >= indexBatch || bytes >= INDEX_BATCH_BYTES) {
+      if (indexPassDue.compareAndSet(false, true) || size >= 2 * indexBatch || bytes >= 2 * INDEX_BATCH_BYTES) {
         indexer.execute(this::indexPass);
       }
     } else if (indexPassDue.compareAndSet(false, true)) {
@@ -327,15 +324,15 @@ public final class EmbeddedEventLog implements EventLog {
     java.util.NavigableMap<String, Recent> batch = tail.headMap((String) rolled[1], true);
     for (Map.Entry<String, Recent> e : batch.entrySet()) {
       if (timeline.putIfAbsent(e.getKey(), e.getValue().topic()) == null) {
-        topics.put(e.getValue().topic() + SEPARATOR + e.getKey(), e.getValue().json().getBytes(StandardCharsets.UTF_8));
+        topics.put(e.getValue().topic() + SEPARATOR + e.getKey(), e.getValue().json());
       }
     }
     commit(fsync);
     int removed = 0;
-    long chars = 0;
+    long bytes = 0;
     for (Map.Entry<String, Recent> e : batch.entrySet()) {
       String cursor = e.getKey();
-      chars += e.getValue().json().length();
+      bytes += e.getValue().json().length;
       tailByTopic.computeIfPresent(e.getValue().topic(), (topic, recent) -> {
         recent.remove(cursor);
         return recent.isEmpty() ? null : recent;
@@ -344,7 +341,7 @@ public final class EmbeddedEventLog implements EventLog {
     }
     batch.clear();
     tailSize.addAndGet(-removed);
-    tailChars.addAndGet(-chars);
+    tailBytes.addAndGet(-bytes);
     Journal.deleteThrough(journalDir, closedFile);
   }
 
@@ -359,10 +356,10 @@ public final class EmbeddedEventLog implements EventLog {
       String through = committedThrough;
       // The tail first: see the class comment.
       List<String[]> recent = new ArrayList<>();
-      ConcurrentSkipListMap<String, String> tailOfTopic = tailByTopic.get(topic);
+      ConcurrentSkipListMap<String, byte[]> tailOfTopic = tailByTopic.get(topic);
       if (tailOfTopic != null) {
-        for (Map.Entry<String, String> e : range(tailOfTopic, after, through).entrySet()) {
-          recent.add(new String[] {e.getKey(), e.getValue()});
+        for (Map.Entry<String, byte[]> e : range(tailOfTopic, after, through).entrySet()) {
+          recent.add(new String[] {e.getKey(), text(e.getValue())});
           if (recent.size() >= limit) {
             break;
           }
@@ -440,12 +437,12 @@ public final class EmbeddedEventLog implements EventLog {
       boolean belowCommitted = before != null && before.value().compareTo(through) <= 0;
       // The tail first: see the class comment.
       List<String[]> recent = new ArrayList<>();
-      ConcurrentSkipListMap<String, String> tailOfTopic = tailByTopic.get(topic);
+      ConcurrentSkipListMap<String, byte[]> tailOfTopic = tailByTopic.get(topic);
       if (tailOfTopic != null) {
-        java.util.NavigableMap<String, String> range = belowCommitted ? tailOfTopic.headMap(before.value(), false)
+        java.util.NavigableMap<String, byte[]> range = belowCommitted ? tailOfTopic.headMap(before.value(), false)
             : tailOfTopic.headMap(through, true);
-        for (Map.Entry<String, String> e : range.descendingMap().entrySet()) {
-          recent.add(new String[] {e.getKey(), e.getValue()});
+        for (Map.Entry<String, byte[]> e : range.descendingMap().entrySet()) {
+          recent.add(new String[] {e.getKey(), text(e.getValue())});
           if (recent.size() > limit) {
             break;
           }
@@ -509,7 +506,7 @@ public final class EmbeddedEventLog implements EventLog {
     String through = committedThrough;
     List<String[]> recent = new ArrayList<>();
     for (Map.Entry<String, Recent> e : range(tail, after, through).entrySet()) {
-      recent.add(new String[] {e.getKey(), e.getValue().json(), e.getValue().topic()});
+      recent.add(new String[] {e.getKey(), text(e.getValue().json()), e.getValue().topic()});
       if (recent.size() >= limit) {
         break;
       }

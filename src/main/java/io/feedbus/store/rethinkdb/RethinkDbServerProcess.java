@@ -78,16 +78,15 @@ public final class RethinkDbServerProcess implements AutoCloseable {
     return start(binary, TEST_CACHE_MB, joinClusterPorts);
   }
 
-  /** A single server (as {@link #start(Path, int...)}) with a page cache of {@code cacheMb} MiB; see {@link #start(Path, int, int[])}. */
+  /**
+   * A single server (as {@link #start(Path, int...)}) with a page cache of {@code cacheMb} MiB: the
+   * bench gives its server one that holds its million events, as a server sized for its data has
+   * (RethinkDB reads a row it does not cache from disk, one seek each, which is then all a replay measures).
+   */
   public static RethinkDbServerProcess startWithCache(Path binary, int cacheMb) throws IOException {
     return start(binary, cacheMb, new int[0]);
   }
 
-  /**
-   * As {@link #start(Path, int...)} with a page cache of {@code cacheMb} MiB: the bench gives its
-   * server one that holds its million events, as a server sized for its data has (RethinkDB reads a
-   * row it does not cache from disk, one seek each, which is then all a replay measures).
-   */
   private static RethinkDbServerProcess start(Path binary, int cacheMb, int[] joinClusterPorts) throws IOException {
     Path directory = Files.createTempDirectory("feedbus-rethinkdb");
     List<String> join = new ArrayList<>();
