@@ -99,15 +99,17 @@ public final class Feedbus {
     options.validate();
     // Vert.x's own meters and feedbus's go to one Prometheus registry, served at /metrics.
     PrometheusMeterRegistry registry = FeedbusMetrics.newRegistry();
+    VertxOptions vertxOptions = new VertxOptions().setEventLoopPoolSize(options.ops().eventLoops);
     VertxBuilder builder = Vertx.builder();
     if (options.ops().vertxMetrics) {
       // No event-bus meters: Vert.x looks up several meters by address for every message (a tenth of the
       // publish path's CPU in a profile), and feedbus's own meters count what goes through the bus.
-      builder.with(new VertxOptions().setMetricsOptions(new MicrometerMetricsOptions().setEnabled(true)
-              .addDisabledMetricsCategory(io.vertx.micrometer.MetricsDomain.EVENT_BUS)
-              .setJvmMetricsEnabled(true).setRegistryName("feedbus-" + UUID.randomUUID())))
-          .withMetrics(new MicrometerMetricsFactory(registry));
+      vertxOptions.setMetricsOptions(new MicrometerMetricsOptions().setEnabled(true)
+          .addDisabledMetricsCategory(io.vertx.micrometer.MetricsDomain.EVENT_BUS)
+          .setJvmMetricsEnabled(true).setRegistryName("feedbus-" + UUID.randomUUID()));
+      builder.withMetrics(new MicrometerMetricsFactory(registry));
     }
+    builder.with(vertxOptions);
     Future<Vertx> vertx;
     if (options.cluster().enabled) {
       vertx = clusterManager(options.cluster()).compose(cm -> builder.withClusterManager(cm).buildClustered());

@@ -410,6 +410,7 @@ public final class FeedbusOptions {
     env.put("FEEDBUS_CLUSTER", "cluster.enabled");
     env.put("FEEDBUS_CLUSTER_CONFIG", "cluster.configFile");
     env.put("FEEDBUS_LOG_FORMAT", "ops.logFormat");
+    env.put("FEEDBUS_EVENT_LOOPS", "ops.eventLoops");
     env.put("FEEDBUS_API_KEYS", "auth.apiKeys");
     env.put("RETHINKDB_HOST", "store.rethinkdb.host");
     env.put("RETHINKDB_PORT", "store.rethinkdb.port");

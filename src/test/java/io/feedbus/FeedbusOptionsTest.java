@@ -32,6 +32,15 @@ class FeedbusOptionsTest {
   }
 
   @Test
+  void eventLoopsDefaultToOnePerCoreAndComeFromTheEnvironmentWithinRange() {
+    assertThat(FeedbusOptions.load((JsonObject) null, Map.of(), Map.of()).ops().eventLoops)
+        .isEqualTo(Runtime.getRuntime().availableProcessors());
+    assertThat(FeedbusOptions.load((JsonObject) null, Map.of("FEEDBUS_EVENT_LOOPS", "3"), Map.of()).ops().eventLoops).isEqualTo(3);
+    assertThatThrownBy(() -> FeedbusOptions.load((JsonObject) null, Map.of("FEEDBUS_EVENT_LOOPS", "0"), Map.of()))
+        .isInstanceOf(ConfigException.class).hasMessageContaining("ops.eventLoops = 0: must be between 1 and 1024");
+  }
+
+  @Test
   void rethinkdbIsSelectedByEnvironment() {
     FeedbusOptions options = FeedbusOptions.load((JsonObject) null,
         Map.of("FEEDBUS_STORE", "rethinkdb", "RETHINKDB_HOST", "db.local", "RETHINKDB_PORT", "28016"), Map.of());

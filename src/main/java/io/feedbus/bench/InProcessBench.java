@@ -40,7 +40,8 @@ public final class InProcessBench implements BenchSection {
       run.progress("inprocess: raw MVStore baseline");
       RawStore one = RawStore.measure(dir.resolve("raw1"), payload, run.size(2_000, 500), 1);
       RawStore batched = RawStore.measure(dir.resolve("raw256"), payload, events, 256);
-      Vertx vertx = Vertx.vertx();
+      // An application embedding feedbus gives its Vert.x one event loop per core, as a node that starts its own does (ops.eventLoops).
+      Vertx vertx = Vertx.vertx(new io.vertx.core.VertxOptions().setEventLoopPoolSize(io.feedbus.ops.OpsOptions.defaultEventLoops()));
       try {
         FeedbusOptions options = FeedbusOptions.load(new JsonObject()
             .put("http", new JsonObject().put("port", 0))

@@ -26,7 +26,8 @@ public final class RawFanoutServer extends VerticleBase {
   private long sequence;
 
   public static void main(String[] args) {
-    Vertx vertx = Vertx.vertx();
+    // As many event loops as a broker node gets (ops.eventLoops), so both servers run alike.
+    Vertx vertx = Vertx.vertx(new io.vertx.core.VertxOptions().setEventLoopPoolSize(io.feedbus.ops.OpsOptions.defaultEventLoops()));
     RawFanoutServer verticle = new RawFanoutServer();
     vertx.deployVerticle(verticle).onComplete(ar -> {
       if (ar.failed()) {
