@@ -1,7 +1,11 @@
 package io.feedbus.bridge;
 
+import io.feedbus.event.Ack;
 import io.feedbus.event.FeedbusException;
+import io.feedbus.event.JsonByReference;
 import io.feedbus.event.Nodes;
+import io.feedbus.publish.PublishRequest;
+import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.eventbus.DeliveryOptions;
 import io.vertx.core.eventbus.Message;
@@ -31,6 +35,7 @@ final class BridgeRequests {
   static final String FAILURE_TYPE_HEADER = "feedbus-failure-type";
   /** How long a service may take to answer a browser; Vert.x's bridge waits longer, so the answer always comes from here. */
   static final long TIMEOUT_MILLIS = 30_000;
+  private static final DeliveryOptions LOCAL_PUBLISH = JsonByReference.localDelivery(TIMEOUT_MILLIS);
 
   private final Vertx vertx;
   private final BridgeSockets sockets;
@@ -44,6 +49,7 @@ final class BridgeRequests {
     this.sockets = sockets;
     this.maxInFlight = maxInFlight;
     this.refused = refused;
+    JsonByReference.registerOn(vertx.eventBus());
     vertx.eventBus().consumer(address, this::forward);
   }
 
@@ -67,13 +73,21 @@ final class BridgeRequests {
           + " requests awaiting their answer (bridge.maxRequestsInFlight); send more once answers arrive").toReply());
       return;
     }
-    vertx.eventBus().request(Nodes.nearest(vertx, service), request.body(), new DeliveryOptions().setSendTimeout(TIMEOUT_MILLIS))
-        .onComplete(ar -> {
+    Future<Object> answer;
+    if (PublishRequest.ADDRESS.equals(service) && Nodes.local(vertx) != null && request.body() instanceof JsonObject) {
+      // This node's publish service by reference: this consumer's copy of the body is handed on, the ack comes back as is.
+      answer = vertx.eventBus().request(PublishRequest.LOCAL_ADDRESS, request.body(), LOCAL_PUBLISH)
+          .map(m -> ((Ack) m.body()).toJson());
+    } else {
+      answer = vertx.eventBus().request(Nodes.nearest(vertx, service), request.body(), new DeliveryOptions().setSendTimeout(TIMEOUT_MILLIS))
+          .map(Message::body);
+    }
+    answer.onComplete(ar -> {
           if (browser != null) {
             browser.endRequest();
           }
           if (ar.succeeded()) {
-            request.reply(ar.result().body(), new DeliveryOptions().addHeader(ANSWER_HEADER, "ok"));
+            request.reply(ar.result(), new DeliveryOptions().addHeader(ANSWER_HEADER, "ok"));
           } else if (ar.cause() instanceof ReplyException) {
             fail(request, (ReplyException) ar.cause());
           } else {

@@ -29,6 +29,7 @@ public final class FeedbusClient {
 
   private final Vertx vertx;
   private final DeliveryOptions requestOptions;
+  private final DeliveryOptions localPublishOptions;
   private final long timeoutMillis;
   private final String uid;
   private final JsonObject fields;
@@ -43,6 +44,8 @@ public final class FeedbusClient {
     this.directHandler = directHandler;
     this.maxLiveBuffer = maxLiveBuffer;
     this.requestOptions = new DeliveryOptions().setSendTimeout(timeoutMillis);
+    this.localPublishOptions = io.feedbus.event.JsonByReference.localDelivery(timeoutMillis);
+    io.feedbus.event.JsonByReference.registerOn(vertx.eventBus());
   }
 
   public static FeedbusClient create(Vertx vertx) {
@@ -110,9 +113,14 @@ public final class FeedbusClient {
 
   /** Publishes a raw request body ({@code {topic, payload, headers?, persist?}}). */
   public Future<Ack> publish(JsonObject request) {
-    return vertx.eventBus().<JsonObject>request(Nodes.nearest(vertx, PublishRequest.ADDRESS), request, requestOptions)
-        .map(m -> Ack.fromJson(m.body()))
-        .recover(e -> Future.failedFuture(FeedbusException.from(e)));
+    Future<Ack> ack;
+    if (Nodes.local(vertx) != null) {
+      // This Vert.x runs a broker node: its publish service takes a copy by reference and answers with the ack itself.
+      ack = vertx.eventBus().request(PublishRequest.LOCAL_ADDRESS, request.copy(), localPublishOptions).map(m -> (Ack) m.body());
+    } else {
+      ack = vertx.eventBus().<JsonObject>request(PublishRequest.ADDRESS, request, requestOptions).map(m -> Ack.fromJson(m.body()));
+    }
+    return ack.recover(e -> Future.failedFuture(FeedbusException.from(e)));
   }
 
   /** One page of a topic's events strictly after {@code after} (null: from the start). */

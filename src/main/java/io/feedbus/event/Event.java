@@ -153,7 +153,7 @@ public final class Event {
   }
 
   /** True when {@code s} is printable ASCII that JSON quotes as is (no quote, backslash or control character). */
-  private static boolean plain(String s) {
+  static boolean plain(String s) {
     for (int i = 0; i < s.length(); i++) {
       char ch = s.charAt(i);
       if (ch < 0x20 || ch >= 0x7f || ch == '"' || ch == '\\') {

@@ -1,6 +1,8 @@
 package io.feedbus.http;
 
+import io.feedbus.event.Ack;
 import io.feedbus.event.FeedbusException;
+import io.feedbus.event.JsonByReference;
 import io.feedbus.event.Nodes;
 import io.feedbus.feed.HistoryPage;
 import io.feedbus.feed.HistoryRequest;
@@ -20,6 +22,9 @@ import io.vertx.ext.web.handler.BodyHandler;
  */
 public final class TimelineRoutes {
 
+  private static final io.vertx.core.eventbus.DeliveryOptions LOCAL_PUBLISH =
+      JsonByReference.localDelivery(io.vertx.core.eventbus.DeliveryOptions.DEFAULT_TIMEOUT);
+
   private TimelineRoutes() {
   }
 
@@ -27,6 +32,7 @@ public final class TimelineRoutes {
   public static void mount(Router router, Vertx vertx, int maxPayloadBytes, int maxHistoryLimit, HttpAuth auth) {
     // The right is checked before the body is read: a caller without it cannot make the server buffer one.
     // Separate routes: Vert.x-web refuses a body handler after a user handler on one route.
+    JsonByReference.registerOn(vertx.eventBus());
     router.post("/topics/:topic/events").handler(auth.topic(true));
     // Room for the envelope around a payload at the limit; the publish service checks the payload itself.
     router.post("/topics/:topic/events").handler(BodyHandler.create(false).setBodyLimit(maxPayloadBytes + 64L * 1024));
@@ -54,7 +60,13 @@ public final class TimelineRoutes {
       return;
     }
     body.put("topic", ctx.pathParam("topic"));
-    HttpErrors.reply(ctx, vertx.eventBus().request(Nodes.nearest(vertx, PublishRequest.ADDRESS), body).map(m -> m.body()), 201);
+    if (Nodes.local(vertx) != null) {
+      // This node's publish service: the parsed body by reference, the ack itself back.
+      HttpErrors.reply(ctx, vertx.eventBus().request(PublishRequest.LOCAL_ADDRESS, body, LOCAL_PUBLISH)
+          .map(m -> ((Ack) m.body()).encode()), 201);
+    } else {
+      HttpErrors.reply(ctx, vertx.eventBus().request(PublishRequest.ADDRESS, body).map(m -> m.body()), 201);
+    }
   }
 
   private static void history(RoutingContext ctx, Vertx vertx, int maxLimit) {

@@ -21,6 +21,13 @@ public record PublishRequest(String topic, Object payload, Map<String, String> h
   }
 
   public static final String ADDRESS = "feedbus.publish";
+  /**
+   * This node's publish service for callers on its own Vert.x (HTTP routes, bridge, Java client): the
+   * request body goes by reference ({@link io.feedbus.event.JsonByReference}) and the reply is the
+   * {@link io.feedbus.event.Ack} itself, so neither is copied or encoded on the way. Not under
+   * {@code feedbus.publish.} (a dash, not a dot), so no bridge permission pattern for that address covers it.
+   */
+  public static final String LOCAL_ADDRESS = "feedbus.publish-local";
   private static final Set<String> FIELDS = Set.of("topic", "payload", "headers", "persist");
 
   /** Validates a request body; throws {@link FeedbusException} (400 or 413) naming what is wrong. */

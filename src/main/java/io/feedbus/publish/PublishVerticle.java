@@ -2,6 +2,8 @@ package io.feedbus.publish;
 
 import io.feedbus.FeedbusOptions;
 import io.feedbus.event.Ack;
+import io.feedbus.event.AckCodec;
+import io.feedbus.event.JsonByReference;
 import io.feedbus.event.BusService;
 import io.feedbus.store.EventLog;
 import io.vertx.core.Future;
@@ -29,15 +31,22 @@ public final class PublishVerticle extends VerticleBase {
   public Future<?> start() {
     committer = new GroupCommitter(log, nodeId, options.maxBatchSize, options.maxPending, observer,
         vertx, options.maxCommitDelayMillis);
-    consumers = BusService.register(vertx.eventBus(), PublishRequest.ADDRESS, nodeId, body -> {
-      PublishRequest request = PublishRequest.parse(body, options.maxPayloadBytes);
-      long accepted = System.nanoTime();
-      return committer.submit(request).map(event -> {
-        observer.acknowledged(event, System.nanoTime() - accepted);
-        return Ack.of(event).toJson();
-      });
-    });
+    JsonByReference.registerOn(vertx.eventBus());
+    AckCodec.registerOn(vertx.eventBus());
+    consumers = new java.util.ArrayList<>(BusService.register(vertx.eventBus(), PublishRequest.ADDRESS, nodeId,
+        body -> publish(body).map(Ack::toJson)));
+    // Callers on this Vert.x: the body by reference, the ack itself as the reply.
+    consumers.add(BusService.registerLocal(vertx.eventBus(), PublishRequest.LOCAL_ADDRESS, this::publish));
     return Future.all(consumers.stream().map(MessageConsumer::completion).toList());
+  }
+
+  private Future<Ack> publish(io.vertx.core.json.JsonObject body) {
+    PublishRequest request = PublishRequest.parse(body, options.maxPayloadBytes);
+    long accepted = System.nanoTime();
+    return committer.submit(request).map(event -> {
+      observer.acknowledged(event, System.nanoTime() - accepted);
+      return Ack.of(event);
+    });
   }
 
   /** Stops taking publishes, then waits for every accepted one to be durable or failed. */

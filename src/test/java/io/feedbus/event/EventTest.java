@@ -66,6 +66,15 @@ class EventTest {
   }
 
   @Test
+  void anAckEncodesAsItsJsonDoesWhetherOrNotItsTextNeedsEscaping() {
+    Ack plain = new Ack("0001733462400000-000001-node-1", "0001733462400000-000001-node-1", 1_733_462_400_000L);
+    assertThat(plain.encode()).isEqualTo(plain.toJson().encode());
+    Ack odd = new Ack("a\"b", "c\\d\u00e9", 7);
+    assertThat(odd.encode()).isEqualTo(odd.toJson().encode());
+    assertThat(Ack.fromJson(new io.vertx.core.json.JsonObject(odd.encode()))).isEqualTo(odd);
+  }
+
+  @Test
   void aStoredEventWithoutOriginOrHeadersReadsBackAsDurableAndBare() {
     Event published = new Event(clock.next(), "orders", null, null, null, true);
     Event stored = Event.stored(published.cursor(), published.topic(), published.toJson().encode());

@@ -69,6 +69,22 @@ class PublishServiceTest {
   }
 
   @Test
+  void theLocalAddressTakesTheBodyByReferenceAndAnswersWithTheAckItself() throws Exception {
+    JsonObject payload = new JsonObject().put("n", 2);
+    JsonObject body = new JsonObject().put("topic", "orders").put("payload", payload);
+    Object reply = await(vertx.eventBus().request(PublishRequest.LOCAL_ADDRESS, body,
+        io.feedbus.event.JsonByReference.localDelivery(5_000))).body();
+    assertThat(reply).isInstanceOf(io.feedbus.event.Ack.class);
+    io.feedbus.event.Ack ack = (io.feedbus.event.Ack) reply;
+    assertThat(await(node.eventLog().readAfter("orders", null, 10))).extracting(e -> e.id()).containsExactly(ack.id());
+    // Bad input gets the same coded failure as on the shared address.
+    Throwable refused = vertx.eventBus().request(PublishRequest.LOCAL_ADDRESS, new JsonObject().put("topic", "orders"),
+        io.feedbus.event.JsonByReference.localDelivery(5_000)).toCompletionStage().toCompletableFuture().handle((v, e) -> e).get();
+    assertThat(refused.getCause() != null ? refused.getCause() : refused).isInstanceOf(ReplyException.class)
+        .hasMessageContaining("missing_payload");
+  }
+
+  @Test
   void concurrentPublishesGetDistinctIncreasingCursorsInStoreOrder() throws Exception {
     List<Future<JsonObject>> acks = new ArrayList<>();
     for (int i = 0; i < 500; i++) {
