@@ -1,0 +1,76 @@
+package io.feedbus.http;
+
+import static io.feedbus.testing.TestNodes.await;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelOutboundHandlerAdapter;
+import io.vertx.core.Vertx;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.http.HttpClient;
+import io.vertx.core.http.HttpMethod;
+import io.vertx.core.http.HttpServer;
+import io.vertx.core.net.impl.ConnectionBase;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Writes made outside a read (as SSE events and bridge frames are) leave in one flush per turn of
+ * the event loop, at most {@link HttpVerticle#FLUSH_AFTER_WRITES} writes apart, and a response
+ * ended right after them loses none.
+ */
+class FlushCoalescingTest {
+
+  private final Vertx vertx = Vertx.vertx();
+
+  @AfterEach
+  void close() throws Exception {
+    await(vertx.close());
+  }
+
+  @Test
+  void chunksWrittenInOneTurnAreFlushedTogetherAndAllArrive() throws Exception {
+    int chunks = 200;
+    AtomicInteger flushes = new AtomicInteger();
+    HttpServer server = await(vertx.createHttpServer()
+        .connectionHandler(connection -> {
+          HttpVerticle.coalesceFlushes(connection);
+          // Nearer the socket than the coalescing handler: counts the flushes that reach it.
+          ((ConnectionBase) connection).channel().pipeline().addFirst(new ChannelOutboundHandlerAdapter() {
+            @Override
+            public void flush(ChannelHandlerContext ctx) {
+              flushes.incrementAndGet();
+              ctx.flush();
+            }
+          });
+        })
+        .requestHandler(request -> {
+          request.response().setChunked(true);
+          // From a timer, not from the request's read: every write would otherwise flush on its own.
+          vertx.setTimer(10, t -> {
+            flushes.set(0);
+            for (int i = 0; i < chunks; i++) {
+              request.response().write("chunk " + i + "\n");
+            }
+            request.response().end();
+          });
+        })
+        .listen(0, "127.0.0.1"));
+    HttpClient client = vertx.createHttpClient();
+    try {
+      Buffer body = await(client.request(HttpMethod.GET, server.actualPort(), "127.0.0.1", "/")
+          .compose(request -> request.send()).compose(response -> response.body()));
+      String[] lines = body.toString().split("\n");
+      assertThat(lines).hasSize(chunks);
+      for (int i = 0; i < chunks; i++) {
+        assertThat(lines[i]).isEqualTo("chunk " + i);
+      }
+      // 201 writes: one flush per 64 of them and one at the end of the turn, not one each.
+      assertThat(flushes.get()).isBetween(1, (chunks + 1) / HttpVerticle.FLUSH_AFTER_WRITES + 2);
+    } finally {
+      await(client.close());
+      await(server.close());
+    }
+  }
+}
