@@ -7,28 +7,11 @@ import io.vertx.core.json.JsonObject;
 public final class AckCodec extends ByReferenceCodec<Ack> {
 
   private AckCodec() {
+    super("feedbus.ack", Ack::encode, text -> Ack.fromJson(new JsonObject(text)));
   }
 
   /** Makes {@code bus} carry acks as values (once per event bus). */
   public static void registerOn(EventBus bus) {
-    AckCodec codec = new AckCodec();
-    if (codec.firstOn(bus)) {
-      bus.registerDefaultCodec(Ack.class, codec);
-    }
-  }
-
-  @Override
-  protected String text(Ack ack) {
-    return ack.encode();
-  }
-
-  @Override
-  protected Ack parse(String text) {
-    return Ack.fromJson(new JsonObject(text));
-  }
-
-  @Override
-  public String name() {
-    return "feedbus.ack";
+    registerOnce(bus, new AckCodec(), Ack.class);
   }
 }

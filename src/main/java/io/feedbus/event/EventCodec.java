@@ -15,6 +15,7 @@ public final class EventCodec extends ByReferenceCodec<Event> {
   public static final String NAME = "feedbus.event";
 
   EventCodec() {
+    super(NAME, Event::encode, text -> Event.fromJson(new JsonObject(text)));
   }
 
   /** How to send or publish an event by reference on this Vert.x only (e.g. to {@link Topic#localAddress}). */
@@ -24,24 +25,6 @@ public final class EventCodec extends ByReferenceCodec<Event> {
 
   /** Makes {@code bus} carry events (once per event bus, however many feeds or clients ask). */
   public static void registerOn(EventBus bus) {
-    EventCodec codec = new EventCodec();
-    if (codec.firstOn(bus)) {
-      bus.registerCodec(codec);
-    }
-  }
-
-  @Override
-  protected String text(Event event) {
-    return event.encode();
-  }
-
-  @Override
-  protected Event parse(String text) {
-    return Event.fromJson(new JsonObject(text));
-  }
-
-  @Override
-  public String name() {
-    return NAME;
+    registerOnce(bus, new EventCodec(), null);
   }
 }

@@ -14,6 +14,7 @@ public final class JsonByReference extends ByReferenceCodec<JsonObject> {
   public static final String NAME = "feedbus.json.by-reference";
 
   private JsonByReference() {
+    super(NAME, JsonObject::encode, JsonObject::new);
   }
 
   /** Sends on this Vert.x only, by reference. */
@@ -23,24 +24,6 @@ public final class JsonByReference extends ByReferenceCodec<JsonObject> {
 
   /** Makes {@code bus} carry JSON objects by reference when asked to (once per event bus). */
   public static void registerOn(EventBus bus) {
-    JsonByReference codec = new JsonByReference();
-    if (codec.firstOn(bus)) {
-      bus.registerCodec(codec);
-    }
-  }
-
-  @Override
-  protected String text(JsonObject value) {
-    return value.encode();
-  }
-
-  @Override
-  protected JsonObject parse(String text) {
-    return new JsonObject(text);
-  }
-
-  @Override
-  public String name() {
-    return NAME;
+    registerOnce(bus, new JsonByReference(), null);
   }
 }

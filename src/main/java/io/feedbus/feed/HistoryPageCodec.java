@@ -13,28 +13,11 @@ public final class HistoryPageCodec extends ByReferenceCodec<HistoryPage> {
 
 
   HistoryPageCodec() {
+    super("feedbus.history.page", HistoryPage::encode, text -> HistoryPage.fromJson(new JsonObject(text)));
   }
 
   /** Makes {@code bus} carry pages (once per event bus, however many feeds or clients ask). */
   public static void registerOn(EventBus bus) {
-    HistoryPageCodec codec = new HistoryPageCodec();
-    if (codec.firstOn(bus)) {
-      bus.registerDefaultCodec(HistoryPage.class, codec);
-    }
-  }
-
-  @Override
-  protected String text(HistoryPage page) {
-    return page.encode();
-  }
-
-  @Override
-  protected HistoryPage parse(String text) {
-    return HistoryPage.fromJson(new JsonObject(text));
-  }
-
-  @Override
-  public String name() {
-    return "feedbus.history.page";
+    registerOnce(bus, new HistoryPageCodec(), HistoryPage.class);
   }
 }
