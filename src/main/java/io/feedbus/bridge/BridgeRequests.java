@@ -83,17 +83,17 @@ final class BridgeRequests {
           .map(Message::body);
     }
     answer.onComplete(ar -> {
-          if (browser != null) {
-            browser.endRequest();
-          }
-          if (ar.succeeded()) {
-            request.reply(ar.result(), new DeliveryOptions().addHeader(ANSWER_HEADER, "ok"));
-          } else if (ar.cause() instanceof ReplyException) {
-            fail(request, (ReplyException) ar.cause());
-          } else {
-            fail(request, FeedbusException.from(ar.cause()).toReply());
-          }
-        });
+      if (browser != null) {
+        browser.endRequest();
+      }
+      if (ar.succeeded()) {
+        request.reply(ar.result(), new DeliveryOptions().addHeader(ANSWER_HEADER, "ok"));
+      } else if (ar.cause() instanceof ReplyException) {
+        fail(request, (ReplyException) ar.cause());
+      } else {
+        fail(request, FeedbusException.from(ar.cause()).toReply());
+      }
+    });
   }
 
   private static void fail(Message<Object> request, ReplyException failure) {

@@ -34,20 +34,12 @@ public final class HttpVerticle extends VerticleBase {
             + options.host + ":" + options.port + " is in use by another process; stop it or choose another port (--port)", e) : e));
   }
 
-  /**
-   * Writes made outside a read (SSE events, bridge frames, acks answered from the bus) are flushed
-   * once per turn of the connection's event loop instead of once each, so the events of one store
-   * commit leave in one system call; at most {@value #FLUSH_AFTER_WRITES} writes wait for a flush.
-   * Netty's handler flushes before a close, so nothing written is lost.
-   */
+  /** Connections flush once per turn of their event loop ({@link LoopFlushCoalescer}). */
   static void coalesceFlushes(io.vertx.core.http.HttpConnection connection) {
     if (connection instanceof io.vertx.core.net.impl.ConnectionBase base) {
-      base.channel().pipeline().addFirst("feedbus-flush-coalescing",
-          new io.netty.handler.flush.FlushConsolidationHandler(FLUSH_AFTER_WRITES, true));
+      base.channel().pipeline().addFirst("feedbus-flush-coalescing", new LoopFlushCoalescer());
     }
   }
-
-  static final int FLUSH_AFTER_WRITES = 64;
 
   private static boolean inUse(Throwable e) {
     // NIO says BindException; the native transports an IOException with the OS's text.
