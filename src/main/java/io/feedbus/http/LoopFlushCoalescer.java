@@ -13,9 +13,11 @@ import java.util.ArrayList;
  * which schedules a task per connection, one task per event loop and turn flushes every connection of
  * that loop that wrote: a fan-out writing one frame to each of 10,000 sockets queues no task per socket.
  *
- * <p>During a read, flushes wait for the read to complete (as Vert.x does); a connection that asked
- * {@value #FLUSH_AFTER_WRITES} times since its last flush is flushed at once; a close, a disconnect,
- * an error, unwritability or removal flush first, so nothing written is held back or lost.
+ * <p>No flush waits past the end of the turn it was asked in: the task runs after the loop's reads
+ * of that turn, whatever they did. A connection that asked {@value #FLUSH_AFTER_WRITES} times since
+ * its last flush is flushed at once; a close, a disconnect, an error, unwritability or removal flush
+ * first, so nothing written is held back or lost. (Vert.x itself already holds the flushes of writes
+ * made during a read until the read completes, and they come here then.)
  */
 final class LoopFlushCoalescer extends ChannelDuplexHandler {
 
@@ -30,7 +32,6 @@ final class LoopFlushCoalescer extends ChannelDuplexHandler {
   };
 
   private ChannelHandlerContext ctx;
-  private boolean reading;
   private boolean queued;
   private boolean removed;
   /** Flushes asked for since the last one passed on. */
@@ -51,23 +52,10 @@ final class LoopFlushCoalescer extends ChannelDuplexHandler {
   public void flush(ChannelHandlerContext ctx) {
     if (++held >= FLUSH_AFTER_WRITES) {
       flushHeld();
-    } else if (!reading && !queued) {
+    } else if (!queued) {
       queued = true;
       TURN.get().add(this, ctx);
     }
-  }
-
-  @Override
-  public void channelRead(ChannelHandlerContext ctx, Object msg) {
-    reading = true;
-    ctx.fireChannelRead(msg);
-  }
-
-  @Override
-  public void channelReadComplete(ChannelHandlerContext ctx) {
-    reading = false;
-    flushHeld();
-    ctx.fireChannelReadComplete();
   }
 
   @Override
@@ -81,21 +69,18 @@ final class LoopFlushCoalescer extends ChannelDuplexHandler {
 
   @Override
   public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
-    reading = false;
     flushHeld();
     ctx.fireExceptionCaught(cause);
   }
 
   @Override
   public void disconnect(ChannelHandlerContext ctx, ChannelPromise promise) {
-    reading = false;
     flushHeld();
     ctx.disconnect(promise);
   }
 
   @Override
   public void close(ChannelHandlerContext ctx, ChannelPromise promise) {
-    reading = false;
     flushHeld();
     ctx.close(promise);
   }
@@ -107,12 +92,10 @@ final class LoopFlushCoalescer extends ChannelDuplexHandler {
     }
   }
 
-  /** The end of the loop's turn: flushes what is held, unless a read in progress will. */
+  /** The end of the loop's turn: flushes what is held. */
   private void endOfTurn() {
     queued = false;
-    if (!reading) {
-      flushHeld();
-    }
+    flushHeld();
   }
 
   /** One event loop's waiting connections and the one task that flushes them. */
