@@ -116,7 +116,14 @@ public final class FeedbusClient {
     Future<Ack> ack;
     if (Nodes.local(vertx) != null) {
       // This Vert.x runs a broker node: its publish service takes a copy by reference and answers with the ack itself.
-      ack = vertx.eventBus().request(PublishRequest.LOCAL_ADDRESS, request.copy(), localPublishOptions).map(m -> (Ack) m.body());
+      JsonObject copy;
+      try {
+        copy = request.copy();
+      } catch (IllegalStateException e) {
+        // A value JSON cannot hold (Vert.x's copy names its class).
+        return Future.failedFuture(FeedbusException.badRequest("bad_request", "the request must hold JSON values only: " + e.getMessage()));
+      }
+      ack = vertx.eventBus().request(PublishRequest.LOCAL_ADDRESS, copy, localPublishOptions).map(m -> (Ack) m.body());
     } else {
       ack = vertx.eventBus().<JsonObject>request(PublishRequest.ADDRESS, request, requestOptions).map(m -> Ack.fromJson(m.body()));
     }
