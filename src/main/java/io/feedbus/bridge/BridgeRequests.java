@@ -2,7 +2,6 @@ package io.feedbus.bridge;
 
 import io.feedbus.event.Ack;
 import io.feedbus.event.FeedbusException;
-import io.feedbus.event.JsonByReference;
 import io.feedbus.event.Nodes;
 import io.feedbus.publish.PublishRequest;
 import io.vertx.core.Future;
@@ -35,7 +34,6 @@ final class BridgeRequests {
   static final String FAILURE_TYPE_HEADER = "feedbus-failure-type";
   /** How long a service may take to answer a browser; Vert.x's bridge waits longer, so the answer always comes from here. */
   static final long TIMEOUT_MILLIS = 30_000;
-  private static final DeliveryOptions LOCAL_PUBLISH = JsonByReference.localDelivery(TIMEOUT_MILLIS);
 
   private final Vertx vertx;
   private final BridgeSockets sockets;
@@ -49,7 +47,6 @@ final class BridgeRequests {
     this.sockets = sockets;
     this.maxInFlight = maxInFlight;
     this.refused = refused;
-    JsonByReference.registerOn(vertx.eventBus());
     vertx.eventBus().consumer(address, this::forward);
   }
 
@@ -74,10 +71,9 @@ final class BridgeRequests {
       return;
     }
     Future<Object> answer;
-    if (PublishRequest.ADDRESS.equals(service) && Nodes.local(vertx) != null && request.body() instanceof JsonObject) {
-      // This node's publish service by reference: this consumer's copy of the body is handed on, the ack comes back as is.
-      answer = vertx.eventBus().request(PublishRequest.LOCAL_ADDRESS, request.body(), LOCAL_PUBLISH)
-          .map(m -> ((Ack) m.body()).toJson());
+    if (PublishRequest.ADDRESS.equals(service) && request.body() instanceof JsonObject body) {
+      // This consumer's copy of the body is handed on as it is.
+      answer = PublishRequest.send(vertx, body, TIMEOUT_MILLIS).map(Ack::toJson);
     } else {
       answer = vertx.eventBus().request(Nodes.nearest(vertx, service), request.body(), new DeliveryOptions().setSendTimeout(TIMEOUT_MILLIS))
           .map(Message::body);

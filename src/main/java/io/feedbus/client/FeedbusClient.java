@@ -29,7 +29,6 @@ public final class FeedbusClient {
 
   private final Vertx vertx;
   private final DeliveryOptions requestOptions;
-  private final DeliveryOptions localPublishOptions;
   private final long timeoutMillis;
   private final String uid;
   private final JsonObject fields;
@@ -44,8 +43,6 @@ public final class FeedbusClient {
     this.directHandler = directHandler;
     this.maxLiveBuffer = maxLiveBuffer;
     this.requestOptions = new DeliveryOptions().setSendTimeout(timeoutMillis);
-    this.localPublishOptions = io.feedbus.event.JsonByReference.localDelivery(timeoutMillis);
-    io.feedbus.event.JsonByReference.registerOn(vertx.eventBus());
   }
 
   public static FeedbusClient create(Vertx vertx) {
@@ -113,21 +110,15 @@ public final class FeedbusClient {
 
   /** Publishes a raw request body ({@code {topic, payload, headers?, persist?}}). */
   public Future<Ack> publish(JsonObject request) {
-    Future<Ack> ack;
-    if (Nodes.local(vertx) != null) {
-      // This Vert.x runs a broker node: its publish service takes a copy by reference and answers with the ack itself.
-      JsonObject copy;
-      try {
-        copy = request.copy();
-      } catch (IllegalStateException e) {
-        // A value JSON cannot hold (Vert.x's copy names its class).
-        return Future.failedFuture(FeedbusException.badRequest("bad_request", "the request must hold JSON values only: " + e.getMessage()));
-      }
-      ack = vertx.eventBus().request(PublishRequest.LOCAL_ADDRESS, copy, localPublishOptions).map(m -> (Ack) m.body());
-    } else {
-      ack = vertx.eventBus().<JsonObject>request(PublishRequest.ADDRESS, request, requestOptions).map(m -> Ack.fromJson(m.body()));
+    JsonObject copy;
+    try {
+      // The caller keeps its object: the publish service gets a copy it may hold on to.
+      copy = request.copy();
+    } catch (IllegalStateException e) {
+      // A value JSON cannot hold (Vert.x's copy names its class).
+      return Future.failedFuture(FeedbusException.badRequest("bad_request", "the request must hold JSON values only: " + e.getMessage()));
     }
-    return ack.recover(e -> Future.failedFuture(FeedbusException.from(e)));
+    return PublishRequest.send(vertx, copy, timeoutMillis).recover(e -> Future.failedFuture(FeedbusException.from(e)));
   }
 
   /** One page of a topic's events strictly after {@code after} (null: from the start). */

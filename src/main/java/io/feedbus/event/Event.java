@@ -144,7 +144,7 @@ public final class Event {
     json.append("{\"id\":\"").append(c).append("\",\"cursor\":\"").append(c).append("\",\"topic\":\"").append(topic)
         .append("\",\"ts\":").append(ts).append(",\"payload\":").append(payloadJson);
     if (!f.headers().isEmpty()) {
-      json.append(",\"headers\":").append(new JsonObject(Map.copyOf(f.headers())).encode());
+      json.append(",\"headers\":").append(io.vertx.core.json.Json.encode(f.headers()));
     }
     if (f.origin() != null) {
       json.append(",\"origin\":\"").append(f.origin()).append('"');

@@ -42,12 +42,18 @@ public final class Nodes {
     return node == null ? address : at(address, node);
   }
 
-  /** Marks {@code vertx} as running broker node {@code nodeId}; fails when another node runs there. */
+  /**
+   * Marks {@code vertx} as running broker node {@code nodeId}; fails when another node runs there.
+   * Its bus then carries what the node's own services take and give by reference (requests given up
+   * with {@link JsonByReference}, {@link Ack}s), so whoever sees {@link #local} may send them.
+   */
   public static void register(Vertx vertx, String nodeId) {
     String previous = vertx.sharedData().<String, String>getLocalMap(MAP).putIfAbsent(KEY, nodeId);
     if (previous != null && !previous.equals(nodeId)) {
       throw new IllegalStateException("broker node " + previous + " already runs on this Vert.x instance");
     }
+    JsonByReference.registerOn(vertx.eventBus());
+    AckCodec.registerOn(vertx.eventBus());
   }
 
   /** The node left {@code vertx}. */

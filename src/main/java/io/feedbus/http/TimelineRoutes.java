@@ -2,12 +2,12 @@ package io.feedbus.http;
 
 import io.feedbus.event.Ack;
 import io.feedbus.event.FeedbusException;
-import io.feedbus.event.JsonByReference;
 import io.feedbus.event.Nodes;
 import io.feedbus.feed.HistoryPage;
 import io.feedbus.feed.HistoryRequest;
 import io.feedbus.publish.PublishRequest;
 import io.vertx.core.Vertx;
+import io.vertx.core.eventbus.DeliveryOptions;
 import io.vertx.core.json.DecodeException;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.Router;
@@ -22,9 +22,6 @@ import io.vertx.ext.web.handler.BodyHandler;
  */
 public final class TimelineRoutes {
 
-  private static final io.vertx.core.eventbus.DeliveryOptions LOCAL_PUBLISH =
-      JsonByReference.localDelivery(io.vertx.core.eventbus.DeliveryOptions.DEFAULT_TIMEOUT);
-
   private TimelineRoutes() {
   }
 
@@ -32,7 +29,6 @@ public final class TimelineRoutes {
   public static void mount(Router router, Vertx vertx, int maxPayloadBytes, int maxHistoryLimit, HttpAuth auth) {
     // The right is checked before the body is read: a caller without it cannot make the server buffer one.
     // Separate routes: Vert.x-web refuses a body handler after a user handler on one route.
-    JsonByReference.registerOn(vertx.eventBus());
     router.post("/topics/:topic/events").handler(auth.topic(true));
     // Room for the envelope around a payload at the limit; the publish service checks the payload itself.
     router.post("/topics/:topic/events").handler(BodyHandler.create(false).setBodyLimit(maxPayloadBytes + 64L * 1024));
@@ -60,13 +56,8 @@ public final class TimelineRoutes {
       return;
     }
     body.put("topic", ctx.pathParam("topic"));
-    if (Nodes.local(vertx) != null) {
-      // This node's publish service: the parsed body by reference, the ack itself back.
-      HttpErrors.reply(ctx, vertx.eventBus().request(PublishRequest.LOCAL_ADDRESS, body, LOCAL_PUBLISH)
-          .map(m -> ((Ack) m.body()).encode()), 201);
-    } else {
-      HttpErrors.reply(ctx, vertx.eventBus().request(PublishRequest.ADDRESS, body).map(m -> m.body()), 201);
-    }
+    // The parsed body is the route's own: it goes to the publish service as it is.
+    HttpErrors.reply(ctx, PublishRequest.send(vertx, body, DeliveryOptions.DEFAULT_TIMEOUT).map(Ack::encode), 201);
   }
 
   private static void history(RoutingContext ctx, Vertx vertx, int maxLimit) {

@@ -1,7 +1,13 @@
 package io.feedbus.publish;
 
+import io.feedbus.event.Ack;
 import io.feedbus.event.FeedbusException;
+import io.feedbus.event.JsonByReference;
+import io.feedbus.event.Nodes;
 import io.feedbus.event.Topic;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import io.vertx.core.eventbus.DeliveryOptions;
 import io.vertx.core.json.Json;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
@@ -29,6 +35,19 @@ public record PublishRequest(String topic, Object payload, Map<String, String> h
    */
   public static final String LOCAL_ADDRESS = "feedbus.publish-local";
   private static final Set<String> FIELDS = Set.of("topic", "payload", "headers", "persist");
+
+  /**
+   * Sends a request body the caller gives up (it must not touch it afterwards) to this Vert.x's own
+   * publish service when it runs a broker node, by reference and answered with the {@link Ack} itself;
+   * otherwise to any node's, as JSON. Fails as the service does ({@code ReplyException}s with its codes).
+   */
+  public static Future<Ack> send(Vertx vertx, JsonObject body, long timeoutMillis) {
+    if (Nodes.local(vertx) != null) {
+      return vertx.eventBus().request(LOCAL_ADDRESS, body, JsonByReference.localDelivery(timeoutMillis)).map(m -> (Ack) m.body());
+    }
+    return vertx.eventBus().<JsonObject>request(ADDRESS, body, new DeliveryOptions().setSendTimeout(timeoutMillis))
+        .map(m -> Ack.fromJson(m.body()));
+  }
 
   /** Validates a request body; throws {@link FeedbusException} (400 or 413) naming what is wrong. */
   public static PublishRequest parse(JsonObject body, int maxPayloadBytes) {

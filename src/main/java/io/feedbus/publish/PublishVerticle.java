@@ -2,8 +2,6 @@ package io.feedbus.publish;
 
 import io.feedbus.FeedbusOptions;
 import io.feedbus.event.Ack;
-import io.feedbus.event.AckCodec;
-import io.feedbus.event.JsonByReference;
 import io.feedbus.event.BusService;
 import io.feedbus.store.EventLog;
 import io.vertx.core.Future;
@@ -31,8 +29,6 @@ public final class PublishVerticle extends VerticleBase {
   public Future<?> start() {
     committer = new GroupCommitter(log, nodeId, options.maxBatchSize, options.maxPending, observer,
         vertx, options.maxCommitDelayMillis);
-    JsonByReference.registerOn(vertx.eventBus());
-    AckCodec.registerOn(vertx.eventBus());
     consumers = new java.util.ArrayList<>(BusService.register(vertx.eventBus(), PublishRequest.ADDRESS, nodeId,
         body -> publish(body).map(Ack::toJson)));
     // Callers on this Vert.x: the body by reference, the ack itself as the reply.

@@ -8,20 +8,27 @@ import io.feedbus.event.Ack;
 import io.feedbus.event.Event;
 import io.feedbus.event.FeedbusException;
 import io.feedbus.testing.TestNodes;
+import io.vertx.core.Future;
 import io.vertx.core.Vertx;
+import io.vertx.core.json.JsonObject;
 import io.vertx.junit5.VertxExtension;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
 
-/** {@code historyBefore} / {@code historyPageBefore}: the newest events before a cursor or the end, paging back. */
+/**
+ * The Java client against a node on its own Vert.x: {@code publish} (by reference to the publish
+ * service), and {@code historyBefore} / {@code historyPageBefore}: the newest events before a cursor
+ * or the end, paging back.
+ */
 @ExtendWith(VertxExtension.class)
-class HistoryBeforeTest {
+class FeedbusClientTest {
 
   @TempDir
   Path dir;
@@ -30,7 +37,7 @@ class HistoryBeforeTest {
 
   @BeforeEach
   void start(Vertx vertx) throws Exception {
-    node = await(Feedbus.start(vertx, TestNodes.options(dir)));
+    node = TestNodes.start(vertx, dir);
     client = FeedbusClient.create(vertx);
   }
 
@@ -81,5 +88,27 @@ class HistoryBeforeTest {
         .handle((v, t) -> t).join();
     assertThat(failure).isInstanceOf(FeedbusException.class);
     assertThat(((FeedbusException) failure).code()).isEqualTo("invalid_cursor");
+  }
+
+  private static FeedbusException failure(Future<?> future) {
+    Throwable t = future.toCompletionStage().toCompletableFuture().handle((v, e) -> e).join();
+    assertThat(t).isInstanceOf(FeedbusException.class);
+    return (FeedbusException) t;
+  }
+
+  @Test
+  void thePayloadIsTakenAsItIsWhenPublishIsCalled() throws Exception {
+    JsonObject payload = new JsonObject().put("n", 1);
+    Future<Ack> ack = client.publish("snap", payload);
+    payload.put("n", 2).put("late", true);
+    await(ack);
+    assertThat(await(client.history("snap", null, 10)).get(0).payload()).isEqualTo(new JsonObject().put("n", 1));
+  }
+
+  @Test
+  void aValueJsonCannotHoldOrABadTopicFailsWithACodedError() {
+    assertThat(failure(client.publish("pojo", new Object())).code()).isEqualTo("bad_request");
+    assertThat(failure(client.publish("no spaces", 1)).code()).isEqualTo("invalid_topic");
+    assertThat(failure(client.publish("big", "x".repeat(2 * 1024 * 1024), Map.of(), true)).code()).isEqualTo("payload_too_large");
   }
 }
