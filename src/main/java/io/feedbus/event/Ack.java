@@ -19,7 +19,7 @@ public record Ack(String id, String cursor, long ts) {
    */
   public String encode() {
     if (id == null || cursor == null || !Event.plain(id) || !Event.plain(cursor)) {
-      return toJson().encode();
+      return JsonText.encode(toJson());
     }
     return "{\"id\":\"" + id + "\",\"cursor\":\"" + cursor + "\",\"ts\":" + ts + "}";
   }

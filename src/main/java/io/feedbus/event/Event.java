@@ -137,14 +137,16 @@ public final class Event {
   private String encodeFields() {
     Fields f = fields;
     if (payloadJson == null || !plain(topic) || (f.origin() != null && !plain(f.origin()))) {
-      return toJson().encode();
+      return JsonText.encode(toJson());
     }
     String c = cursor.value();
-    StringBuilder json = new StringBuilder(80 + 2 * c.length() + topic.length() + payloadJson.length());
+    // 92 characters of names, quotes, ts and persist; the origin's length when there is one.
+    StringBuilder json = new StringBuilder(96 + 2 * c.length() + topic.length() + payloadJson.length()
+        + (f.origin() == null ? 0 : f.origin().length()) + (f.headers().isEmpty() ? 0 : 64));
     json.append("{\"id\":\"").append(c).append("\",\"cursor\":\"").append(c).append("\",\"topic\":\"").append(topic)
         .append("\",\"ts\":").append(ts).append(",\"payload\":").append(payloadJson);
     if (!f.headers().isEmpty()) {
-      json.append(",\"headers\":").append(io.vertx.core.json.Json.encode(f.headers()));
+      json.append(",\"headers\":").append(JsonText.encode(f.headers()));
     }
     if (f.origin() != null) {
       json.append(",\"origin\":\"").append(f.origin()).append('"');

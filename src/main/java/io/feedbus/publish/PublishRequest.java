@@ -3,17 +3,16 @@ package io.feedbus.publish;
 import io.feedbus.event.Ack;
 import io.feedbus.event.FeedbusException;
 import io.feedbus.event.JsonByReference;
+import io.feedbus.event.JsonText;
 import io.feedbus.event.Nodes;
 import io.feedbus.event.Topic;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.eventbus.DeliveryOptions;
-import io.vertx.core.json.Json;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import java.util.HashMap;
 import java.util.Map;
-import java.util.Set;
 
 /**
  * A validated publish request: {@code {topic, payload, headers?, persist?}}. {@code payloadJson} is
@@ -34,7 +33,6 @@ public record PublishRequest(String topic, Object payload, Map<String, String> h
    * {@code feedbus.publish.} (a dash, not a dot), so no bridge permission pattern for that address covers it.
    */
   public static final String LOCAL_ADDRESS = "feedbus.publish-local";
-  private static final Set<String> FIELDS = Set.of("topic", "payload", "headers", "persist");
 
   /**
    * Sends a request body the caller gives up (it must not touch it afterwards) to this Vert.x's own
@@ -55,7 +53,7 @@ public record PublishRequest(String topic, Object payload, Map<String, String> h
       throw FeedbusException.badRequest("bad_request", "the request must be a JSON object");
     }
     for (String field : body.fieldNames()) {
-      if (!FIELDS.contains(field)) {
+      if (!isField(field)) {
         throw FeedbusException.badRequest("unknown_field", "unknown field '" + field + "'; expected topic, payload, headers, persist");
       }
     }
@@ -71,8 +69,8 @@ public record PublishRequest(String topic, Object payload, Map<String, String> h
     }
     Map<String, String> headers = headers(body.getValue("headers"));
     // Headers travel and are stored with the payload: they count toward the same limit.
-    String payloadJson = Json.encode(payload);
-    int size = utf8Length(payloadJson) + (headers.isEmpty() ? 0 : utf8Length(Json.encode(headers)));
+    String payloadJson = JsonText.encode(payload);
+    int size = utf8Length(payloadJson) + (headers.isEmpty() ? 0 : utf8Length(JsonText.encode(headers)));
     if (size > maxPayloadBytes) {
       throw FeedbusException.payloadTooLarge("payload and headers are " + size + " bytes; the limit is " + maxPayloadBytes);
     }
@@ -81,6 +79,13 @@ public record PublishRequest(String topic, Object payload, Map<String, String> h
       throw FeedbusException.badRequest("invalid_persist", "persist must be true or false");
     }
     return new PublishRequest(topic, payload, headers, (Boolean) persist, payloadJson);
+  }
+
+  private static boolean isField(String name) {
+    return switch (name) {
+      case "topic", "payload", "headers", "persist" -> true;
+      default -> false;
+    };
   }
 
   /** The length of {@code getBytes(UTF_8)}, without encoding: a lone surrogate counts as the one byte ('?') it becomes. */
@@ -106,9 +111,35 @@ public record PublishRequest(String topic, Object payload, Map<String, String> h
 
   /** The path of the first non-finite number in {@code value} (e.g. {@code payload.a[2]}), or null. */
   private static String nonFinite(Object value, String path) {
-    // The walk builds no strings: the path is spelled out only for the number it finds.
+    if (!anyNonFinite(value)) {
+      return null; // every publish gets here: one walk of the raw maps and lists, nothing allocated
+    }
     java.util.ArrayDeque<Object> trail = new java.util.ArrayDeque<>();
     return hasNonFinite(value, trail) ? path + spell(trail) : null;
+  }
+
+  private static boolean anyNonFinite(Object value) {
+    if (value instanceof Double d) {
+      return !Double.isFinite(d);
+    }
+    if (value instanceof Float f) {
+      return !Float.isFinite(f);
+    }
+    Object raw = value instanceof JsonObject o ? o.getMap() : value instanceof JsonArray a ? a.getList() : value;
+    if (raw instanceof Map<?, ?> map) {
+      for (Object v : map.values()) {
+        if (anyNonFinite(v)) {
+          return true;
+        }
+      }
+    } else if (raw instanceof java.util.List<?> list) {
+      for (Object v : list) {
+        if (anyNonFinite(v)) {
+          return true;
+        }
+      }
+    }
+    return false;
   }
 
   /** True when {@code value} holds a non-finite number; {@code trail} then holds the keys and indexes to it, outermost last. */
