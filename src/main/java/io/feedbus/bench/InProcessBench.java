@@ -59,7 +59,9 @@ public final class InProcessBench implements BenchSection {
           run.progress("inprocess: 256 publishers, %,d events", events);
           Result concurrent = closedLoop(client, 256, events, payload);
           run.add(new Figure(name(), "publish, 256 publishers, fsync", concurrent.rate, "events/s", concurrent.latencies.percentileMillis(0.99),
-              "raw MVStore, 256 events per commit+fsync", batched.rate, batched.latencies.percentileMillis(0.99), "target: 100,000 events/s"));
+              "raw MVStore, 256 events per commit+fsync", batched.rate, batched.latencies.percentileMillis(0.99), String.format(
+                  "CPU %.1f us/event (the whole process: publishers, broker, store; raw MVStore %.1f); target: 100,000 events/s",
+                  concurrent.cpuMicros, batched.cpuMicros)));
           int rate = 10_000;
           run.progress("inprocess: open loop at %,d events/s", rate);
           Result paced = openLoop(vertx, client, rate, run.size(10, 3), payload);
@@ -76,12 +78,21 @@ public final class InProcessBench implements BenchSection {
     }
   }
 
-  record Result(double rate, Latencies latencies) {
+  /** {@code cpuMicros}: the process's CPU time (every thread, user and system) per event, NaN when not measured. */
+  record Result(double rate, Latencies latencies, double cpuMicros) {
+    Result(double rate, Latencies latencies) {
+      this(rate, latencies, Double.NaN);
+    }
+  }
+
+  private static long processCpuNanos() {
+    return EndToEndBench.cpuNanos(ProcessHandle.current().pid());
   }
 
   static Result closedLoop(FeedbusClient client, int publishers, int total, String payload) throws Exception {
     Latencies latencies = new Latencies(total);
     AtomicInteger next = new AtomicInteger();
+    long cpu = processCpuNanos();
     long started = System.nanoTime();
     List<Future<Void>> loops = new ArrayList<>();
     for (int i = 0; i < publishers; i++) {
@@ -90,7 +101,7 @@ public final class InProcessBench implements BenchSection {
       loops.add(loop.future());
     }
     BenchSupport.await(Future.all(loops));
-    return new Result(total / ((System.nanoTime() - started) / 1e9), latencies);
+    return new Result(total / ((System.nanoTime() - started) / 1e9), latencies, (processCpuNanos() - cpu) / 1e3 / total);
   }
 
   /** Publishes {@code perSecond} events a second for {@code seconds}, on a 1 ms tick, whatever the acks do. */
@@ -126,7 +137,7 @@ public final class InProcessBench implements BenchSection {
   }
 
   /** MVStore written directly: {@code batch} events per commit and fsync, keys and values shaped like the broker's. */
-  record RawStore(double rate, Latencies latencies) {
+  record RawStore(double rate, Latencies latencies, double cpuMicros) {
     static RawStore measure(Path dir, String payload, int events, int batch) throws Exception {
       Files.createDirectories(dir);
       MVStore store = new MVStore.Builder().fileName(dir.resolve("raw.mv.db").toString()).autoCommitDisabled().open();
@@ -136,6 +147,7 @@ public final class InProcessBench implements BenchSection {
             .keyType(org.h2.mvstore.type.StringDataType.INSTANCE).valueType(org.h2.mvstore.type.ByteArrayDataType.INSTANCE));
         MVMap<String, String> timeline = store.openMap("timeline");
         Latencies latencies = new Latencies(events / batch + 1);
+        long cpu = processCpuNanos();
         long started = System.nanoTime();
         for (int first = 0; first < events; first += batch) {
           long t0 = System.nanoTime();
@@ -150,7 +162,7 @@ public final class InProcessBench implements BenchSection {
           store.sync();
           latencies.record(System.nanoTime() - t0);
         }
-        return new RawStore(events / ((System.nanoTime() - started) / 1e9), latencies);
+        return new RawStore(events / ((System.nanoTime() - started) / 1e9), latencies, (processCpuNanos() - cpu) / 1e3 / events);
       } finally {
         store.close();
       }
