@@ -35,28 +35,34 @@ public final class BusService {
     return bus.localConsumer(address, message -> answer(address, message, service));
   }
 
+  @SuppressWarnings({"unchecked", "rawtypes"})
   private static void answer(String address, Message<Object> message, Function<JsonObject, Future<?>> service) {
     Object body = message.body();
     if (!(body instanceof JsonObject)) {
       message.reply(FeedbusException.badRequest("bad_request", "the message body must be a JSON object").toReply());
       return;
     }
-    Future<?> result;
+    call(address, (Function) service, (JsonObject) body).onComplete(message::reply, message::reply);
+  }
+
+  /**
+   * Runs {@code service} on {@code body} as a request to {@code address} would: what it throws or
+   * fails with becomes the coded {@link ReplyException} a requester gets ({@link FeedbusException#toReply}),
+   * logged when it is the service's fault (5xx).
+   */
+  public static <T> Future<T> call(String address, Function<JsonObject, Future<T>> service, JsonObject body) {
+    Future<T> result;
     try {
-      result = service.apply((JsonObject) body);
+      result = service.apply(body);
     } catch (RuntimeException e) {
       result = Future.failedFuture(e);
     }
-    result.onComplete(ar -> {
-      if (ar.succeeded()) {
-        message.reply(ar.result());
-      } else {
-        FeedbusException error = FeedbusException.from(ar.cause());
-        if (error.status() >= 500) {
-          LOG.warn("{} failed: {}", address, error.getMessage(), error.getCause());
-        }
-        message.reply(error.toReply());
+    return result.recover(cause -> {
+      FeedbusException error = FeedbusException.from(cause);
+      if (error.status() >= 500) {
+        LOG.warn("{} failed: {}", address, error.getMessage(), error.getCause());
       }
+      return Future.failedFuture(error.toReply());
     });
   }
 }

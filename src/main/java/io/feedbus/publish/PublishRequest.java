@@ -40,6 +40,10 @@ public record PublishRequest(String topic, Object payload, Map<String, String> h
    * otherwise to any node's, as JSON. Fails as the service does ({@code ReplyException}s with its codes).
    */
   public static Future<Ack> send(Vertx vertx, JsonObject body, long timeoutMillis) {
+    Future<Ack> direct = DirectPublish.send(vertx, body, timeoutMillis);
+    if (direct != null) {
+      return direct;
+    }
     if (Nodes.local(vertx) != null) {
       return vertx.eventBus().request(LOCAL_ADDRESS, body, JsonByReference.localDelivery(timeoutMillis)).map(m -> (Ack) m.body());
     }

@@ -33,6 +33,8 @@ public final class PublishVerticle extends VerticleBase {
         body -> publish(body).map(Ack::toJson)));
     // Callers on this Vert.x: the body by reference, the ack itself as the reply.
     consumers.add(BusService.registerLocal(vertx.eventBus(), PublishRequest.LOCAL_ADDRESS, this::publish));
+    // And without a bus request at all (PublishRequest.send).
+    DirectPublish.register(vertx, context, this::publish);
     return Future.all(consumers.stream().map(MessageConsumer::completion).toList());
   }
 
@@ -48,6 +50,7 @@ public final class PublishVerticle extends VerticleBase {
   /** Stops taking publishes, then waits for every accepted one to be durable or failed. */
   @Override
   public Future<?> stop() {
+    DirectPublish.unregister(vertx, context);
     return Future.join(consumers.stream().map(MessageConsumer::unregister).toList()).compose(v -> committer.drain());
   }
 }

@@ -85,6 +85,54 @@ class PublishServiceTest {
   }
 
   @Test
+  void codeOnTheNodesVertxPublishesWithoutABusRequestAndGetsTheSameCodedFailures() throws Exception {
+    List<String> addresses = java.util.Collections.synchronizedList(new ArrayList<>());
+    vertx.eventBus().addOutboundInterceptor(context -> {
+      addresses.add(context.message().address());
+      context.next();
+    });
+    io.feedbus.event.Ack ack = await(PublishRequest.send(vertx, new JsonObject().put("topic", "direct").put("payload", 3), 5_000));
+    assertThat(await(node.eventLog().readAfter("direct", null, 10))).extracting(e -> e.id()).containsExactly(ack.id());
+    Throwable refused = PublishRequest.send(vertx, new JsonObject().put("topic", "direct").put("payload", "x".repeat(2000)), 5_000)
+        .toCompletionStage().toCompletableFuture().handle((v, e) -> e).get();
+    refused = refused.getCause() != null ? refused.getCause() : refused;
+    assertThat(refused).isInstanceOf(ReplyException.class).hasMessageStartingWith("payload_too_large:");
+    assertThat(((ReplyException) refused).failureCode()).isEqualTo(413);
+    assertThat(addresses).noneMatch(a -> a.startsWith(PublishRequest.ADDRESS));
+  }
+
+  @Test
+  void aDirectPublishThatGetsNoAnswerTimesOutAsABusRequestWould() throws Exception {
+    Vertx other = Vertx.vertx();
+    try {
+      io.vertx.core.Context context = other.getOrCreateContext();
+      DirectPublish.register(other, context, body -> io.vertx.core.Promise.<io.feedbus.event.Ack>promise().future());
+      Throwable late = PublishRequest.send(other, new JsonObject().put("topic", "t").put("payload", 1), 100)
+          .toCompletionStage().toCompletableFuture().handle((v, e) -> e).get(10, java.util.concurrent.TimeUnit.SECONDS);
+      late = late.getCause() != null ? late.getCause() : late;
+      assertThat(late).isInstanceOf(ReplyException.class);
+      assertThat(((ReplyException) late).failureType()).isEqualTo(io.vertx.core.eventbus.ReplyFailure.TIMEOUT);
+      // A service that throws answers with a coded failure, as the bus service does.
+      DirectPublish.register(other, context, body -> {
+        throw new IllegalStateException("broken");
+      });
+      Throwable broken = PublishRequest.send(other, new JsonObject(), 5_000)
+          .toCompletionStage().toCompletableFuture().handle((v, e) -> e).get(10, java.util.concurrent.TimeUnit.SECONDS);
+      broken = broken.getCause() != null ? broken.getCause() : broken;
+      assertThat(broken).isInstanceOf(ReplyException.class);
+      assertThat(((ReplyException) broken).failureCode()).isEqualTo(500);
+      DirectPublish.unregister(other, context);
+      // Without the service, the request goes to the bus, where no node listens on this Vert.x.
+      Throwable none = PublishRequest.send(other, new JsonObject(), 5_000)
+          .toCompletionStage().toCompletableFuture().handle((v, e) -> e).get(10, java.util.concurrent.TimeUnit.SECONDS);
+      none = none.getCause() != null ? none.getCause() : none;
+      assertThat(((ReplyException) none).failureType()).isEqualTo(io.vertx.core.eventbus.ReplyFailure.NO_HANDLERS);
+    } finally {
+      await(other.close());
+    }
+  }
+
+  @Test
   void concurrentPublishesGetDistinctIncreasingCursorsInStoreOrder() throws Exception {
     List<Future<JsonObject>> acks = new ArrayList<>();
     for (int i = 0; i < 500; i++) {
