@@ -37,7 +37,7 @@ public class ByReferenceCodec<T> implements MessageCodec<T, T> {
    * many feeds, clients or routes of one bus ask): as the codec of every {@code defaultFor} value
    * when given, else by name only (senders name it in their delivery options).
    */
-  protected static <T> void registerOnce(EventBus bus, ByReferenceCodec<T> codec, Class<T> defaultFor) {
+  protected static <T> void registerOnce(EventBus bus, MessageCodec<T, ?> codec, Class<T> defaultFor) {
     if (!REGISTERED.computeIfAbsent(bus, b -> Collections.synchronizedSet(new HashSet<>())).add(codec.name())) {
       return;
     }

@@ -4,6 +4,7 @@ import io.feedbus.FeedbusOptions;
 import io.feedbus.event.BusService;
 import io.feedbus.event.Event;
 import io.feedbus.event.EventCodec;
+import io.feedbus.event.EventJsonCodec;
 import io.feedbus.event.Topic;
 import io.feedbus.store.ChangeListener;
 import io.feedbus.store.ChangeStream;
@@ -64,7 +65,8 @@ public final class FeedVerticle extends VerticleBase {
   public Future<?> start() {
     // Each node delivers to its own Vert.x only: in a cluster sharing a store every node delivers every
     // event, so a cluster-wide publish would reach each subscriber once per node.
-    delivery = new DeliveryOptions().setLocalOnly(true);
+    // Each consumer's JSON is built when it reads it (EventJsonCodec): none when nobody listens.
+    delivery = EventJsonCodec.localDelivery();
     remotes = new RemoteSubscribers(vertx, nodeId);
     HistoryService history = new HistoryService(log, historyOptions.maxPageBytes);
     java.util.function.Function<JsonObject, Future<HistoryPage>> read =
@@ -73,6 +75,7 @@ public final class FeedVerticle extends VerticleBase {
         body -> read.apply(body).map(HistoryPage::toJson)));
     HistoryPageCodec.registerOn(vertx.eventBus());
     EventCodec.registerOn(vertx.eventBus());
+    EventJsonCodec.registerOn(vertx.eventBus());
     historyConsumers.add(BusService.registerLocal(vertx.eventBus(), HistoryRequest.LOCAL_ADDRESS, read::apply));
     historyConsumers.addAll(BusService.register(vertx.eventBus(), RemoteSubscribers.ADDRESS, nodeId, remotes::attach));
     return Future.all(historyConsumers.stream().map(MessageConsumer::completion).toList())
@@ -99,9 +102,8 @@ public final class FeedVerticle extends VerticleBase {
     // This node's subscriptions and browser fan-out share the event itself; JVM consumers of the
     // topic's address (here and, through remotes, on nodes without a feed) get their JSON copy.
     vertx.eventBus().publish(Topic.localAddress(event.topic()), event, localDelivery);
-    JsonObject json = event.toJson();
-    vertx.eventBus().publish(Topic.address(event.topic()), json, delivery);
-    remotes.forward(event, json);
+    vertx.eventBus().publish(Topic.address(event.topic()), event, delivery);
+    remotes.forward(event);
     observer.delivered(event);
     // Every node's feed sees a transient event of a shared store; the node that accepted it removes it.
     if (!event.persist() && (!log.sharedAcrossNodes() || nodeId.equals(event.origin()))) {

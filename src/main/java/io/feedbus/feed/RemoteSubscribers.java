@@ -66,9 +66,10 @@ public final class RemoteSubscribers {
   }
 
   /** Sends a delivered event to every member attached to its topic. */
-  void forward(Event event, JsonObject json) {
+  void forward(Event event) {
     Map<String, Remote> remotes = byTopic.get(event.topic());
-    if (remotes != null) {
+    if (remotes != null && !remotes.isEmpty()) {
+      JsonObject json = event.toJson();
       for (Remote remote : remotes.values()) {
         vertx.eventBus().send(remote.address(), json);
       }
