@@ -3,6 +3,8 @@ package io.feedbus.bridge;
 import io.feedbus.auth.Authenticator;
 import io.feedbus.auth.Caller;
 import io.feedbus.event.FeedbusException;
+import io.feedbus.event.JsonText;
+import io.feedbus.publish.PublishRequest;
 import io.feedbus.event.Event;
 import io.feedbus.event.Topic;
 import io.netty.handler.codec.http.QueryStringDecoder;
@@ -10,6 +12,7 @@ import io.vertx.core.Future;
 import io.vertx.core.Handler;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
+import io.vertx.core.eventbus.ReplyException;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.bridge.BridgeEventType;
@@ -301,12 +304,15 @@ public final class BrowserBridge implements Handler<BridgeEvent> {
    * them would save nothing, and an ack says what a publish did.
    */
   private void writeAnswer(BrowserSocket browser, JsonObject reply) {
-    Buffer answer = Buffer.buffer(BridgeRequests.answerFrame(reply).encode());
+    writeAnswer(browser, Buffer.buffer(BridgeRequests.answerFrame(reply).encode()), reply.getString("address"));
+  }
+
+  private void writeAnswer(BrowserSocket browser, Buffer answer, String replyAddress) {
     if (!browser.fits(answer.length())) {
       String message = "slow_consumer: the answer (" + answer.length() + " bytes) does not fit this connection's write queue ("
           + browser.queuedMessages() + " messages / " + browser.queuedBytes() + " bytes not yet delivered; bounds bridge.maxQueuedMessages "
           + options.maxQueuedMessages + " / bridge.maxWriteQueueBytes " + options.maxWriteQueueBytes + "); ask again once it has drained";
-      Buffer slow = Buffer.buffer(BridgeRequests.errorFrame(reply.getString("address"), 503, "RECIPIENT_FAILURE", message).encode());
+      Buffer slow = Buffer.buffer(BridgeRequests.errorFrame(replyAddress, 503, "RECIPIENT_FAILURE", message).encode());
       if (slow.length() < answer.length()) {
         countRefusal(browser, "slow_consumer");
         LOG.debug("browser {} ({}): {}", browser.connection.connectionId(), browser.connection.uid(), message);
@@ -315,6 +321,53 @@ public final class BrowserBridge implements Handler<BridgeEvent> {
     }
     browser.answered();
     browser.write(answer, () -> afterFlush(browser));
+  }
+
+  /**
+   * Takes a browser's publish ({@code send} to {@code feedbus.publish}) off Vert.x's bridge when it
+   * is allowed and within the socket's bound on requests in flight: publishes it on this node
+   * ({@link PublishRequest#send}) and writes the ack, or the coded failure, to the reply address
+   * through the socket's bounded queue. The bridge would parse the frame, run its hook and its
+   * permission match, send it over the bus to {@link BridgeRequests} and back, then frame the reply:
+   * a fifth more CPU per publish than the same publish over HTTP. Returns false for every other
+   * frame, and for a publish it would refuse, which the bridge then handles as before.
+   */
+  boolean publishDirectly(SockJSSocket socket, Buffer data) {
+    BrowserSocket browser = sockets.get(socket);
+    if (browser == null || browser.closed || data.length() < 32) {
+      return false;
+    }
+    JsonObject frame;
+    String replyAddress;
+    try {
+      frame = new JsonObject(data);
+      if (!"send".equals(frame.getValue("type")) || !PublishRequest.ADDRESS.equals(frame.getValue("address"))) {
+        return false;
+      }
+      replyAddress = frame.getString("replyAddress");
+    } catch (RuntimeException notJsonOrWrongTypes) {
+      return false;
+    }
+    Object body = frame.getValue("body");
+    if (!(body instanceof JsonObject request) || BridgePermissions.check(BridgeEventType.SEND, PublishRequest.ADDRESS, body, browser.user) != null
+        || !browser.startRequest(options.maxRequestsInFlight)) {
+      return false;
+    }
+    PublishRequest.send(vertx, request, BridgeRequests.TIMEOUT_MILLIS).onComplete((ack, failure) -> {
+      browser.endRequest();
+      if (replyAddress == null || browser.closed) {
+        return;
+      }
+      Buffer answer;
+      if (failure == null) {
+        answer = Buffer.buffer("{\"type\":\"rec\",\"address\":" + JsonText.encode(replyAddress) + ",\"body\":" + ack.encode() + "}");
+      } else {
+        ReplyException coded = failure instanceof ReplyException r ? r : FeedbusException.from(failure).toReply();
+        answer = Buffer.buffer(BridgeRequests.errorFrame(replyAddress, coded.failureCode(), coded.failureType().name(), coded.getMessage()).encode());
+      }
+      writeAnswer(browser, answer, replyAddress);
+    });
+    return true;
   }
 
   private void afterFlush(BrowserSocket browser) {

@@ -64,7 +64,10 @@ public final class BrowserRoutes {
     // The XHR and JSONP transports POST what a browser sends, and Vert.x's SockJS handler reads a POST
     // only through a BodyHandler on the route before it (without one every send fails with 500).
     router.post("/eventbus/*").handler(BodyHandler.create(false).setBodyLimit(options.maxSendRequestBytes));
-    router.route("/eventbus/*").subRouter(sockJs.bridge(bridgeOptions, bridge));
+    // Vert.x's bridge, seeing each browser's socket through PublishFrameSocket: publishes are taken off it (BrowserBridge.publishDirectly).
+    io.vertx.ext.web.handler.sockjs.impl.EventBusBridgeImpl vertxBridge =
+        new io.vertx.ext.web.handler.sockjs.impl.EventBusBridgeImpl(vertx, null, bridgeOptions, bridge);
+    router.route("/eventbus/*").subRouter(sockJs.socketHandler(socket -> vertxBridge.handle(new PublishFrameSocket(vertx, socket, bridge::publishDirectly))));
     // Browsers ask for /favicon.ico on every page that names no icon (a JSON answer, say); the icon is an SVG.
     router.route("/favicon.ico").method(HttpMethod.GET).method(HttpMethod.HEAD)
         .handler(ctx -> ctx.response().setStatusCode(301).putHeader(HttpHeaders.LOCATION, "/favicon.svg").end());
