@@ -69,4 +69,17 @@ class BridgePublishTest {
       await(node.close());
     }
   }
+
+  @Test
+  void aSocketThatStopsPingingIsClosedThroughTheSocketTheBridgeSees(Vertx vertx) throws Exception {
+    // Vert.x's bridge closes a silent socket through the SockJS socket class it knows: PublishFrameSocket must be one.
+    BridgeOptions options = new BridgeOptions();
+    options.pingTimeoutMillis = 1_000;
+    BridgeTestServer server = await(BridgeTestServer.start(vertx, options, BridgeObserver.NONE, router -> { }));
+    BridgeRequestBoundTest.RawSocket socket = await(BridgeRequestBoundTest.connect(vertx, server));
+    java.util.concurrent.CompletableFuture<Void> closed = new java.util.concurrent.CompletableFuture<>();
+    socket.ws.closeHandler(v -> closed.complete(null));
+    closed.get(20, TimeUnit.SECONDS);
+    await(server.close());
+  }
 }
