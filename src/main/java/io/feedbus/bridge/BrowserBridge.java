@@ -2,11 +2,11 @@ package io.feedbus.bridge;
 
 import io.feedbus.auth.Authenticator;
 import io.feedbus.auth.Caller;
+import io.feedbus.event.Event;
 import io.feedbus.event.FeedbusException;
 import io.feedbus.event.JsonText;
-import io.feedbus.publish.PublishRequest;
-import io.feedbus.event.Event;
 import io.feedbus.event.Topic;
+import io.feedbus.publish.PublishRequest;
 import io.netty.handler.codec.http.QueryStringDecoder;
 import io.vertx.core.Future;
 import io.vertx.core.Handler;
