@@ -35,14 +35,13 @@ public final class BusService {
     return bus.localConsumer(address, message -> answer(address, message, service));
   }
 
-  @SuppressWarnings({"unchecked", "rawtypes"})
   private static void answer(String address, Message<Object> message, Function<JsonObject, Future<?>> service) {
     Object body = message.body();
     if (!(body instanceof JsonObject)) {
       message.reply(FeedbusException.badRequest("bad_request", "the message body must be a JSON object").toReply());
       return;
     }
-    call(address, (Function) service, (JsonObject) body).onComplete(message::reply, message::reply);
+    call(address, service, (JsonObject) body).onComplete(message::reply, message::reply);
   }
 
   /**
@@ -50,14 +49,16 @@ public final class BusService {
    * fails with becomes the coded {@link ReplyException} a requester gets ({@link FeedbusException#toReply}),
    * logged when it is the service's fault (5xx).
    */
-  public static <T> Future<T> call(String address, Function<JsonObject, Future<T>> service, JsonObject body) {
-    Future<T> result;
+  public static <T> Future<T> call(String address, Function<JsonObject, ? extends Future<? extends T>> service, JsonObject body) {
+    Future<? extends T> result;
     try {
       result = service.apply(body);
     } catch (RuntimeException e) {
       result = Future.failedFuture(e);
     }
-    return result.recover(cause -> {
+    @SuppressWarnings("unchecked") // a future of a T's subtype is a future of T for every reader
+    Future<T> answer = (Future<T>) result;
+    return answer.recover(cause -> {
       FeedbusException error = FeedbusException.from(cause);
       if (error.status() >= 500) {
         LOG.warn("{} failed: {}", address, error.getMessage(), error.getCause());

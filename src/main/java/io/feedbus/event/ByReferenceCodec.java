@@ -50,14 +50,24 @@ public class ByReferenceCodec<T> implements MessageCodec<T, T> {
 
   @Override
   public final void encodeToWire(Buffer buffer, T value) {
-    byte[] bytes = text.apply(value).getBytes(StandardCharsets.UTF_8);
-    buffer.appendInt(bytes.length).appendBytes(bytes);
+    writeText(buffer, text.apply(value));
   }
 
   @Override
   public final T decodeFromWire(int pos, Buffer buffer) {
+    return parse.apply(readText(pos, buffer));
+  }
+
+  /** The wire form of these codecs: the text's UTF-8 length, then its bytes. */
+  static void writeText(Buffer buffer, String text) {
+    byte[] bytes = text.getBytes(StandardCharsets.UTF_8);
+    buffer.appendInt(bytes.length).appendBytes(bytes);
+  }
+
+  /** The text {@link #writeText} wrote at {@code pos}. */
+  static String readText(int pos, Buffer buffer) {
     int length = buffer.getInt(pos);
-    return parse.apply(buffer.getString(pos + 4, pos + 4 + length, "UTF-8"));
+    return buffer.getString(pos + 4, pos + 4 + length, "UTF-8");
   }
 
   @Override

@@ -5,7 +5,6 @@ import io.vertx.core.eventbus.DeliveryOptions;
 import io.vertx.core.eventbus.EventBus;
 import io.vertx.core.eventbus.MessageCodec;
 import io.vertx.core.json.JsonObject;
-import java.nio.charset.StandardCharsets;
 
 /**
  * Publishes an {@link Event} to consumers that take its JSON ({@link Topic#address}): each consumer's
@@ -32,14 +31,12 @@ public final class EventJsonCodec implements MessageCodec<Event, JsonObject> {
 
   @Override
   public void encodeToWire(Buffer buffer, Event event) {
-    byte[] bytes = event.encode().getBytes(StandardCharsets.UTF_8);
-    buffer.appendInt(bytes.length).appendBytes(bytes);
+    ByReferenceCodec.writeText(buffer, event.encode());
   }
 
   @Override
   public JsonObject decodeFromWire(int pos, Buffer buffer) {
-    int length = buffer.getInt(pos);
-    return new JsonObject(buffer.getString(pos + 4, pos + 4 + length, "UTF-8"));
+    return new JsonObject(ByReferenceCodec.readText(pos, buffer));
   }
 
   @Override

@@ -115,68 +115,41 @@ public record PublishRequest(String topic, Object payload, Map<String, String> h
 
   /** The path of the first non-finite number in {@code value} (e.g. {@code payload.a[2]}), or null. */
   private static String nonFinite(Object value, String path) {
-    if (!anyNonFinite(value)) {
-      return null; // every publish gets here: one walk of the raw maps and lists, nothing allocated
-    }
-    java.util.ArrayDeque<Object> trail = new java.util.ArrayDeque<>();
-    return hasNonFinite(value, trail) ? path + spell(trail) : null;
+    String rest = nonFiniteAt(value);
+    return rest == null ? null : path + rest;
   }
 
-  private static boolean anyNonFinite(Object value) {
+  /**
+   * Where in {@code value} its first non-finite number is ({@code ""}: the value itself), or null when
+   * it has none. Every publish walks its payload here: over the raw maps and lists, with no wrappers,
+   * and the path is spelled only on the way back from a number found.
+   */
+  private static String nonFiniteAt(Object value) {
     if (value instanceof Double d) {
-      return !Double.isFinite(d);
+      return Double.isFinite(d) ? null : "";
     }
     if (value instanceof Float f) {
-      return !Float.isFinite(f);
+      return Float.isFinite(f) ? null : "";
     }
     Object raw = value instanceof JsonObject o ? o.getMap() : value instanceof JsonArray a ? a.getList() : value;
     if (raw instanceof Map<?, ?> map) {
-      for (Object v : map.values()) {
-        if (anyNonFinite(v)) {
-          return true;
+      for (Map.Entry<?, ?> e : map.entrySet()) {
+        String rest = nonFiniteAt(e.getValue());
+        if (rest != null) {
+          return "." + e.getKey() + rest;
         }
       }
     } else if (raw instanceof java.util.List<?> list) {
+      int i = 0;
       for (Object v : list) {
-        if (anyNonFinite(v)) {
-          return true;
+        String rest = nonFiniteAt(v);
+        if (rest != null) {
+          return "[" + i + "]" + rest;
         }
+        i++;
       }
     }
-    return false;
-  }
-
-  /** True when {@code value} holds a non-finite number; {@code trail} then holds the keys and indexes to it, outermost last. */
-  private static boolean hasNonFinite(Object value, java.util.ArrayDeque<Object> trail) {
-    if (value instanceof Double || value instanceof Float) {
-      return !Double.isFinite(((Number) value).doubleValue());
-    }
-    if (value instanceof JsonObject) {
-      for (Map.Entry<String, Object> e : (JsonObject) value) {
-        if (hasNonFinite(e.getValue(), trail)) {
-          trail.addLast(e.getKey());
-          return true;
-        }
-      }
-    } else if (value instanceof JsonArray) {
-      JsonArray array = (JsonArray) value;
-      for (int i = 0; i < array.size(); i++) {
-        if (hasNonFinite(array.getValue(i), trail)) {
-          trail.addLast(i);
-          return true;
-        }
-      }
-    }
-    return false;
-  }
-
-  private static String spell(java.util.ArrayDeque<Object> trail) {
-    StringBuilder path = new StringBuilder();
-    for (java.util.Iterator<Object> steps = trail.descendingIterator(); steps.hasNext(); ) {
-      Object step = steps.next();
-      path.append(step instanceof Integer ? "[" + step + "]" : "." + step);
-    }
-    return path.toString();
+    return null;
   }
 
   private static Map<String, String> headers(Object value) {

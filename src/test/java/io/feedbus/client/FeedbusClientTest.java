@@ -3,48 +3,24 @@ package io.feedbus.client;
 import static io.feedbus.testing.TestNodes.await;
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.feedbus.Feedbus;
 import io.feedbus.event.Ack;
 import io.feedbus.event.Event;
 import io.feedbus.event.FeedbusException;
-import io.feedbus.testing.TestNodes;
+import io.feedbus.testing.NodeWithClient;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonObject;
-import io.vertx.junit5.VertxExtension;
-import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.extension.ExtendWith;
-import org.junit.jupiter.api.io.TempDir;
 
 /**
  * The Java client against a node on its own Vert.x: {@code publish} (by reference to the publish
  * service), and {@code historyBefore} / {@code historyPageBefore}: the newest events before a cursor
  * or the end, paging back.
  */
-@ExtendWith(VertxExtension.class)
-class FeedbusClientTest {
-
-  @TempDir
-  Path dir;
-  Feedbus node;
-  FeedbusClient client;
-
-  @BeforeEach
-  void start(Vertx vertx) throws Exception {
-    node = TestNodes.start(vertx, dir);
-    client = FeedbusClient.create(vertx);
-  }
-
-  @AfterEach
-  void stop() throws Exception {
-    await(node.close());
-  }
+class FeedbusClientTest extends NodeWithClient {
 
   private List<Ack> publish(String topic, int count) throws Exception {
     List<Ack> acks = new ArrayList<>();

@@ -3,42 +3,17 @@ package io.feedbus.feed;
 import static io.feedbus.testing.TestNodes.await;
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.feedbus.Feedbus;
-import io.feedbus.client.FeedbusClient;
 import io.feedbus.store.StoreStatus;
-import io.feedbus.testing.TestNodes;
+import io.feedbus.testing.NodeWithClient;
 import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonObject;
-import io.vertx.junit5.VertxExtension;
 import io.vertx.junit5.VertxTestContext;
-import java.nio.file.Path;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.extension.ExtendWith;
-import org.junit.jupiter.api.io.TempDir;
 
 /** The feed: committed events reach {@code feedbus.topic.<topic>}; transient ones then leave the store. */
-@ExtendWith(VertxExtension.class)
-class FeedVerticleTest {
-
-  @TempDir
-  Path dir;
-  Feedbus node;
-  FeedbusClient client;
-
-  @BeforeEach
-  void start(Vertx vertx) throws Exception {
-    node = TestNodes.start(vertx, dir);
-    client = FeedbusClient.create(vertx);
-  }
-
-  @AfterEach
-  void stop() throws Exception {
-    await(node.close());
-  }
+class FeedVerticleTest extends NodeWithClient {
 
   @Test
   void aPublishedEventIsDeliveredOnItsTopicAddress(Vertx vertx, VertxTestContext test) {
