@@ -13,7 +13,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Comparator;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -49,8 +48,8 @@ public final class EmbeddedConnectionStore implements ConnectionStore {
   private final MVMap<String, String> slots;
   private final MVMap<String, String> settings;
   private final StoreThread worker;
-  /** The {@code connections} map decoded; read and written on the worker thread only. */
-  private final Map<String, ConnectionRecord> records = new HashMap<>();
+  /** The {@code connections} map decoded, with its live counts; read and written on the worker thread only. */
+  private final ConnectionIndex records = new ConnectionIndex();
   /** The {@code slots} map decoded (id -> slot, ids in order); read and written on the worker thread only. */
   private final TreeMap<String, AdmissionSlot> decodedSlots = new TreeMap<>();
   private volatile boolean closed;
@@ -60,7 +59,7 @@ public final class EmbeddedConnectionStore implements ConnectionStore {
     this.connections = store.openMap("connections");
     this.slots = store.openMap("slots");
     this.settings = store.openMap("settings");
-    connections.forEach((id, json) -> records.put(id, record(json)));
+    connections.forEach((id, json) -> records.put(record(json)));
     slots.forEach((id, json) -> decodedSlots.put(id, slotOf(json)));
     this.worker = new StoreThread(vertx, "feedbus-embedded-connections");
   }
@@ -131,20 +130,12 @@ public final class EmbeddedConnectionStore implements ConnectionStore {
 
   @Override
   public Future<Long> count(ConnectionFilter filter) {
-    return run(() -> records.values().stream().filter(filter::matches).count());
+    return run(() -> records.count(filter));
   }
 
   @Override
   public Future<Map<String, Long>> countByServer(long liveSince) {
-    return run(() -> {
-      Map<String, Long> counts = new TreeMap<>();
-      for (ConnectionRecord c : records.values()) {
-        if (c.lastSeen() >= liveSince) {
-          counts.merge(c.serverId(), 1L, Long::sum);
-        }
-      }
-      return counts;
-    });
+    return run(() -> records.countByServer(liveSince));
   }
 
   @Override
@@ -213,7 +204,7 @@ public final class EmbeddedConnectionStore implements ConnectionStore {
       List<String> dead = new ArrayList<>();
       for (Map.Entry<String, AdmissionSlot> e : decodedSlots.entrySet()) {
         AdmissionSlot s = e.getValue();
-        if (!s.liveAt(now) || (s.connectionId() != null && !records.containsKey(s.connectionId()))) {
+        if (!s.liveAt(now) || (s.connectionId() != null && !records.contains(s.connectionId()))) {
           dead.add(e.getKey());
         }
       }
@@ -283,7 +274,7 @@ public final class EmbeddedConnectionStore implements ConnectionStore {
 
   private void put(ConnectionRecord record) {
     connections.put(record.connectionId(), record.toJson().encode());
-    records.put(record.connectionId(), record);
+    records.put(record);
   }
 
   /** A write of connection records, left to the background commit (see the class comment). */
