@@ -150,7 +150,8 @@ class ReplayThenLiveTest {
     });
     await(lastPageRead.future());
     acks.addAll(await(publishConcurrently(topic, flood, 32, new AtomicInteger())));
-    waitFor(() -> liveSeen.get() == flood);
+    waitFor(() -> liveSeen.get() == flood, () -> "the topic's bus observer saw " + liveSeen.get() + " of the " + flood
+        + " acknowledged live events; the subscription received " + received.size());
     release.complete();
     ReplayingSubscription subscription = (ReplayingSubscription) await(subscribing);
     await(allReceived.future());
@@ -215,10 +216,15 @@ class ReplayThenLiveTest {
   }
 
   private static void waitFor(java.util.function.BooleanSupplier condition) throws InterruptedException {
+    waitFor(condition, () -> "condition not met in time");
+  }
+
+  private static void waitFor(java.util.function.BooleanSupplier condition, java.util.function.Supplier<String> failure)
+      throws InterruptedException {
     long deadline = System.currentTimeMillis() + 20_000;
     while (!condition.getAsBoolean()) {
       if (System.currentTimeMillis() > deadline) {
-        throw new AssertionError("condition not met in time");
+        throw new AssertionError(failure.get());
       }
       Thread.sleep(10);
     }
