@@ -56,7 +56,7 @@ public final class FanoutBench implements BenchSection {
 
   /** What one run measured; {@code delivered + dropped == expected} when it completed. */
   record Result(int subscribers, int events, long expected, long delivered, long dropped, int closedByServer, double seconds,
-                Latencies latencies, Latencies acks, double connectSeconds, String firstClose, String refusal) {
+                Latencies latencies, Latencies acks, double connectSeconds, String firstClose, String refusal, double serverCpuMicros) {
     double rate() {
       return delivered / seconds;
     }
@@ -80,7 +80,7 @@ public final class FanoutBench implements BenchSection {
       long heapUsed;
       long heapLive;
       try (ChildBroker node = ChildBroker.start(dir, CHILD_JVM)) {
-        try (Fanout fanout = new Fanout(vertx, node.port(), asked, events, run, "feedbus")) {
+        try (Fanout fanout = new Fanout(vertx, node.port(), node.pid(), asked, events, run, "feedbus")) {
           broker = fanout.measure();
           heapUsed = node.heapUsedBytes(false);
           heapLive = node.heapUsedBytes(true);
@@ -100,20 +100,20 @@ public final class FanoutBench implements BenchSection {
       }
       Result raw;
       try (ChildBroker peer = ChildBroker.startMain(RawFanoutServer.class.getName(), CHILD_JVM, List.of());
-           Fanout fanout = new Fanout(vertx, peer.port(), broker.subscribers(), events, run, "raw server")) {
+           Fanout fanout = new Fanout(vertx, peer.port(), peer.pid(), broker.subscribers(), events, run, "raw server")) {
         raw = fanout.measure();
       }
       String note = String.format("%,d subscribers, %d events of %d bytes, %s; broker heap (-Xmx1g) with every socket open: %d MiB used"
               + " after the run, %d MiB live after a full GC (jcmd GC.heap_info); %,d dropped, %d sockets closed by the broker during"
-              + " the run%s; p50 delivery %.1f ms (raw %.1f), p50 ack %.1f ms; connecting and admitting took %.0f s (raw %.0f s);"
-              + " target: 10,000 sockets within 1 GiB, 200,000 deliveries/s",
+              + " the run%s; p50 delivery %.1f ms (raw %.1f), p50 ack %.1f ms; server CPU %.2f us/delivery (raw %.2f);"
+              + " connecting and admitting took %.0f s (raw %.0f s); target: 10,000 sockets within 1 GiB, 200,000 deliveries/s",
           broker.subscribers(), events, InProcessBench.PAYLOAD_BYTES,
           broker.complete() ? "all delivered" : String.format("only %,d of %,d delivered before deliveries stalled for 30 s",
               broker.delivered(), broker.expected()),
           heapUsed >> 20, heapLive >> 20, broker.dropped(), broker.closedByServer(),
           broker.firstClose() == null ? "" : " (first: " + broker.firstClose() + ")",
           broker.latencies().percentileMillis(0.5), raw.latencies().percentileMillis(0.5), broker.acks().percentileMillis(0.5),
-          broker.connectSeconds(), raw.connectSeconds());
+          broker.serverCpuMicros(), raw.serverCpuMicros(), broker.connectSeconds(), raw.connectSeconds());
       run.add(new Figure(name(), String.format("deliveries, %,d bridge sockets, 1 topic", broker.subscribers()), broker.rate(),
           "deliveries/s", broker.latencies().percentileMillis(0.99), "raw Vert.x WS server, same clients", raw.rate(),
           raw.latencies().percentileMillis(0.99), note));
@@ -155,8 +155,12 @@ public final class FanoutBench implements BenchSection {
     private volatile boolean closing;
     private long pingTimer = -1;
 
-    Fanout(Vertx vertx, int port, int asked, int events, BenchRun run, String label) {
+    /** The server's process, whose CPU time the deliveries took. */
+    private final long serverPid;
+
+    Fanout(Vertx vertx, int port, long serverPid, int asked, int events, BenchRun run, String label) {
       this.vertx = vertx;
+      this.serverPid = serverPid;
       this.asked = asked;
       this.events = events;
       this.run = run;
@@ -191,10 +195,13 @@ public final class FanoutBench implements BenchSection {
       run.progress("fanout: %s: %,d events to %,d subscribers", label, events, subscribers);
       int closedBefore = closedByServer.get();
       firstClose = null;
+      // CPU per delivery moves far less with the machine's other load than the rate does.
+      long cpu = EndToEndBench.cpuNanos(serverPid);
       long started = BenchSupport.await(onContext(context, () -> publish(publisher)));
       long ended = awaitDeliveries();
+      double cpuMicros = (EndToEndBench.cpuNanos(serverPid) - cpu) / 1e3 / Math.max(1, delivered.get());
       return new Result(subscribers, events, expected, delivered.get(), dropped.get(), closedByServer.get() - closedBefore,
-          (ended - started) / 1e9, latencies, acks, connectSeconds, firstClose, refusal);
+          (ended - started) / 1e9, latencies, acks, connectSeconds, firstClose, refusal, cpuMicros);
     }
 
     private static <T> Future<T> onContext(Context context, java.util.function.Supplier<Future<T>> action) {
