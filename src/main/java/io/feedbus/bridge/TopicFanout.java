@@ -2,6 +2,7 @@ package io.feedbus.bridge;
 
 import io.feedbus.event.Event;
 import io.feedbus.event.Topic;
+import io.feedbus.http.SharedWebSocketFrames;
 import io.vertx.core.Context;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
@@ -153,8 +154,10 @@ final class TopicFanout {
       Event event = (Event) message.body();
       // The frame Vert.x's bridge would write ({type, address, body}), made once for every socket.
       Buffer frame = Buffer.buffer(framePrefix + event.encode() + "}");
-      for (BrowserSocket browser : snapshot) {
-        delivery.deliver(browser, key.topic, event, frame);
+      try (SharedWebSocketFrames.Scope shared = SharedWebSocketFrames.share(frame)) {
+        for (BrowserSocket browser : snapshot) {
+          delivery.deliver(browser, key.topic, event, frame);
+        }
       }
     }
   }

@@ -34,10 +34,18 @@ public final class HttpVerticle extends VerticleBase {
             + options.host + ":" + options.port + " is in use by another process; stop it or choose another port (--port)", e) : e));
   }
 
-  /** Connections flush once per turn of their event loop ({@link LoopFlushCoalescer}). */
+  /**
+   * Connections flush once per turn of their event loop ({@link LoopFlushCoalescer}), and write a
+   * fan-out's shared WebSocket frame ({@link SharedWebSocketFrames}) once upgraded.
+   */
   static void coalesceFlushes(io.vertx.core.http.HttpConnection connection) {
     if (connection instanceof io.vertx.core.net.impl.ConnectionBase base) {
-      base.channel().pipeline().addFirst("feedbus-flush-coalescing", new LoopFlushCoalescer());
+      io.netty.channel.ChannelPipeline pipeline = base.channel().pipeline();
+      pipeline.addFirst("feedbus-flush-coalescing", new LoopFlushCoalescer());
+      // Vert.x keeps its handler's name when a WebSocket upgrade replaces it, so this stays in front of it.
+      if (pipeline.get("handler") != null) {
+        pipeline.addBefore("handler", "feedbus-shared-frames", SharedWebSocketFrames.WRITER);
+      }
     }
   }
 
