@@ -128,7 +128,7 @@ public final class BrowserBridge implements Handler<BridgeEvent> {
           BrowserSocket browser = new BrowserSocket(socket,
               new BrowserConnection(UUID.randomUUID().toString(), user.uid(), String.valueOf(socket.remoteAddress()), System.currentTimeMillis(),
                   socket.uri() == null ? Map.of() : new QueryStringDecoder(socket.uri()).parameters(), user.fields()),
-              user, options.maxQueuedMessages, options.maxWriteQueueBytes);
+              user, options.maxQueuedMessages, options.maxWriteQueueBytes, this::afterFlush);
           return sockets.admit(browser).map(browser);
         })
         .onComplete(ar -> {
@@ -260,7 +260,7 @@ public final class BrowserBridge implements Handler<BridgeEvent> {
       return;
     }
     // Topics' events come through the fan-out (deliver): what comes here is presence notices.
-    browser.write(Buffer.buffer(frame.encode()), () -> afterFlush(browser));
+    browser.write(Buffer.buffer(frame.encode()));
   }
 
   /**
@@ -283,7 +283,7 @@ public final class BrowserBridge implements Handler<BridgeEvent> {
       }
       return;
     }
-    browser.write(frame, () -> afterFlush(browser));
+    browser.write(frame);
   }
 
   /** Sockets of this node listening on {@code topic} (what the fan-out writes each of its events to). */
@@ -320,7 +320,7 @@ public final class BrowserBridge implements Handler<BridgeEvent> {
       }
     }
     browser.answered();
-    browser.write(answer, () -> afterFlush(browser));
+    browser.write(answer);
   }
 
   /**
@@ -432,7 +432,7 @@ public final class BrowserBridge implements Handler<BridgeEvent> {
     if (browser.full()) {
       throw new IllegalStateException("the browser reads too slowly");
     }
-    browser.write(Buffer.buffer(new JsonObject().put("type", "rec").put("address", DIRECT_ADDRESS).put("body", payload).encode()), () -> { });
+    browser.write(Buffer.buffer(new JsonObject().put("type", "rec").put("address", DIRECT_ADDRESS).put("body", payload).encode()));
   }
 
   /**

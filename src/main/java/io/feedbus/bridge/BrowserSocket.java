@@ -10,6 +10,7 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Consumer;
 
 /**
  * One bridge socket and its bounded outbound queue: frames written to the socket but not yet
@@ -27,6 +28,8 @@ final class BrowserSocket {
   final Caller user;
   private final int maxMessages;
   private final long maxBytes;
+  /** Told after each write is flushed or failed (the bridge ends drop episodes there); one for every write. */
+  private final Consumer<BrowserSocket> afterFlush;
   private int queuedMessages;
   private long queuedBytes;
   private boolean dropping;
@@ -41,12 +44,14 @@ final class BrowserSocket {
   long expiryTimer = -1;
   boolean closed;
 
-  BrowserSocket(SockJSSocket socket, BrowserConnection connection, Caller user, int maxMessages, long maxBytes) {
+  BrowserSocket(SockJSSocket socket, BrowserConnection connection, Caller user, int maxMessages, long maxBytes,
+                Consumer<BrowserSocket> afterFlush) {
     this.socket = socket;
     this.connection = connection;
     this.user = user;
     this.maxMessages = maxMessages;
     this.maxBytes = maxBytes;
+    this.afterFlush = afterFlush;
   }
 
   /** True when one more frame would exceed a bound. */
@@ -63,7 +68,7 @@ final class BrowserSocket {
   }
 
   /** Writes a frame, counting it as queued until the transport has flushed (or failed) it. */
-  void write(Buffer frame, Runnable onFlushed) {
+  void write(Buffer frame) {
     int size = frame.length();
     queuedMessages++;
     queuedBytes += size;
@@ -71,7 +76,7 @@ final class BrowserSocket {
     socket.write(frame).onComplete(ar -> {
       queuedMessages--;
       queuedBytes -= size;
-      onFlushed.run();
+      afterFlush.accept(this);
     });
   }
 
