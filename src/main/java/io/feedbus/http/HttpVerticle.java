@@ -26,7 +26,7 @@ public final class HttpVerticle extends VerticleBase {
     Router router = Router.router(vertx);
     routes.accept(router);
     return vertx.createHttpServer()
-        .connectionHandler(HttpVerticle::coalesceFlushes)
+        .connectionHandler(HttpVerticle::tuneConnection)
         .requestHandler(router)
         .listen(options.port, options.host)
         .onSuccess(s -> server = s)
@@ -38,7 +38,7 @@ public final class HttpVerticle extends VerticleBase {
    * Connections flush once per turn of their event loop ({@link LoopFlushCoalescer}), and write a
    * fan-out's shared WebSocket frame ({@link SharedWebSocketFrames}) once upgraded.
    */
-  static void coalesceFlushes(io.vertx.core.http.HttpConnection connection) {
+  static void tuneConnection(io.vertx.core.http.HttpConnection connection) {
     if (connection instanceof io.vertx.core.net.impl.ConnectionBase base) {
       io.netty.channel.ChannelPipeline pipeline = base.channel().pipeline();
       pipeline.addFirst("feedbus-flush-coalescing", new LoopFlushCoalescer());

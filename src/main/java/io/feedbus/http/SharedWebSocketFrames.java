@@ -71,7 +71,7 @@ public final class SharedWebSocketFrames {
 
     /** True when {@code frame} is the whole message in one plain binary frame. */
     boolean carries(BinaryWebSocketFrame frame) {
-      if (message == null || !frame.isFinalFragment() || frame.rsv() != 0
+      if (!frame.isFinalFragment() || frame.rsv() != 0
           || frame.content().readableBytes() != message.readableBytes()) {
         return false;
       }

@@ -32,7 +32,7 @@ class FlushCoalescingTest {
   private HttpServer server(int chunks, AtomicInteger flushes) throws Exception {
     return await(vertx.createHttpServer()
         .connectionHandler(connection -> {
-          HttpVerticle.coalesceFlushes(connection);
+          HttpVerticle.tuneConnection(connection);
           // Nearer the socket than the coalescing handler: counts the flushes that reach it.
           ((ConnectionBase) connection).channel().pipeline().addFirst(new ChannelOutboundHandlerAdapter() {
             @Override
