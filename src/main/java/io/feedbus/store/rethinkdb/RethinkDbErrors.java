@@ -41,6 +41,17 @@ final class RethinkDbErrors {
     return t instanceof ReqlError && ((ReqlError) t).retryable();
   }
 
+  /**
+   * As {@link #toFeedbus}, but a {@link FeedbusException} too is told as a failure of {@code operation}
+   * (its status and code kept): for a summary that must reach the caller whatever the last failure was.
+   */
+  static FeedbusException failureOf(String operation, Throwable t) {
+    if (t instanceof FeedbusException e) {
+      return new FeedbusException(e.status(), e.code(), operation + " failed: " + e.getMessage(), e);
+    }
+    return toFeedbus(operation, t);
+  }
+
   /** Any failure of {@code operation} as the {@link FeedbusException} callers see. */
   static FeedbusException toFeedbus(String operation, Throwable t) {
     if (t instanceof FeedbusException) {

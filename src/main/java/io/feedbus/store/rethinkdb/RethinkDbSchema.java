@@ -146,7 +146,8 @@ final class RethinkDbSchema {
           boolean transientFailure = RethinkDbErrors.isMissing(t) ? retryMissing
               : RethinkDbErrors.isUnavailable(t) && !RethinkDbErrors.isAlreadyExists(t) && !RethinkDbErrors.isAmbiguousTable(t);
           if (!transientFailure || System.nanoTime() > deadlineNanos) {
-            result.fail(transientFailure ? RethinkDbErrors.toFeedbus("schema bootstrap (" + operation + ") on "
+            // The attempts are told whichever failure came last: the connection's own "unreachable" too.
+            result.fail(transientFailure ? RethinkDbErrors.failureOf("schema bootstrap (" + operation + ") on "
                 + options.address() + ", " + (attempt + 1) + " attempts in " + secondsSince(startedNanos) + " s,", t) : t);
             return;
           }

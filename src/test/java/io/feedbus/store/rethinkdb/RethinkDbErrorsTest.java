@@ -33,6 +33,18 @@ class RethinkDbErrorsTest {
   }
 
   @Test
+  void aFailureOfAnOperationNamesItWhateverTheLastFailureWas() {
+    FeedbusException unreachable = FeedbusException.storeUnavailable("RethinkDB at 127.0.0.1:1 is unreachable; next attempt in 40 ms", null);
+    FeedbusException told = RethinkDbErrors.failureOf("bootstrap, 7 attempts in 9 s,", unreachable);
+    assertThat(told.status()).isEqualTo(503);
+    assertThat(told.code()).isEqualTo("store_unavailable");
+    assertThat(told.getMessage()).isEqualTo("bootstrap, 7 attempts in 9 s, failed: RethinkDB at 127.0.0.1:1 is unreachable; next attempt in 40 ms");
+    assertThat(told.getCause()).isSameAs(unreachable);
+    ReqlError lost = new ReqlError(ReqlError.Kind.CONNECTION, 0, "RethinkDB at 127.0.0.1:1 closed the connection", null, null);
+    assertThat(RethinkDbErrors.failureOf("bootstrap", lost).getMessage()).isEqualTo(RethinkDbErrors.toFeedbus("bootstrap", lost).getMessage());
+  }
+
+  @Test
   void connectionProblemsAndUnavailableReplicasBecomeStoreUnavailable() {
     for (Throwable t : new Throwable[] {
         new ReqlError(ReqlError.Kind.CONNECTION, 0, "RethinkDB at 127.0.0.1:1 closed the connection", null, null),
