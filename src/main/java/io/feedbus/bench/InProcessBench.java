@@ -38,8 +38,15 @@ public final class InProcessBench implements BenchSection {
       int events = run.size(200_000, 20_000);
       String payload = BenchSupport.payload(PAYLOAD_BYTES);
       run.progress("inprocess: raw MVStore baseline");
+      RawStore.measure(dir.resolve("raw-warm-up"), payload, events, 256); // warmed up like the broker
       RawStore one = RawStore.measure(dir.resolve("raw1"), payload, run.size(2_000, 500), 1);
-      RawStore batched = RawStore.measure(dir.resolve("raw256"), payload, events, 256);
+      // The median of three rounds, like the broker's figure.
+      List<RawStore> rawRounds = new ArrayList<>();
+      for (int round = 1; round <= 3; round++) {
+        rawRounds.add(RawStore.measure(dir.resolve("raw256-" + round), payload, events, 256));
+      }
+      rawRounds.sort(java.util.Comparator.comparingDouble(RawStore::rate));
+      RawStore batched = rawRounds.get(1);
       // An application embedding feedbus gives its Vert.x one event loop per core, as a node that starts its own does (ops.eventLoops).
       Vertx vertx = Vertx.vertx(new io.vertx.core.VertxOptions().setEventLoopPoolSize(io.feedbus.ops.OpsOptions.defaultEventLoops()));
       try {
@@ -51,17 +58,29 @@ public final class InProcessBench implements BenchSection {
         try {
           FeedbusClient client = FeedbusClient.create(vertx);
           run.progress("inprocess: warm-up");
-          closedLoop(client, 64, run.size(40_000, 5_000), payload);
+          // Both counts, the 256 last and long enough for the JIT to settle: measured right after a short warm-up,
+          // compilation and deoptimisation took a quarter of the process's CPU during the 256-publisher window.
+          closedLoop(client, 1, run.size(1_000, 100), payload);
+          closedLoop(client, 256, run.size(200_000, 5_000), payload);
+          run.progress("inprocess: 256 publishers, %,d events, 3 rounds", events);
+          // Three rounds, the median reported: single rounds of two seconds swing by a third on a shared VM.
+          List<Result> rounds = new ArrayList<>();
+          for (int round = 1; round <= 3; round++) {
+            Result r = closedLoop(client, 256, events, payload);
+            run.progress("inprocess: round %d: %,.0f events/s, %.1f us CPU/event", round, r.rate, r.cpuMicros);
+            rounds.add(r);
+          }
+          rounds.sort(java.util.Comparator.comparingDouble(Result::rate));
+          Result concurrent = rounds.get(1);
+          run.add(new Figure(name(), "publish, 256 publishers, fsync", concurrent.rate, "events/s", concurrent.latencies.percentileMillis(0.99),
+              "raw MVStore, 256 events per commit+fsync", batched.rate, batched.latencies.percentileMillis(0.99), String.format(
+                  "median of 3 rounds (%,.0f / %,.0f / %,.0f); CPU %.1f us/event (the whole process: publishers, broker, store; raw MVStore %.1f);"
+                      + " target: 100,000 events/s",
+                  rounds.get(0).rate, rounds.get(1).rate, rounds.get(2).rate, concurrent.cpuMicros, batched.cpuMicros)));
           run.progress("inprocess: 1 publisher");
           Result sequential = closedLoop(client, 1, run.size(2_000, 500), payload);
           run.add(new Figure(name(), "publish, 1 publisher, fsync", sequential.rate, "events/s", sequential.latencies.percentileMillis(0.99),
               "raw MVStore, commit+fsync per event", one.rate, one.latencies.percentileMillis(0.99), null));
-          run.progress("inprocess: 256 publishers, %,d events", events);
-          Result concurrent = closedLoop(client, 256, events, payload);
-          run.add(new Figure(name(), "publish, 256 publishers, fsync", concurrent.rate, "events/s", concurrent.latencies.percentileMillis(0.99),
-              "raw MVStore, 256 events per commit+fsync", batched.rate, batched.latencies.percentileMillis(0.99), String.format(
-                  "CPU %.1f us/event (the whole process: publishers, broker, store; raw MVStore %.1f); target: 100,000 events/s",
-                  concurrent.cpuMicros, batched.cpuMicros)));
           int rate = 10_000;
           run.progress("inprocess: open loop at %,d events/s", rate);
           Result paced = openLoop(vertx, client, rate, run.size(10, 3), payload);
