@@ -24,18 +24,10 @@ import java.util.List;
  * {@value #CURSOR_ATTEMPTS} times.
  *
  * <p>Commit delay: when a write of K events completes, its K publishers usually publish again
- * within a fraction of a millisecond. Flushing at once would send only the first of them, and a
- * write of one and a write of the rest would alternate from then on. So the next write waits until
- * K publishes have queued, at most {@code maxCommitDelayMillis}, and takes everything queued; a lone
- * publisher (K = 1) never waits. Publishes made while a write's acknowledgements run queue until
- * the end of that loop.
- *
- * <p>Two groups: when the engine takes more than one write at once (the embedded engine writes one
- * batch while it forces the one before), the publishers are split in two groups that alternate, so
- * that one group's batch is written and forced while the other's publishers are acknowledged and
- * publish again. A wait covers half of every publisher in flight or expected back (never more than
- * are expected), and the write of a wait that split a group takes that half only, leaving the rest
- * for the next write; whoever has not come back when a wait's delay ends is no longer waited for.
+ * within a fraction of a millisecond. Flushing at once would send only those that queued during the
+ * write, and the two groups would alternate from then on, each write carrying half the publishers.
+ * So the next write waits until the queue has grown by K again, at most {@code maxCommitDelayMillis};
+ * a lone publisher (K = 1) never waits.
  *
  * <p>Not thread-safe: call it from one Vert.x context (the publish verticle's).
  */
@@ -65,16 +57,8 @@ public final class GroupCommitter {
   private final long maxCommitDelayMillis;
   private final ArrayDeque<Pending> queue = new ArrayDeque<>();
   private int inFlight;
-  /** How many publishes the writes in flight hold. */
-  private int inFlightEvents;
   /** While waiting after a write: flush once this many publishes queue (0: not waiting). */
   private int waitingFor;
-  /** The wait is for the first half of a split group: its write takes that half only. */
-  private boolean splitting;
-  /** Publishers acknowledged whose next publish no wait covers yet (they get one once a write slot is free). */
-  private int expected;
-  /** True while a write's acknowledgements run: publishes they cause queue without flushing. */
-  private boolean acknowledging;
   private long delayTimer = -1;
   private boolean draining;
   private Promise<Void> drained;
@@ -107,14 +91,12 @@ public final class GroupCommitter {
     }
     Promise<Event> promise = Promise.promise();
     queue.add(new Pending(request, promise, 0));
-    if (!acknowledging) {
-      if (waitingFor > 0) {
-        if (queue.size() >= waitingFor) {
-          endWait();
-        }
-      } else {
-        next();
+    if (waitingFor > 0) {
+      if (queue.size() >= waitingFor) {
+        flushAll();
       }
+    } else if (inFlight < maxInFlight) {
+      flush();
     }
     return promise.future();
   }
@@ -127,9 +109,8 @@ public final class GroupCommitter {
   /** Refuses new publishes and completes once every accepted one is written (or failed). */
   public Future<Void> drain() {
     draining = true;
-    expected = 0;
     if (waitingFor > 0) {
-      endWait();
+      flushAll();
     }
     if (drained == null) {
       drained = Promise.promise();
@@ -140,9 +121,8 @@ public final class GroupCommitter {
     return drained.future();
   }
 
-  /** Writes the first {@code max} queued publishes (at most the batch size) as one batch. */
-  private void flush(int max) {
-    int n = Math.min(queue.size(), Math.min(max, maxBatchSize));
+  private void flush() {
+    int n = Math.min(queue.size(), maxBatchSize);
     List<Pending> batch = new ArrayList<>(n);
     List<Event> events = new ArrayList<>(n);
     for (int i = 0; i < n; i++) {
@@ -154,7 +134,6 @@ public final class GroupCommitter {
       events.add(event);
     }
     inFlight++;
-    inFlightEvents += n;
     long started = System.nanoTime();
     Future<Void> write;
     try {
@@ -164,24 +143,35 @@ public final class GroupCommitter {
     }
     write.onComplete(ar -> {
       inFlight--;
-      inFlightEvents -= n;
       clock.settle(events);
-      acknowledging = true;
-      try {
-        acknowledge(ar, batch, events, started);
-      } finally {
-        acknowledging = false;
-      }
-      int returning = batch.size();
-      if (maxCommitDelayMillis > 0 && returning > 1 && !draining) {
-        expected += returning;
-      }
-      if (waitingFor > 0) {
-        if (queue.size() >= waitingFor) {
-          endWait();
+      if (ar.succeeded()) {
+        observer.committed(events, System.nanoTime() - started);
+        for (int i = 0; i < batch.size(); i++) {
+          batch.get(i).promise.complete(events.get(i));
         }
       } else {
-        next();
+        FeedbusException error = ar.cause() instanceof FeedbusException
+            ? (FeedbusException) ar.cause()
+            : FeedbusException.storeUnavailable("the store did not accept the write: " + ar.cause().getMessage(), ar.cause());
+        PartialAppendException partial = error instanceof PartialAppendException ? (PartialAppendException) error : null;
+        boolean taken = FeedbusException.CURSOR_TAKEN.equals(error.code());
+        for (int i = batch.size() - 1; i >= 0; i--) {
+          Pending p = batch.get(i);
+          if (partial != null && partial.stored(events.get(i))) {
+            p.promise.complete(events.get(i));
+          } else if (taken && p.attempts + 1 < CURSOR_ATTEMPTS) {
+            // Written again first, with a new cursor (the clock is past every cursor of this batch).
+            queue.addFirst(new Pending(p.request, p.promise, p.attempts + 1));
+          } else {
+            p.promise.fail(error);
+          }
+        }
+      }
+      int returning = batch.size();
+      if (maxCommitDelayMillis > 0 && returning > 1 && !draining && waitingFor == 0) {
+        waitFor(Math.min(maxBatchSize, queue.size() + returning));
+      } else if (waitingFor == 0) {
+        flushAll();
       }
       if (draining && inFlight == 0 && queue.isEmpty()) {
         drained.tryComplete();
@@ -189,82 +179,28 @@ public final class GroupCommitter {
     });
   }
 
-  /** Completes (or fails, or queues again) every publish of a finished write. */
-  private void acknowledge(io.vertx.core.AsyncResult<Void> ar, List<Pending> batch, List<Event> events, long started) {
-    if (ar.succeeded()) {
-      observer.committed(events, System.nanoTime() - started);
-      for (int i = 0; i < batch.size(); i++) {
-        batch.get(i).promise.complete(events.get(i));
-      }
+  /** Waits for the queue to reach {@code size}, at most the commit delay, then flushes. */
+  private void waitFor(int size) {
+    if (queue.size() >= size) {
+      flushAll();
       return;
     }
-    FeedbusException error = ar.cause() instanceof FeedbusException
-        ? (FeedbusException) ar.cause()
-        : FeedbusException.storeUnavailable("the store did not accept the write: " + ar.cause().getMessage(), ar.cause());
-    PartialAppendException partial = error instanceof PartialAppendException ? (PartialAppendException) error : null;
-    boolean taken = FeedbusException.CURSOR_TAKEN.equals(error.code());
-    for (int i = batch.size() - 1; i >= 0; i--) {
-      Pending p = batch.get(i);
-      if (partial != null && partial.stored(events.get(i))) {
-        p.promise.complete(events.get(i));
-      } else if (taken && p.attempts + 1 < CURSOR_ATTEMPTS) {
-        // Written again first, with a new cursor (the clock is past every cursor of this batch).
-        queue.addFirst(new Pending(p.request, p.promise, p.attempts + 1));
-      } else {
-        p.promise.fail(error);
-      }
-    }
-  }
-
-  /**
-   * Starts what is due while a write slot is free: a wait for acknowledged publishers (see the class
-   * comment on groups), or else a write of what queued.
-   */
-  private void next() {
-    while (waitingFor == 0 && inFlight < maxInFlight) {
-      if (expected > 0) {
-        // Two groups at most: half of every publisher that is waited for, in flight or expected back.
-        int share = maxInFlight > 1 ? Math.max(1, Math.min(expected, (expected + inFlightEvents + 1) / 2)) : expected;
-        share = Math.min(share, maxBatchSize);
-        boolean split = share < expected;
-        expected -= share;
-        if (queue.size() < share) {
-          waitFor(share, split);
-          return;
-        }
-        flush(split ? share : maxBatchSize);
-      } else if (!queue.isEmpty()) {
-        flush(maxBatchSize);
-      } else {
-        return;
-      }
-    }
-  }
-
-  /** Waits for the queue to reach {@code size}, at most the commit delay, then writes. */
-  private void waitFor(int size, boolean split) {
     waitingFor = size;
-    splitting = split;
     delayTimer = vertx.setTimer(maxCommitDelayMillis, t -> {
       delayTimer = -1;
-      // Whoever did not come back in time is not waited for again.
-      expected = 0;
-      endWait();
+      flushAll();
     });
   }
 
-  /** Writes what the wait gathered: everything queued (up to the batch size), or the first half of a split group only. */
-  private void endWait() {
-    int size = waitingFor;
+  private void flushAll() {
     waitingFor = 0;
     if (delayTimer >= 0) {
       vertx.cancelTimer(delayTimer);
       delayTimer = -1;
     }
-    if (inFlight < maxInFlight && !queue.isEmpty()) {
-      flush(splitting && !draining ? size : maxBatchSize);
+    while (inFlight < maxInFlight && !queue.isEmpty()) {
+      flush();
     }
-    next();
   }
 
   private record Pending(PublishRequest request, Promise<Event> promise, int attempts) {

@@ -25,9 +25,6 @@ class GroupCommitterTest {
     final List<List<Event>> batches = new ArrayList<>();
     final List<Promise<Void>> writes = new ArrayList<>();
     final CursorClock clock = new CursorClock("n");
-    int writesAtOnce = 1;
-
-    @Override public int maxAppendsInFlight() { return writesAtOnce; }
 
     @Override public Future<Void> append(List<Event> events) {
       batches.add(events);
@@ -150,52 +147,6 @@ class GroupCommitterTest {
         assertThat(log.batches).hasSize(4);
         done.complete(null);
       });
-    });
-    done.get(10, java.util.concurrent.TimeUnit.SECONDS);
-  }
-
-  @Test
-  void withTwoWritesAtOnceTheReturningPublishersSplitIntoTwoAlternatingGroups(io.vertx.core.Vertx vertx) throws Exception {
-    ManualLog log = new ManualLog();
-    log.writesAtOnce = 2;
-    java.util.concurrent.CompletableFuture<Void> done = new java.util.concurrent.CompletableFuture<>();
-    vertx.runOnContext(v -> {
-      try {
-        // A long delay: every write below is started by returning publishers, never by the timer.
-        GroupCommitter committer = new GroupCommitter(log, "n", 100, 1000, GroupCommitter.Observer.NONE, vertx, 60_000);
-        // Each publisher publishes again as soon as it is acknowledged, like the bench's.
-        java.util.function.IntConsumer[] publisher = new java.util.function.IntConsumer[1];
-        publisher[0] = n -> committer.submit(request(n)).onSuccess(e -> publisher[0].accept(n));
-        for (int i = 0; i < 10; i++) {
-          publisher[0].accept(i);
-        }
-        // Idle: the first two go at once, alone; the other eight queue behind them.
-        assertThat(log.batches).extracting(List::size).containsExactly(1, 1);
-        log.writes.get(0).complete(); // a write of one is not waited for: the queue goes
-        assertThat(log.batches).extracting(List::size).containsExactly(1, 1, 9);
-        log.writes.get(1).complete(); // a lone returning publisher goes at once while a slot is free
-        assertThat(log.batches).extracting(List::size).containsExactly(1, 1, 9, 1);
-        // Nine return while one is in flight: half of the ten go now, the other four are waited for.
-        log.writes.get(2).complete();
-        assertThat(log.batches).extracting(List::size).containsExactly(1, 1, 9, 1, 5);
-        // The lone one returns with them: the two groups are five and five from now on.
-        log.writes.get(3).complete();
-        assertThat(log.batches).extracting(List::size).containsExactly(1, 1, 9, 1, 5, 5);
-        // Each group is written while the other is in flight.
-        for (int write = 4; write < 8; write++) {
-          assertThat(log.writes.get(write).future().isComplete()).isFalse();
-          assertThat(log.writes.get(write + 1).future().isComplete()).isFalse();
-          log.writes.get(write).complete();
-          assertThat(log.batches).hasSize(write + 3);
-          assertThat(log.batches.get(write + 2)).hasSize(5);
-        }
-        List<Event> all = new ArrayList<>();
-        log.batches.forEach(all::addAll);
-        assertThat(all).extracting(e -> e.cursor().value()).isSorted().doesNotHaveDuplicates();
-        done.complete(null);
-      } catch (Throwable t) {
-        done.completeExceptionally(t);
-      }
     });
     done.get(10, java.util.concurrent.TimeUnit.SECONDS);
   }

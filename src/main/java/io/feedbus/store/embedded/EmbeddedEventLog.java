@@ -34,11 +34,9 @@ import org.h2.mvstore.MVStore;
 /**
  * The embedded engine: a write-ahead journal and an H2 MVStore index in a data directory, no server.
  *
- * <p>An append is one write of the batch's records to the {@link Journal} on the writer thread,
- * after which the batch joins the <em>tail</em>, the events written but not yet in the index; then
- * one fsync (unless configured off) on the sync thread, after which it is committed, acknowledged and
- * offered to live listeners. The two stages overlap: the writer writes the next batch while the
- * syncer forces this one, and one force covers every batch written before it began. An indexer thread
+ * <p>An append is one write of the batch's records to the {@link Journal} (and one fsync, unless
+ * configured off) on the writer thread; then the batch joins the <em>tail</em>, the events written
+ * but not yet in the index, and is acknowledged and offered to live listeners. An indexer thread
  * moves the tail into the MVStore in large batches ({@value #INDEX_BATCH} events, or
  * {@value #INDEX_DELAY_MILLIS} ms after the first), commits, and deletes the journal files it
  * covers. So an acknowledgement costs a sequential write instead of an MVStore commit (which
@@ -62,8 +60,6 @@ public final class EmbeddedEventLog implements EventLog {
   private static final char SEPARATOR = '\u0000';
   private static final int CATCH_UP_PAGE = 1000;
   static final int INDEX_BATCH = 8192;
-  /** Appends a publisher may have in flight: one being forced and one being written. */
-  static final int MAX_APPENDS_IN_FLIGHT = 2;
   /** The tail is indexed once its JSON holds this many bytes, whatever the count (large events). */
   static final long INDEX_BATCH_BYTES = 32L << 20;
   static final long INDEX_DELAY_MILLIS = 200;
@@ -77,20 +73,10 @@ public final class EmbeddedEventLog implements EventLog {
   private final MVMap<String, byte[]> topics;
   private final MVMap<String, String> timeline;
   private final StoreThread writer;
-  /** Forces the journal: the second stage of an append, so the writer writes the next batch meanwhile. */
-  private final StoreThread syncer;
   private final StoreThread indexer;
   private final Path journalDir;
   /** Written on the writer thread only. */
   private Journal journal;
-  /**
-   * The newest cursor ever written (on the writer thread only): an event after it cannot have a
-   * taken cursor, so the insert-if-absent lookups are skipped for it, which is every event whose
-   * cursor this node's clock gave.
-   */
-  private String newestWritten = "";
-  /** Set once a force of the journal failed: no later write is acknowledged (see {@link #append}). */
-  private volatile Exception syncFailure;
   /** Events written to the journal and not yet in the index: cursor -> topic and JSON. */
   private final ConcurrentSkipListMap<String, Recent> tail = new ConcurrentSkipListMap<>();
   /** The tail by topic: cursor -> JSON (the same strings). */
@@ -122,7 +108,6 @@ public final class EmbeddedEventLog implements EventLog {
         .keyType(org.h2.mvstore.type.StringDataType.INSTANCE).valueType(org.h2.mvstore.type.ByteArrayDataType.INSTANCE));
     this.timeline = store.openMap("timeline");
     this.writer = new StoreThread(vertx, "feedbus-embedded-writer");
-    this.syncer = new StoreThread(vertx, "feedbus-embedded-sync");
     this.indexer = new StoreThread(vertx, "feedbus-embedded-indexer");
   }
 
@@ -171,7 +156,6 @@ public final class EmbeddedEventLog implements EventLog {
       }
       String last = log.timeline.lastKey(); // what is in the file was committed
       log.committedThrough = last == null ? "" : last;
-      log.newestWritten = log.committedThrough;
       if (last != null) {
         log.clock.observe(Cursor.parse(last));
       }
@@ -231,120 +215,55 @@ public final class EmbeddedEventLog implements EventLog {
   }
 
   @Override
-  public int maxAppendsInFlight() {
-    return MAX_APPENDS_IN_FLIGHT;
-  }
-
-  /**
-   * Two stages, each on its own thread. The writer encodes the batch, writes it to the journal and
-   * puts it in the tail (where readers do not see it yet: they stop at {@link #committedThrough});
-   * then the syncer forces the journal, which covers every batch written so far, moves the commit
-   * mark and offers the batch to listeners, in write order. While one batch is forced the next is
-   * written, so an acknowledgement waits for one force, not for the writer's work around it too.
-   */
-  @Override
   public Future<Void> append(List<Event> events) {
     if (events.isEmpty()) {
       return Future.succeededFuture();
     }
-    if (closed) {
-      return Future.failedFuture(io.feedbus.event.FeedbusException.storeUnavailable("the embedded store is closed", null));
-    }
     clock.hold(events);
-    return writer.submitThen(() -> writeBatch(events), syncer, this::syncBatch)
-        .<Void>mapEmpty()
-        .andThen(ar -> clock.settle(events));
-  }
-
-  /** A batch written to the journal and the tail, not yet forced. */
-  private record Written(List<Event> events, List<Event> stored, long mark) {
-  }
-
-  /** On the writer thread: insert-if-absent (a cursor that is taken keeps its event; the batch's others are stored). */
-  private Written writeBatch(List<Event> events) throws Exception {
-    failIfSyncFailed();
-    List<Event> stored = new ArrayList<>(events.size());
-    // Each event's UTF-8 JSON: its journal record, then its tail entry and, later, its index value.
-    List<byte[]> records = new ArrayList<>(events.size());
-    long bytes = 0;
-    for (Event event : events) {
-      String id = event.id();
-      if (id.compareTo(newestWritten) > 0 || (!tail.containsKey(id) && !timeline.containsKey(id))) {
-        byte[] json = event.encode().getBytes(StandardCharsets.UTF_8);
-        stored.add(event);
-        records.add(json);
-        bytes += json.length;
-      }
-    }
-    if (stored.isEmpty()) {
-      return new Written(events, stored, 0);
-    }
-    long mark = journal.write(records);
-    for (int i = 0; i < stored.size(); i++) {
-      Event event = stored.get(i);
-      byte[] json = records.get(i);
-      if (event.id().compareTo(newestWritten) > 0) {
-        newestWritten = event.id();
-      }
-      // Atomic with the index pass's removal of a topic's emptied map (computeIfPresent).
-      tailByTopic.compute(event.topic(), (topic, recent) -> {
-        ConcurrentSkipListMap<String, byte[]> map = recent == null ? new ConcurrentSkipListMap<>() : recent;
-        map.put(event.id(), json);
-        return map;
-      });
-      tail.put(event.id(), new Recent(event.topic(), json));
-    }
-    indexSoon(tailSize.addAndGet(stored.size()), tailBytes.addAndGet(bytes));
-    return new Written(events, stored, mark);
-  }
-
-  /** On the syncer thread, in write order: the batch is forced (when configured), then committed and offered. */
-  private void syncBatch(Written written) throws Exception {
-    List<Event> stored = written.stored();
-    if (!stored.isEmpty()) {
-      failIfSyncFailed();
-      if (fsync) {
-        try {
-          journal.syncThrough(written.mark());
-        } catch (java.io.IOException e) {
-          syncFailure = e;
-          throw journalFailed();
+    return this.<Void>write(() -> {
+      // Insert-if-absent: a cursor that is taken keeps its event; the batch's others are stored.
+      List<Event> stored = new ArrayList<>(events.size());
+      // Each event's UTF-8 JSON: its journal record, then its tail entry and, later, its index value.
+      List<byte[]> records = new ArrayList<>(events.size());
+      long bytes = 0;
+      for (Event event : events) {
+        if (!tail.containsKey(event.id()) && !timeline.containsKey(event.id())) {
+          byte[] json = event.encode().getBytes(StandardCharsets.UTF_8);
+          stored.add(event);
+          records.add(json);
+          bytes += json.length;
         }
       }
-      String last = stored.get(stored.size() - 1).id();
-      if (last.compareTo(committedThrough) > 0) {
-        committedThrough = last;
+      if (!stored.isEmpty()) {
+        journal.append(records, fsync);
+        for (int i = 0; i < stored.size(); i++) {
+          Event event = stored.get(i);
+          byte[] json = records.get(i);
+          tailByTopic.compute(event.topic(), (topic, recent) -> {
+            ConcurrentSkipListMap<String, byte[]> map = recent == null ? new ConcurrentSkipListMap<>() : recent;
+            map.put(event.id(), json);
+            return map;
+          });
+          tail.put(event.id(), new Recent(event.topic(), json));
+        }
+        indexSoon(tailSize.addAndGet(stored.size()), tailBytes.addAndGet(bytes));
+        String last = stored.get(stored.size() - 1).id();
+        if (last.compareTo(committedThrough) > 0) {
+          committedThrough = last;
+        }
+        // Listeners hear of a batch only once it is durable, and in commit order.
+        for (Stream stream : streams) {
+          stream.offer(stored);
+        }
       }
-      // Listeners hear of a batch only once it is durable, and in commit order.
-      for (Stream stream : streams) {
-        stream.offer(stored);
+      if (stored.size() < events.size()) {
+        FeedbusException taken = new FeedbusException(500, FeedbusException.CURSOR_TAKEN, (events.size() - stored.size())
+            + " of " + events.size() + " events have a cursor that is taken already; nothing was overwritten");
+        throw stored.isEmpty() ? taken
+            : new PartialAppendException(taken, stored.stream().map(Event::id).collect(java.util.stream.Collectors.toSet()));
       }
-    }
-    List<Event> events = written.events();
-    if (stored.size() < events.size()) {
-      FeedbusException taken = new FeedbusException(500, FeedbusException.CURSOR_TAKEN, (events.size() - stored.size())
-          + " of " + events.size() + " events have a cursor that is taken already; nothing was overwritten");
-      throw stored.isEmpty() ? taken
-          : new PartialAppendException(taken, stored.stream().map(Event::id).collect(java.util.stream.Collectors.toSet()));
-    }
-  }
-
-  /**
-   * After a failed force, what the kernel holds of the journal is unknown (a later force can succeed
-   * and still have lost pages), so no later write is acknowledged and the commit mark stays where it
-   * was: readers and listeners of this process see nothing past it. A restart recovers whatever the
-   * journal kept; the publishes that failed here may or may not be among it, like any publish that
-   * failed for want of an answer.
-   */
-  private void failIfSyncFailed() {
-    if (syncFailure != null) {
-      throw journalFailed();
-    }
-  }
-
-  private FeedbusException journalFailed() {
-    return FeedbusException.storeUnavailable("the embedded store could not force its journal to disk (" + syncFailure
-        + "); it takes no more writes: restart the node", syncFailure);
+      return null;
+    }).andThen(ar -> clock.settle(events));
   }
 
   /** Schedules an index pass: at once when the tail is large, else after the delay; one pass is due at a time. */
@@ -367,11 +286,6 @@ public final class EmbeddedEventLog implements EventLog {
       indexTail();
       return null;
     });
-  }
-
-  /** Tests: every later force of the journal fails with {@code failure}, as a disk failing its fsyncs would. */
-  void failJournalForces(java.io.IOException failure) {
-    journal.failForces(failure);
   }
 
   /** How many events wait in the tail (tests). */
@@ -729,7 +643,6 @@ public final class EmbeddedEventLog implements EventLog {
           return null;
         });
         writer.shutdown();
-        syncer.shutdown();
         store.close();
       }
       return null;
@@ -746,7 +659,7 @@ public final class EmbeddedEventLog implements EventLog {
     return writer.<Void>finish(() -> {
       journal.close();
       return null;
-    }).compose(v -> syncer.<Void>finish(() -> null)).compose(v -> indexer.<Void>finish(() -> {
+    }).compose(v -> indexer.<Void>finish(() -> {
       store.closeImmediately();
       return null;
     }));
@@ -757,6 +670,13 @@ public final class EmbeddedEventLog implements EventLog {
     if (sync) {
       store.sync();
     }
+  }
+
+  private <T> Future<T> write(Callable<T> work) {
+    if (closed) {
+      return Future.failedFuture(io.feedbus.event.FeedbusException.storeUnavailable("the embedded store is closed", null));
+    }
+    return writer.submit(work);
   }
 
   /** An index change (delete, purge, trim) on the indexer thread, after the whole tail is indexed. */

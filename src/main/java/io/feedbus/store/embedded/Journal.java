@@ -22,12 +22,8 @@ import java.util.zip.CRC32C;
  * checksum: a write torn by a crash was never acknowledged (the ack follows the write, and the
  * fsync when configured), so the torn tail is cut off.
  *
- * <p>Writes and forces are separate steps, so that one thread can force what is written while
- * another writes the next batch: {@link #write} returns a mark, and {@link #syncThrough} returns once
- * everything up to that mark is on disk, with one force for every write made before it started (a
- * group fsync). {@link #write}, {@link #roll} and {@link #close} run on the engine's writer thread;
- * {@link #syncThrough} on any one other thread; {@link #deleteThrough} touches only files closed by a
- * roll. A roll and a close force the file they close, so a mark whose file was rolled is on disk.
+ * <p>Not thread-safe: {@link #append} and {@link #roll} run on the engine's writer thread; {@link
+ * #deleteThrough} touches only files closed by a roll.
  */
 final class Journal implements AutoCloseable {
 
@@ -40,11 +36,6 @@ final class Journal implements AutoCloseable {
   private FileChannel channel;
   private ByteBuffer buffer = ByteBuffer.allocateDirect(64 * 1024);
   private final CRC32C crc = new CRC32C();
-  /** Marks: how many writes were made, and through which write the files are forced (guarded by this). */
-  private long written;
-  private long synced;
-  /** Tests: what every force throws from now on, as a disk that reports EIO on fsync (null: none). */
-  private volatile IOException forceFailure;
 
   private Journal(Path dir, long sequence) throws IOException {
     this.dir = dir;
@@ -105,14 +96,6 @@ final class Journal implements AutoCloseable {
 
   /** Appends records as one write; {@code sync}: forced to disk before this returns. */
   void append(List<byte[]> records, boolean sync) throws IOException {
-    long mark = write(records);
-    if (sync) {
-      syncThrough(mark);
-    }
-  }
-
-  /** Appends records as one write, not forced; returns the mark to pass to {@link #syncThrough}. */
-  synchronized long write(List<byte[]> records) throws IOException {
     int size = 0;
     for (byte[] r : records) {
       size += HEADER + r.length;
@@ -130,51 +113,14 @@ final class Journal implements AutoCloseable {
     while (buffer.hasRemaining()) {
       channel.write(buffer);
     }
-    return ++written;
-  }
-
-  /**
-   * Returns once the write of {@code mark} and every write before it are on disk: at once when a
-   * force (or a roll) since covered it, else after one force of the current file, which covers every
-   * write made so far. The force runs outside the lock, so writes go on meanwhile.
-   */
-  void syncThrough(long mark) throws IOException {
-    FileChannel file;
-    long target;
-    synchronized (this) {
-      if (synced >= mark) {
-        return;
-      }
-      file = channel;
-      target = written;
-    }
-    try {
-      if (forceFailure != null) {
-        throw forceFailure;
-      }
-      file.force(false);
-    } catch (java.nio.channels.ClosedChannelException closed) {
-      synchronized (this) {
-        if (synced >= mark) {
-          return; // a roll forced the file before closing it
-        }
-      }
-      throw closed;
-    }
-    synchronized (this) {
-      synced = Math.max(synced, target);
+    if (sync) {
+      channel.force(false);
     }
   }
 
-  /** Makes every later {@link #syncThrough} that has to force fail with {@code failure} (tests: a disk failing its fsyncs). */
-  void failForces(IOException failure) {
-    forceFailure = failure;
-  }
-
-  /** Closes the current file (forced first) and starts the next; returns the closed file's sequence number. */
-  synchronized long roll() throws IOException {
+  /** Closes the current file and starts the next; returns the closed file's sequence number. */
+  long roll() throws IOException {
     channel.force(false);
-    synced = written;
     channel.close();
     long closed = sequence;
     sequence++;
@@ -198,9 +144,8 @@ final class Journal implements AutoCloseable {
     }
   }
 
-  /** Closes the file without forcing it (what was synced is on disk; a later {@link #syncThrough} of an unsynced mark fails). */
   @Override
-  public synchronized void close() throws IOException {
+  public void close() throws IOException {
     channel.close();
   }
 

@@ -67,35 +67,6 @@ final class StoreThread {
     });
   }
 
-  /** Work that takes the result of the step before it. */
-  interface Step<T> {
-    void accept(T value) throws Exception;
-  }
-
-  /**
-   * Runs {@code work} on this thread, then {@code then} with its result on {@code next} (in the order
-   * of this thread's hand-offs), and completes the future (on the caller's context) when {@code then}
-   * is done: a two-stage pipeline, this thread free for the next task while {@code next} works. A
-   * stopped {@code next} fails the future.
-   */
-  <T> Future<T> submitThen(Callable<T> work, StoreThread next, Step<T> then) {
-    return run(work, (result, answer) -> {
-      try {
-        next.executor.execute(() -> {
-          Throwable failure = null;
-          try {
-            then.accept(result);
-          } catch (Throwable e) {
-            failure = e;
-          }
-          answer.accept(failure);
-        });
-      } catch (RejectedExecutionException stopped) {
-        answer.accept(FeedbusException.storeUnavailable(next.name + " has stopped", null));
-      }
-    });
-  }
-
   /**
    * Runs {@code work} on this thread; a failure answers the caller at once, a result goes to
    * {@code then} with the function that answers the caller (given null: success, else that failure).

@@ -77,36 +77,4 @@ class JournalTest {
     Files.write(file, ByteBuffer.allocate(8).putInt(Integer.MAX_VALUE).putInt(0).array(), StandardOpenOption.APPEND);
     assertThat(strings(Journal.recover(dir))).containsExactly("x");
   }
-
-  @Test
-  void oneForceCoversEveryWriteMadeBeforeIt() throws Exception {
-    Journal journal = Journal.create(dir, 0);
-    long first = journal.write(List.of(bytes("a")));
-    long second = journal.write(List.of(bytes("b")));
-    journal.syncThrough(first);
-    journal.close();
-    journal.syncThrough(second); // covered by the force of the first: nothing left to force on the closed file
-    assertThat(strings(Journal.recover(dir))).containsExactly("a", "b");
-  }
-
-  @Test
-  void aRollForcesTheFileItClosesSoItsMarksAreSynced() throws Exception {
-    Journal journal = Journal.create(dir, 0);
-    long mark = journal.write(List.of(bytes("a")));
-    journal.roll();
-    journal.syncThrough(mark);
-    long next = journal.write(List.of(bytes("b")));
-    journal.syncThrough(next);
-    journal.close();
-    assertThat(strings(Journal.recover(dir))).containsExactly("a", "b");
-  }
-
-  @Test
-  void aMarkThatWasNeverForcedFailsItsSyncOnceTheFileIsClosed() throws Exception {
-    Journal journal = Journal.create(dir, 0);
-    long mark = journal.write(List.of(bytes("a")));
-    journal.close();
-    org.assertj.core.api.Assertions.assertThatThrownBy(() -> journal.syncThrough(mark))
-        .isInstanceOf(java.nio.channels.ClosedChannelException.class);
-  }
 }

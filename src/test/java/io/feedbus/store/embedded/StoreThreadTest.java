@@ -120,43 +120,4 @@ class StoreThreadTest {
       throw e.getCause() instanceof Exception ? (Exception) e.getCause() : e;
     }
   }
-
-  @Test
-  void aHandedOffTaskRunsItsSecondStepOnTheNextThreadInOrderWhileThisThreadGoesOn() throws Exception {
-    StoreThread next = new StoreThread(vertx, "store-thread-test-next");
-    try {
-      // Hold the second thread: the first must still run the following tasks' first steps meanwhile.
-      CountDownLatch hold = new CountDownLatch(1);
-      next.execute(() -> await(hold));
-      List<String> steps = java.util.Collections.synchronizedList(new ArrayList<>());
-      List<Future<Integer>> answers = new ArrayList<>();
-      for (int i = 0; i < 5; i++) {
-        int task = i;
-        answers.add(thread.submitThen(() -> {
-          steps.add("write " + task + " on " + Thread.currentThread().getName());
-          return task;
-        }, next, value -> steps.add("sync " + value + " on " + Thread.currentThread().getName())));
-      }
-      Future<Void> firstStepsDone = thread.submit(() -> null);
-      get(firstStepsDone);
-      assertThat(steps).hasSize(5).allMatch(s -> s.startsWith("write") && s.endsWith("store-thread-test"));
-      assertThat(answers).noneMatch(Future::isComplete);
-      hold.countDown();
-      for (int i = 0; i < 5; i++) {
-        assertThat(get(answers.get(i))).isEqualTo(i);
-      }
-      assertThat(steps.subList(5, 10)).containsExactly("sync 0 on store-thread-test-next", "sync 1 on store-thread-test-next",
-          "sync 2 on store-thread-test-next", "sync 3 on store-thread-test-next", "sync 4 on store-thread-test-next");
-    } finally {
-      next.shutdown();
-    }
-  }
-
-  @Test
-  void aHandOffToAStoppedThreadFailsInsteadOfHanging() throws Exception {
-    StoreThread next = new StoreThread(vertx, "store-thread-test-stopped");
-    next.shutdown();
-    Future<Integer> answer = thread.submitThen(() -> 1, next, value -> { });
-    assertThatThrownBy(() -> get(answer)).hasMessageContaining("store-thread-test-stopped has stopped");
-  }
 }
