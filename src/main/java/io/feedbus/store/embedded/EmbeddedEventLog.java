@@ -77,6 +77,14 @@ public final class EmbeddedEventLog implements EventLog {
   private final Path journalDir;
   /** Written on the writer thread only. */
   private Journal journal;
+  /**
+   * The newest cursor ever written (on the writer thread only): an event after it cannot have a
+   * taken cursor, so the insert-if-absent lookups are skipped for it, which is every event whose
+   * cursor this node's clock gave.
+   */
+  private String newestWritten = "";
+  /** Set once a write or force of the journal failed: no later write is acknowledged (see {@link #journalFailed}). */
+  private volatile Exception journalFailure;
   /** Events written to the journal and not yet in the index: cursor -> topic and JSON. */
   private final ConcurrentSkipListMap<String, Recent> tail = new ConcurrentSkipListMap<>();
   /** The tail by topic: cursor -> JSON (the same strings). */
@@ -156,6 +164,7 @@ public final class EmbeddedEventLog implements EventLog {
       }
       String last = log.timeline.lastKey(); // what is in the file was committed
       log.committedThrough = last == null ? "" : last;
+      log.newestWritten = log.committedThrough;
       if (last != null) {
         log.clock.observe(Cursor.parse(last));
       }
@@ -221,13 +230,17 @@ public final class EmbeddedEventLog implements EventLog {
     }
     clock.hold(events);
     return this.<Void>write(() -> {
+      if (journalFailure != null) {
+        throw journalFailed();
+      }
       // Insert-if-absent: a cursor that is taken keeps its event; the batch's others are stored.
       List<Event> stored = new ArrayList<>(events.size());
       // Each event's UTF-8 JSON: its journal record, then its tail entry and, later, its index value.
       List<byte[]> records = new ArrayList<>(events.size());
       long bytes = 0;
       for (Event event : events) {
-        if (!tail.containsKey(event.id()) && !timeline.containsKey(event.id())) {
+        String id = event.id();
+        if (id.compareTo(newestWritten) > 0 || (!tail.containsKey(id) && !timeline.containsKey(id))) {
           byte[] json = event.encode().getBytes(StandardCharsets.UTF_8);
           stored.add(event);
           records.add(json);
@@ -235,10 +248,18 @@ public final class EmbeddedEventLog implements EventLog {
         }
       }
       if (!stored.isEmpty()) {
-        journal.append(records, fsync);
+        try {
+          journal.append(records, fsync);
+        } catch (java.io.IOException e) {
+          journalFailure = e;
+          throw journalFailed();
+        }
         for (int i = 0; i < stored.size(); i++) {
           Event event = stored.get(i);
           byte[] json = records.get(i);
+          if (event.id().compareTo(newestWritten) > 0) {
+            newestWritten = event.id();
+          }
           tailByTopic.compute(event.topic(), (topic, recent) -> {
             ConcurrentSkipListMap<String, byte[]> map = recent == null ? new ConcurrentSkipListMap<>() : recent;
             map.put(event.id(), json);
@@ -264,6 +285,24 @@ public final class EmbeddedEventLog implements EventLog {
       }
       return null;
     }).andThen(ar -> clock.settle(events));
+  }
+
+  /**
+   * After a failed write or force, the journal may hold a torn record (recovery stops there, so
+   * records written after it would be lost) or pages the kernel dropped (a later force can succeed
+   * and still have lost them). So no later write is acknowledged, and the commit mark stays where it
+   * was: readers and listeners of this process see nothing past it. A restart recovers whatever the
+   * journal kept; the publishes that failed here may or may not be among it, like any publish that
+   * failed for want of an answer.
+   */
+  private FeedbusException journalFailed() {
+    return FeedbusException.storeUnavailable("the embedded store could not write its journal to disk (" + journalFailure
+        + "); it takes no more writes: restart the node", journalFailure);
+  }
+
+  /** Tests: every later journal append fails with {@code failure} once its records are written, as a disk failing its fsyncs would. */
+  void failJournalForces(java.io.IOException failure) {
+    journal.failForces(failure);
   }
 
   /** Schedules an index pass: at once when the tail is large, else after the delay; one pass is due at a time. */

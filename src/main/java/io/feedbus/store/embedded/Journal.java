@@ -36,6 +36,8 @@ final class Journal implements AutoCloseable {
   private FileChannel channel;
   private ByteBuffer buffer = ByteBuffer.allocateDirect(64 * 1024);
   private final CRC32C crc = new CRC32C();
+  /** Tests: what every append throws once its records are written, as a disk that reports EIO on fsync (null: none). */
+  private IOException forceFailure;
 
   private Journal(Path dir, long sequence) throws IOException {
     this.dir = dir;
@@ -113,9 +115,17 @@ final class Journal implements AutoCloseable {
     while (buffer.hasRemaining()) {
       channel.write(buffer);
     }
+    if (forceFailure != null) {
+      throw forceFailure;
+    }
     if (sync) {
       channel.force(false);
     }
+  }
+
+  /** Makes every later {@link #append} fail with {@code failure} after its write (tests: a disk failing its fsyncs). */
+  void failForces(IOException failure) {
+    forceFailure = failure;
   }
 
   /** Closes the current file and starts the next; returns the closed file's sequence number. */

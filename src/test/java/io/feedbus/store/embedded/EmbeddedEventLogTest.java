@@ -207,6 +207,22 @@ class EmbeddedEventLogTest extends EventLogContract {
   }
 
   @Test
+  void afterAFailedJournalForceNoWriteIsAcknowledgedAndReadersSeeNothingPastTheLastDurableEvent() throws Exception {
+    Event durable = event("eio", 1);
+    await(log.append(List.of(durable)));
+    ((EmbeddedEventLog) log).failJournalForces(new java.io.IOException("Input/output error"));
+    Throwable failed = log.append(List.of(event("eio", 2))).toCompletionStage().toCompletableFuture().handle((v, t) -> t).get();
+    assertThat(failed).isInstanceOf(io.feedbus.event.FeedbusException.class)
+        .hasMessageContaining("could not write its journal").hasMessageContaining("Input/output error");
+    assertThat(((io.feedbus.event.FeedbusException) failed).code()).isEqualTo("store_unavailable");
+    // The journal may now hold a torn record or lost pages: nothing more is acknowledged until a restart.
+    Throwable later = log.append(List.of(event("eio", 3))).toCompletionStage().toCompletableFuture().handle((v, t) -> t).get();
+    assertThat(later).hasMessageContaining("restart the node");
+    assertThat(await(log.readAfter("eio", null, 10))).extracting(Event::id).containsExactly(durable.id());
+    assertThat(await(log.latest())).isEqualTo(durable.cursor());
+  }
+
+  @Test
   void aClosedLogRefusesWritesWithStoreUnavailable() throws Exception {
     await(log.close());
     Throwable failure = log.append(List.of(event("x", 1))).toCompletionStage().toCompletableFuture()
