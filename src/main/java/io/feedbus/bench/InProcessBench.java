@@ -35,7 +35,7 @@ public final class InProcessBench implements BenchSection {
   public void run(BenchRun run) throws Exception {
     Path dir = Files.createTempDirectory("feedbus-bench-inprocess");
     try {
-      int events = run.size(200_000, 20_000);
+      int events = run.size(600_000, 20_000);
       String payload = BenchSupport.payload(PAYLOAD_BYTES);
       run.progress("inprocess: raw MVStore baseline");
       RawStore.measure(dir.resolve("raw-warm-up"), payload, events, 256); // warmed up like the broker
@@ -58,12 +58,12 @@ public final class InProcessBench implements BenchSection {
         try {
           FeedbusClient client = FeedbusClient.create(vertx);
           run.progress("inprocess: warm-up");
-          // Both counts, the 256 last and long enough for the JIT to settle: measured right after a short warm-up,
-          // compilation and deoptimisation took a quarter of the process's CPU during the 256-publisher window.
+          // Both counts, the 256 last, until the JIT is quiet: measured after a fixed warm-up, the first round still
+          // spent 1.7 s of C2 compilation (the compiler thread queues behind the load on two cores) and ran at half speed.
           closedLoop(client, 1, run.size(1_000, 100), payload);
-          closedLoop(client, 256, run.size(200_000, 5_000), payload);
+          int warmUpRounds = warmUpUntilCompiled(run, () -> closedLoop(client, 256, run.size(100_000, 5_000), payload));
           run.progress("inprocess: 256 publishers, %,d events, 3 rounds", events);
-          // Three rounds, the median reported: single rounds of two seconds swing by a third on a shared VM.
+          // Three rounds of about six seconds, the median reported: rounds of two seconds swung by a third on a shared VM.
           List<Result> rounds = new ArrayList<>();
           for (int round = 1; round <= 3; round++) {
             Result r = closedLoop(client, 256, events, payload);
@@ -74,9 +74,9 @@ public final class InProcessBench implements BenchSection {
           Result concurrent = rounds.get(1);
           run.add(new Figure(name(), "publish, 256 publishers, fsync", concurrent.rate, "events/s", concurrent.latencies.percentileMillis(0.99),
               "raw MVStore, 256 events per commit+fsync", batched.rate, batched.latencies.percentileMillis(0.99), String.format(
-                  "median of 3 rounds (%,.0f / %,.0f / %,.0f); CPU %.1f us/event (the whole process: publishers, broker, store; raw MVStore %.1f);"
+                  "median of 3 rounds (%,.0f / %,.0f / %,.0f) after %d warm-up rounds; CPU %.1f us/event (the whole process: publishers, broker, store; raw MVStore %.1f);"
                       + " target: 100,000 events/s",
-                  rounds.get(0).rate, rounds.get(1).rate, rounds.get(2).rate, concurrent.cpuMicros, batched.cpuMicros)));
+                  rounds.get(0).rate, rounds.get(1).rate, rounds.get(2).rate, warmUpRounds, concurrent.cpuMicros, batched.cpuMicros)));
           run.progress("inprocess: 1 publisher");
           Result sequential = closedLoop(client, 1, run.size(2_000, 500), payload);
           run.add(new Figure(name(), "publish, 1 publisher, fsync", sequential.rate, "events/s", sequential.latencies.percentileMillis(0.99),
@@ -95,6 +95,34 @@ public final class InProcessBench implements BenchSection {
     } finally {
       BenchSupport.deleteTree(dir);
     }
+  }
+
+  /** A round of load that the bench runs to warm up. */
+  interface WarmUpRound {
+    void run() throws Exception;
+  }
+
+  /**
+   * Runs {@code round} until the JIT compiled for less than a twentieth of a round's time (at least 2
+   * rounds, at most 12); returns how many ran. Without a compilation count from the JVM, 4 rounds.
+   */
+  static int warmUpUntilCompiled(BenchRun run, WarmUpRound round) throws Exception {
+    java.lang.management.CompilationMXBean jit = java.lang.management.ManagementFactory.getCompilationMXBean();
+    boolean measurable = jit != null && jit.isCompilationTimeMonitoringSupported();
+    int rounds = 0;
+    while (rounds < 12) {
+      long compiled = measurable ? jit.getTotalCompilationTime() : 0;
+      long started = System.nanoTime();
+      round.run();
+      rounds++;
+      long wallMillis = (System.nanoTime() - started) / 1_000_000;
+      long compileMillis = measurable ? jit.getTotalCompilationTime() - compiled : -1;
+      run.progress("inprocess: warm-up round %d: %,d ms, %,d ms of JIT compilation", rounds, wallMillis, compileMillis);
+      if (rounds >= 2 && (measurable ? compileMillis * 20 < wallMillis : rounds >= 4)) {
+        break;
+      }
+    }
+    return rounds;
   }
 
   /** {@code cpuMicros}: the process's CPU time (every thread, user and system) per event, NaN when not measured. */
