@@ -103,9 +103,13 @@ public final class ConnectionHandle {
     context.runOnContext(v -> {
       // Listen first: a close order may follow the registration at once.
       closeOrders = vertx.eventBus().consumer(PresenceAddresses.close(connectionId), m -> closedByRegistry(m.body()));
+      // A close order that reaches the consumer while it unregisters (the registry confirms a removal with
+      // one, and a node shutting down closes what it still lists) is moot: dropped, not logged as discarded.
+      onDiscard(closeOrders, m -> { });
       Future<Void> listening = closeOrders.completion();
       if (onDirect != null) {
         directMessages = vertx.eventBus().consumer(PresenceAddresses.direct(connectionId), this::direct);
+        onDiscard(directMessages, m -> m.fail(410, "gone: connection " + connectionId + " is closed"));
         listening = Future.all(listening, directMessages.completion()).mapEmpty();
       }
       listening
@@ -125,6 +129,13 @@ public final class ConnectionHandle {
           });
     });
     return registered.future();
+  }
+
+  /** Vert.x logs a warning for each message a consumer discards unless it has a discard handler (its implementation's only). */
+  private static <T> void onDiscard(MessageConsumer<T> consumer, io.vertx.core.Handler<io.vertx.core.eventbus.Message<T>> handler) {
+    if (consumer instanceof io.vertx.core.eventbus.impl.MessageConsumerImpl<T> impl) {
+      impl.discardHandler(handler);
+    }
   }
 
   private void heartbeat() {

@@ -512,16 +512,27 @@ public final class ConnectionRegistry {
 
   // ------------------------------------------------------------------ helpers
 
-  /** Removes the record (and its bound slots) and orders the transport to close. */
+  /**
+   * Removes the record (and its bound slots) and orders the transport to close. A record that is
+   * gone by then was removed by its transport closing itself (or by an expiry, which orders its own
+   * close), so no order follows: the transport would be unregistering its consumer meanwhile.
+   */
   private Future<Void> closeConnection(ConnectionRecord c, String reason, String message) {
+    boolean[] present = {true};
     return store.remove(c.connectionId())
         .compose(removed -> {
           if (removed != null) {
             left("closed", removed, reason);
+          } else {
+            present[0] = false;
           }
           return releaseBoundSlots(c, options.streamLimitPerUid + 1);
         })
-        .onComplete(ar -> orderClose(c.connectionId(), reason, message));
+        .onComplete(ar -> {
+          if (present[0]) {
+            orderClose(c.connectionId(), reason, message);
+          }
+        });
   }
 
   /** A connection left the registry: its lifecycle event, then a leave notice for each topic it listened to. */
