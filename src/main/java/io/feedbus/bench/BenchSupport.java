@@ -52,6 +52,13 @@ final class BenchSupport {
   }
 
   /** A payload string of {@code bytes} ASCII characters. */
+  /** The round with the median {@code value} (of an even count, the lower middle one). */
+  static <T> T median(java.util.List<T> rounds, java.util.function.ToDoubleFunction<T> value) {
+    java.util.List<T> sorted = new java.util.ArrayList<>(rounds);
+    sorted.sort(Comparator.comparingDouble(value));
+    return sorted.get((sorted.size() - 1) / 2);
+  }
+
   static String payload(int bytes) {
     return "x".repeat(Math.max(0, bytes));
   }

@@ -153,9 +153,7 @@ public final class EndToEndBench implements BenchSection {
 
   /** The round with the median rate (of an even count, the slower middle one). */
   static Result median(List<Result> rounds) {
-    List<Result> sorted = new ArrayList<>(rounds);
-    sorted.sort(java.util.Comparator.comparingDouble(Result::rate));
-    return sorted.get((sorted.size() - 1) / 2);
+    return BenchSupport.median(rounds, Result::rate);
   }
 
   /** The middle value (of an even count, the lower middle one). */

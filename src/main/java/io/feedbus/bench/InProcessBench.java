@@ -45,8 +45,7 @@ public final class InProcessBench implements BenchSection {
       for (int round = 1; round <= 3; round++) {
         rawRounds.add(RawStore.measure(dir.resolve("raw256-" + round), payload, events, 256));
       }
-      rawRounds.sort(java.util.Comparator.comparingDouble(RawStore::rate));
-      RawStore batched = rawRounds.get(1);
+      RawStore batched = BenchSupport.median(rawRounds, RawStore::rate);
       // An application embedding feedbus gives its Vert.x one event loop per core, as a node that starts its own does (ops.eventLoops).
       Vertx vertx = Vertx.vertx(new io.vertx.core.VertxOptions().setEventLoopPoolSize(io.feedbus.ops.OpsOptions.defaultEventLoops()));
       try {
@@ -70,13 +69,13 @@ public final class InProcessBench implements BenchSection {
             run.progress("inprocess: round %d: %,.0f events/s, %.1f us CPU/event", round, r.rate, r.cpuMicros);
             rounds.add(r);
           }
-          rounds.sort(java.util.Comparator.comparingDouble(Result::rate));
-          Result concurrent = rounds.get(1);
+          Result concurrent = BenchSupport.median(rounds, Result::rate);
+          double[] rates = rounds.stream().mapToDouble(Result::rate).sorted().toArray();
           run.add(new Figure(name(), "publish, 256 publishers, fsync", concurrent.rate, "events/s", concurrent.latencies.percentileMillis(0.99),
               "raw MVStore, 256 events per commit+fsync", batched.rate, batched.latencies.percentileMillis(0.99), String.format(
                   "median of 3 rounds (%,.0f / %,.0f / %,.0f) after %d warm-up rounds; CPU %.1f us/event (the whole process: publishers, broker, store; raw MVStore %.1f);"
                       + " target: 100,000 events/s",
-                  rounds.get(0).rate, rounds.get(1).rate, rounds.get(2).rate, warmUpRounds, concurrent.cpuMicros, batched.cpuMicros)));
+                  rates[0], rates[1], rates[2], warmUpRounds, concurrent.cpuMicros, batched.cpuMicros)));
           run.progress("inprocess: 1 publisher");
           Result sequential = closedLoop(client, 1, run.size(2_000, 500), payload);
           run.add(new Figure(name(), "publish, 1 publisher, fsync", sequential.rate, "events/s", sequential.latencies.percentileMillis(0.99),
@@ -97,23 +96,18 @@ public final class InProcessBench implements BenchSection {
     }
   }
 
-  /** A round of load that the bench runs to warm up. */
-  interface WarmUpRound {
-    void run() throws Exception;
-  }
-
   /**
    * Runs {@code round} until the JIT compiled for less than a twentieth of a round's time (at least 2
    * rounds, at most 12); returns how many ran. Without a compilation count from the JVM, 4 rounds.
    */
-  static int warmUpUntilCompiled(BenchRun run, WarmUpRound round) throws Exception {
+  static int warmUpUntilCompiled(BenchRun run, java.util.concurrent.Callable<?> round) throws Exception {
     java.lang.management.CompilationMXBean jit = java.lang.management.ManagementFactory.getCompilationMXBean();
     boolean measurable = jit != null && jit.isCompilationTimeMonitoringSupported();
     int rounds = 0;
     while (rounds < 12) {
       long compiled = measurable ? jit.getTotalCompilationTime() : 0;
       long started = System.nanoTime();
-      round.run();
+      round.call();
       rounds++;
       long wallMillis = (System.nanoTime() - started) / 1_000_000;
       long compileMillis = measurable ? jit.getTotalCompilationTime() - compiled : -1;

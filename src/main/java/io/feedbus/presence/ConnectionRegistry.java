@@ -518,18 +518,16 @@ public final class ConnectionRegistry {
    * close), so no order follows: the transport would be unregistering its consumer meanwhile.
    */
   private Future<Void> closeConnection(ConnectionRecord c, String reason, String message) {
-    boolean[] present = {true};
-    return store.remove(c.connectionId())
+    Future<ConnectionRecord> removal = store.remove(c.connectionId());
+    return removal
         .compose(removed -> {
           if (removed != null) {
             left("closed", removed, reason);
-          } else {
-            present[0] = false;
           }
           return releaseBoundSlots(c, options.streamLimitPerUid + 1);
         })
         .onComplete(ar -> {
-          if (present[0]) {
+          if (removal.failed() || removal.result() != null) {
             orderClose(c.connectionId(), reason, message);
           }
         });
