@@ -235,6 +235,22 @@ public abstract class EventLogContract {
   }
 
   @Test
+  void topicsOfTheLongestNamesSharingAPrefixStayApartInEveryRead() throws Exception {
+    String prefix = "p".repeat(io.feedbus.event.Topic.MAX_LENGTH - 1);
+    String one = prefix + "1";
+    String two = prefix + "2";
+    Event first = event(one, 1);
+    await(log.append(List.of(first, event(two, 2), event(one, 3), event(two, 4))));
+    assertThat(payloads(await(log.readAfter(one, null, 100)))).containsExactly(1, 3);
+    assertThat(payloads(await(log.readAfter(two, null, 100)))).containsExactly(2, 4);
+    assertThat(await(log.readPage(one, first.cursor(), 100, Long.MAX_VALUE)).events()).extracting(Event::payload).containsExactly(3);
+    assertThat(await(log.readBefore(two, null, 100, Long.MAX_VALUE)).events()).extracting(Event::topic).containsOnly(two);
+    assertThat(payloads(await(log.readAllAfter(null, 100)))).containsExactly(1, 2, 3, 4);
+    assertThat(await(log.purge(one))).isEqualTo(2L);
+    assertThat(payloads(await(log.readAfter(two, null, 100)))).containsExactly(2, 4);
+  }
+
+  @Test
   void readSinceReturnsEventsAtOrAfterTheTimestamp() throws Exception {
     Event early = event("s", "early");
     tick(1000);

@@ -476,7 +476,7 @@ final class NodeFrontiers {
       clock.observe(peer.frontier);
     }
     ReqlTerm newest = Reql.db(options.database).table(options.eventsTable)
-        .orderBy().opt("index", Reql.desc("id")).limit(1).g("id").coerceTo("array");
+        .orderBy().opt("index", Reql.desc(RethinkDbDocuments.CURSOR_INDEX)).limit(1).g("cursor").coerceTo("array");
     String id = UUID.randomUUID().toString();
     queries.run("join", newest).compose(found -> {
       JsonArray ids = (JsonArray) found;

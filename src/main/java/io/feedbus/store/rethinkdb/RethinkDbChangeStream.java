@@ -23,7 +23,7 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Whenever the bound moves (a local write settled, another writer announced its frontier), the
  * stream delivers {@code [next, bound)}: from this node's memory ({@link LocalCommits}) when no other
- * writer can have committed in that range, else by reading the range by primary key in index order,
+ * writer can have committed in that range, else by reading the range on the {@code cursor} index,
  * moving {@code next} past each event. Nothing can commit below the bound any more, so a range read
  * once is complete: there is no window to look back over and nothing to dedupe. After a read fails
  * (the server went away) the stream retries from where it stopped, with backoff; the engine's
@@ -161,9 +161,10 @@ final class RethinkDbChangeStream implements ChangeStream, NodeFrontiers.Listene
     }
     ReqlTerm range = Reql.db(log.options().database).table(log.options().eventsTable)
         .between(next.value(), bound.value())
+        .opt("index", RethinkDbDocuments.CURSOR_INDEX)
         .opt("left_bound", nextIncluded ? "closed" : "open")
         .opt("right_bound", "open")
-        .orderBy().opt("index", "id")
+        .orderBy().opt("index", RethinkDbDocuments.CURSOR_INDEX)
         .limit(PAGE)
         .map(RethinkDbDocuments::readable);
     int[] count = {0};

@@ -28,8 +28,9 @@ import java.util.TreeMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 
 /**
- * The RethinkDB engine: events are documents of one table, primary key {@code id} = the cursor,
- * plus a compound index {@code [topic, cursor]} for replay; every node reads every event
+ * The RethinkDB engine: events are documents of one table, primary key {@code id} =
+ * {@code [topic key, cursor]} (a topic's history is one range of the primary index, see
+ * {@link RethinkDbDocuments}), plus the index {@code cursor} for the timeline; every node reads every event
  * ({@link #sharedAcrossNodes()} is true). It speaks RethinkDB's wire protocol through Vert.x
  * ({@code wire.ReqlConnection}): no thread of its own, nothing blocks an event loop.
  *
@@ -67,7 +68,7 @@ public final class RethinkDbEventLog implements EventLog {
   /** Transient events delivered here, waiting for every reading node to pass them. */
   private final TreeMap<String, PendingDelete> transientPending = new TreeMap<>();
 
-  private record PendingDelete(long since, io.vertx.core.Promise<Void> removed) {
+  private record PendingDelete(String topic, long since, io.vertx.core.Promise<Void> removed) {
   }
   private long reaper = -1;
   private volatile boolean closed;
@@ -218,11 +219,13 @@ public final class RethinkDbEventLog implements EventLog {
     // acknowledged. A document counts only with our text: a cursor taken already holds another event.
     FeedbusException reported = problem;
     Map<String, String> texts = new HashMap<>();
+    List<Object> keys = new ArrayList<>(events.size());
     for (Event event : events) {
       texts.put(event.id(), event.encode());
+      keys.add(RethinkDbDocuments.key(event.topic(), event.id()));
     }
-    ReqlTerm check = events().getAll(texts.keySet().toArray())
-        .map(row -> Reql.array(row.g("id"), row.g(RethinkDbDocuments.JSON_FIELD).defaultTo(null))).coerceTo("array");
+    ReqlTerm check = events().getAll(keys.toArray())
+        .map(row -> Reql.array(row.g("cursor"), row.g(RethinkDbDocuments.JSON_FIELD).defaultTo(null))).coerceTo("array");
     return queries.run("append check", check).transform(ar -> {
       if (ar.failed()) {
         return Future.failedFuture(FeedbusException.storeUnavailable(reported.getMessage()
@@ -263,18 +266,18 @@ public final class RethinkDbEventLog implements EventLog {
   }
 
   /**
-   * As {@link #readPage}, newest first on the {@code topic_cursor} index below the newer of
+   * As {@link #readPage}, newest first on the primary index below the newer of
    * {@code before} and the stable bound; the page is handed back oldest first.
    */
   @Override
   public Future<Page> readBefore(String topic, Cursor before, int limit, long maxBytes) {
     Cursor bound = frontiers.stableBound();
     Cursor upper = before != null && before.compareTo(bound) < 0 ? before : bound;
+    String key = RethinkDbDocuments.topicKey(topic);
     ReqlTerm newestFirst = events()
-        .between(Reql.array(topic, Reql.minval()), Reql.array(topic, upper.value()))
-        .opt("index", RethinkDbSchema.TOPIC_CURSOR_INDEX)
+        .between(Reql.array(key, Reql.minval()), Reql.array(key, upper.value()))
         .opt("right_bound", "open")
-        .orderBy().opt("index", Reql.desc(RethinkDbSchema.TOPIC_CURSOR_INDEX))
+        .orderBy().opt("index", Reql.desc("id"))
         .limit((int) Math.min(Integer.MAX_VALUE, limit + 1L))
         .map(RethinkDbDocuments::keyedReadable);
     return boundedRead("readBefore", newestFirst, limit, maxBytes).map(page -> {
@@ -346,14 +349,14 @@ public final class RethinkDbEventLog implements EventLog {
     }).recover(e -> Future.failedFuture(e instanceof FeedbusException ? e : RethinkDbErrors.toFeedbus(operation, e)));
   }
 
-  /** The topic's events between two cursors (null lower: from its first), in cursor order. */
+  /** The topic's events between two cursors (null lower: from its first), in cursor order: a range of the primary index. */
   private ReqlTerm topicRange(String topic, Cursor lower, String leftBound, Cursor upper, String rightBound) {
+    String key = RethinkDbDocuments.topicKey(topic);
     return events()
-        .between(Reql.array(topic, lower == null ? Reql.minval() : lower.value()), Reql.array(topic, upper.value()))
-        .opt("index", RethinkDbSchema.TOPIC_CURSOR_INDEX)
+        .between(Reql.array(key, lower == null ? Reql.minval() : lower.value()), Reql.array(key, upper.value()))
         .opt("left_bound", leftBound)
         .opt("right_bound", rightBound)
-        .orderBy().opt("index", RethinkDbSchema.TOPIC_CURSOR_INDEX);
+        .orderBy().opt("index", "id");
   }
 
   @Override
@@ -361,9 +364,10 @@ public final class RethinkDbEventLog implements EventLog {
     Cursor bound = frontiers.stableBound();
     ReqlTerm query = events()
         .between(after == null ? Reql.minval() : after.value(), bound.value())
+        .opt("index", RethinkDbDocuments.CURSOR_INDEX)
         .opt("left_bound", "open")
         .opt("right_bound", "open")
-        .orderBy().opt("index", "id")
+        .orderBy().opt("index", RethinkDbDocuments.CURSOR_INDEX)
         .limit(limit)
         .map(RethinkDbDocuments::readable);
     return list("readAllAfter", query);
@@ -371,7 +375,7 @@ public final class RethinkDbEventLog implements EventLog {
 
   @Override
   public Future<Cursor> latest() {
-    ReqlTerm query = events().orderBy().opt("index", Reql.desc("id")).limit(1).g("id").coerceTo("array");
+    ReqlTerm query = events().orderBy().opt("index", Reql.desc(RethinkDbDocuments.CURSOR_INDEX)).limit(1).g("cursor").coerceTo("array");
     return queries.run("latest", query).map(ids -> ((JsonArray) ids).isEmpty() ? null : Cursor.parse(((JsonArray) ids).getString(0)));
   }
 
@@ -399,7 +403,7 @@ public final class RethinkDbEventLog implements EventLog {
     List<Future<Void>> removed = new ArrayList<>();
     synchronized (transientPending) {
       for (Event event : events) {
-        PendingDelete pending = new PendingDelete(now, io.vertx.core.Promise.promise());
+        PendingDelete pending = new PendingDelete(event.topic(), now, io.vertx.core.Promise.promise());
         PendingDelete previous = transientPending.putIfAbsent(event.id(), pending);
         removed.add((previous == null ? pending : previous).removed().future());
       }
@@ -422,7 +426,7 @@ public final class RethinkDbEventLog implements EventLog {
         transientPending.entrySet().removeIf(entry -> {
           boolean passed = min == null || entry.getKey().compareTo(min.value()) < 0;
           if (passed || closed || entry.getValue().since() < tooOld) {
-            ids.add(entry.getKey());
+            ids.add(RethinkDbDocuments.key(entry.getValue().topic(), entry.getKey()));
             waiting.add(entry.getValue().removed());
             return true;
           }
@@ -444,9 +448,9 @@ public final class RethinkDbEventLog implements EventLog {
 
   @Override
   public Future<Long> purge(String topic) {
+    String key = RethinkDbDocuments.topicKey(topic);
     ReqlTerm query = events()
-        .between(Reql.array(topic, Reql.minval()), Reql.array(topic, Reql.maxval()))
-        .opt("index", RethinkDbSchema.TOPIC_CURSOR_INDEX)
+        .between(Reql.array(key, Reql.minval()), Reql.array(key, Reql.maxval()))
         .delete()
         .opt("durability", options.durability.name());
     return queries.run("purge", query).map(result -> RethinkDbErrors.number(((JsonObject) result).getValue("deleted")));
@@ -457,6 +461,7 @@ public final class RethinkDbEventLog implements EventLog {
     // Right bound open: every cursor of an earlier millisecond sorts before "<ts>-".
     ReqlTerm query = events()
         .between(Reql.minval(), Cursor.beforeTimestamp(olderThanTs).value())
+        .opt("index", RethinkDbDocuments.CURSOR_INDEX)
         .delete()
         .opt("durability", options.durability.name());
     return queries.run("trim", query).map(result -> RethinkDbErrors.number(((JsonObject) result).getValue("deleted")));

@@ -7,7 +7,9 @@ import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.function.Function;
 import java.util.function.Supplier;
@@ -16,7 +18,7 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Creates what the engine needs when it is missing: the database; the events table with the
- * compound index {@code topic_cursor} on {@code [topic, cursor]} (replay reads); the connections
+ * index {@code cursor} (the timeline; replay reads the primary key, see {@link RethinkDbDocuments}); the connections
  * table with indexes {@code serverId} and {@code uid}; the admission and nodes tables. Then waits
  * until every table ({@code wait}) and index ({@code indexWait}) is ready.
  *
@@ -35,13 +37,18 @@ import org.slf4j.LoggerFactory;
  * repair at the same time converge; a step that finds its table gone was done by another node.
  * Databases created twice by a race on a multi-server cluster are not repaired: create the database
  * ahead of time there.
+ *
+ * <p>Last, events an earlier feedbus keyed by cursor alone are keyed by topic and cursor (see
+ * {@link #rekeyCursorKeyedEvents}).
  */
 final class RethinkDbSchema {
 
   private static final Logger LOG = LoggerFactory.getLogger(RethinkDbSchema.class);
 
-  /** The compound secondary index replay reads use: {@code [topic, cursor]}. */
-  static final String TOPIC_CURSOR_INDEX = "topic_cursor";
+  /** The replay index of the first layout, whose primary key was the cursor alone: its presence says the table still has it. */
+  static final String CURSOR_KEYED_LAYOUT_INDEX = "topic_cursor";
+  /** Documents re-keyed per query when that layout is found. */
+  static final int REKEY_PAGE = 1_000;
 
   private final Vertx vertx;
   private final QueryConnection queries;
@@ -77,12 +84,78 @@ final class RethinkDbSchema {
         .compose(v -> ensureTable(options.admissionTable))
         .compose(v -> ensureTable(options.nodesTable))
         .compose(v -> ensureTable(options.settingsTable))
-        .compose(v -> ensureIndex(events, TOPIC_CURSOR_INDEX, row -> Reql.array(row.g("topic"), row.g("cursor"))))
+        .compose(v -> ensureIndex(events, RethinkDbDocuments.CURSOR_INDEX, row -> row.g("cursor")))
         .compose(v -> ensureIndex(connections, "serverId", row -> row.g("serverId")))
         .compose(v -> ensureIndex(connections, "uid", row -> row.g("uid")))
-        .compose(v -> repairing(events, "wait for indexes", () -> table(events).indexWait(TOPIC_CURSOR_INDEX)))
+        .compose(v -> repairing(events, "wait for indexes", () -> table(events).indexWait(RethinkDbDocuments.CURSOR_INDEX)))
         .compose(v -> repairing(connections, "wait for indexes", () -> table(connections).indexWait("serverId", "uid")))
-        .mapEmpty();
+        .compose(v -> rekeyCursorKeyedEvents(events));
+  }
+
+  /**
+   * Events stored by an earlier feedbus are keyed by their cursor alone, with the index
+   * {@value #CURSOR_KEYED_LAYOUT_INDEX} for replay: each is written again under {@code [topic key,
+   * cursor]} (replacing what an interrupted run wrote) and then removed, page by page in key order;
+   * the old index goes last, so a node that stops half-way finishes the job on its next start.
+   * Nodes that do it at the same time write the same documents and remove the same ones. Documents
+   * that are not events (no string {@code topic} and {@code cursor}) are left as they are. Nodes of
+   * the earlier version must be stopped first: what they write meanwhile is keyed the old way.
+   */
+  private Future<Void> rekeyCursorKeyedEvents(String events) {
+    return repairing(events, "list indexes", () -> table(events).indexList()).compose(indexes -> {
+      if (!((JsonArray) indexes).contains(CURSOR_KEYED_LAYOUT_INDEX)) {
+        return Future.succeededFuture();
+      }
+      LOG.info("{}.{} holds events keyed by cursor alone (an earlier feedbus): keying them by topic and cursor",
+          options.database, events);
+      long[] rekeyed = {0};
+      long started = System.nanoTime();
+      return rekeyPage(events, "", rekeyed)
+          .compose(v -> repairStep("drop index " + CURSOR_KEYED_LAYOUT_INDEX, table(events).indexDrop(CURSOR_KEYED_LAYOUT_INDEX)))
+          .onSuccess(v -> LOG.info("{}.{}: {} events keyed by topic and cursor in {} s", options.database, events, rekeyed[0],
+              secondsSince(started)))
+          .mapEmpty();
+    });
+  }
+
+  private Future<Void> rekeyPage(String events, String after, long[] rekeyed) {
+    // String keys sort after array keys: from "" on, only the old documents.
+    ReqlTerm page = table(events).between(after, Reql.maxval()).opt("left_bound", "open")
+        .orderBy().opt("index", "id").limit(REKEY_PAGE).coerceTo("array");
+    return retrying("read events keyed by cursor", () -> page).compose(found -> {
+      JsonArray documents = (JsonArray) found;
+      if (documents.isEmpty()) {
+        return Future.succeededFuture();
+      }
+      List<JsonObject> copies = new ArrayList<>();
+      List<Object> oldKeys = new ArrayList<>();
+      for (Object element : documents) {
+        JsonObject document = (JsonObject) element;
+        if (document.getValue("id") instanceof String id && document.getValue("topic") instanceof String topic
+            && document.getValue("cursor") instanceof String cursor) {
+          copies.add(document.copy().put("id", RethinkDbDocuments.key(topic, cursor)));
+          oldKeys.add(id);
+        }
+      }
+      String last = String.valueOf(documents.getJsonObject(documents.size() - 1).getValue("id"));
+      if (copies.isEmpty()) {
+        return rekeyPage(events, last, rekeyed);
+      }
+      ReqlTerm write = table(events).insert(copies).opt("conflict", "replace");
+      ReqlTerm remove = table(events).getAll(oldKeys.toArray()).delete();
+      return retrying("write events keyed by topic and cursor", () -> write).compose(summary -> {
+        long errors = RethinkDbErrors.number(((JsonObject) summary).getValue("errors"));
+        return errors == 0 ? retrying("remove events keyed by cursor", () -> remove)
+            : Future.failedFuture(new IllegalStateException("keying events by topic and cursor: RethinkDB refused " + errors
+                + " of " + copies.size() + ": " + ((JsonObject) summary).getValue("first_error")));
+      }).compose(v -> {
+        rekeyed[0] += copies.size();
+        if (rekeyed[0] % 100_000 < copies.size()) {
+          LOG.info("{}.{}: {} events keyed by topic and cursor so far", options.database, events, rekeyed[0]);
+        }
+        return rekeyPage(events, last, rekeyed);
+      });
+    });
   }
 
   private ReqlTerm table(String name) {

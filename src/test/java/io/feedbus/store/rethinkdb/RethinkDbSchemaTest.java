@@ -70,7 +70,7 @@ class RethinkDbSchemaTest {
     JsonArray eventIndexes = (JsonArray) RethinkDbTesting.query(options,
         Reql.db(options.database).table(options.eventsTable).indexWait());
     assertThat(eventIndexes).singleElement().satisfies(status -> {
-      assertThat(((JsonObject) status).getString("index")).isEqualTo(RethinkDbSchema.TOPIC_CURSOR_INDEX);
+      assertThat(((JsonObject) status).getString("index")).isEqualTo(RethinkDbDocuments.CURSOR_INDEX);
       assertThat(((JsonObject) status).getBoolean("ready")).isTrue();
       assertThat(((JsonObject) status).getBoolean("multi")).isFalse();
     });
@@ -97,6 +97,52 @@ class RethinkDbSchemaTest {
   void threeNodesBootstrappingAtTheSameMomentAllSucceed() throws Exception {
     await(Future.all(bootstrapOnANewNode(), bootstrapOnANewNode(), bootstrapOnANewNode()));
     assertThat(names(tableConfigs())).containsExactlyElementsOf(allTables());
+  }
+
+  @Test
+  void eventsKeyedByCursorAloneAreKeyedByTopicAndCursorOnStartAndReadAsBefore() throws Exception {
+    // The first layout: primary key = cursor, a [topic, cursor] index for replay.
+    var events = Reql.db(options.database).table(options.eventsTable);
+    RethinkDbTesting.query(options, Reql.dbCreate(options.database));
+    RethinkDbTesting.query(options, Reql.db(options.database).tableCreate(options.eventsTable));
+    RethinkDbTesting.query(options, events.indexCreate(RethinkDbSchema.CURSOR_KEYED_LAYOUT_INDEX,
+        row -> Reql.array(row.g("topic"), row.g("cursor"))));
+    RethinkDbTesting.query(options, events.indexWait());
+    io.feedbus.event.CursorClock clock = new io.feedbus.event.CursorClock("old-node");
+    String longTopic = "l".repeat(io.feedbus.event.Topic.MAX_LENGTH);
+    List<io.feedbus.event.Event> stored = new ArrayList<>();
+    List<JsonObject> documents = new ArrayList<>();
+    int count = RethinkDbSchema.REKEY_PAGE * 2 + 500;
+    for (int i = 0; i < count; i++) {
+      io.feedbus.event.Event event = new io.feedbus.event.Event(clock.next(), i % 3 == 0 ? longTopic : "orders",
+          new JsonObject().put("n", i), java.util.Map.of(), "old-node", true);
+      stored.add(event);
+      documents.add(RethinkDbDocuments.toDocument(event).put("id", event.id()));
+    }
+    RethinkDbTesting.query(options, events.insert(documents));
+    RethinkDbTesting.query(options, events.insert(new JsonObject().put("id", "not-an-event").put("note", "kept")));
+    // As if a node had stopped half-way: one event is stored both ways already.
+    RethinkDbTesting.query(options, events.insert(RethinkDbDocuments.toDocument(stored.get(1))));
+
+    Vertx vertx = Vertx.vertx();
+    nodes.add(vertx);
+    RethinkDbEventLog log = await(RethinkDbEventLog.open(vertx, options, "new-node"));
+    try {
+      for (String topic : List.of("orders", longTopic)) {
+        List<String> expected = stored.stream().filter(e -> e.topic().equals(topic)).map(io.feedbus.event.Event::encode)
+            .collect(Collectors.toList());
+        assertThat(await(log.readPage(topic, null, count, Long.MAX_VALUE)).events()).extracting(io.feedbus.event.Event::encode)
+            .containsExactlyElementsOf(expected);
+      }
+      assertThat(await(log.readAllAfter(null, count + 10))).extracting(io.feedbus.event.Event::id)
+          .containsExactlyElementsOf(stored.stream().map(io.feedbus.event.Event::id).collect(Collectors.toList()));
+      assertThat(await(log.latest())).isEqualTo(stored.get(count - 1).cursor());
+    } finally {
+      await(log.close());
+    }
+    assertThat((JsonArray) RethinkDbTesting.query(options, events.indexList())).containsExactly(RethinkDbDocuments.CURSOR_INDEX);
+    assertThat(RethinkDbErrors.number(RethinkDbTesting.query(options, events.count()))).isEqualTo(count + 1L);
+    assertThat((JsonObject) RethinkDbTesting.query(options, events.get("not-an-event"))).isNotNull();
   }
 
   @Test

@@ -66,10 +66,18 @@ public final class Reql {
   }
 
   /**
-   * An array of objects whose values are all strings, numbers, booleans or null, sent as they are
-   * (no per-value conversion): how large inserts stay cheap to build.
+   * An array of objects whose values are all strings, numbers, booleans, null or arrays of those,
+   * sent as they are but for the arrays, which become {@code MAKE_ARRAY} terms (in place: the objects
+   * are the query's from then on). No conversion of every value: how large inserts stay cheap to build.
    */
   public static ReqlTerm arrayOfFlatObjects(List<JsonObject> objects) {
+    for (JsonObject object : objects) {
+      for (Map.Entry<String, Object> field : object.getMap().entrySet()) {
+        if (field.getValue() instanceof JsonArray array) {
+          field.setValue(new JsonArray().add(TermType.MAKE_ARRAY).add(array));
+        }
+      }
+    }
     return ReqlTerm.datum(new JsonArray().add(TermType.MAKE_ARRAY).add(new JsonArray(new java.util.ArrayList<>(objects))));
   }
 

@@ -91,6 +91,10 @@ public final class ReqlTerm {
     return on(TermType.INDEX_CREATE, name, Reql.func(function));
   }
 
+  public ReqlTerm indexDrop(String name) {
+    return on(TermType.INDEX_DROP, name);
+  }
+
   public ReqlTerm indexWait(String... names) {
     return on(TermType.INDEX_WAIT, (Object[]) names);
   }

@@ -48,6 +48,7 @@ final class TermType {
   static final int ASC = 73;
   static final int DESC = 74;
   static final int INDEX_CREATE = 75;
+  static final int INDEX_DROP = 76;
   static final int INDEX_LIST = 77;
   static final int GET_ALL = 78;
   static final int DEFAULT = 92;
