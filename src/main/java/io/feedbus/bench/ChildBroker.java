@@ -40,7 +40,9 @@ public final class ChildBroker implements AutoCloseable {
 
   /**
    * Starts a node on a free loopback port with the embedded engine in {@code dataDir}; waits until it
-   * listens. The node gets {@code jvmOptions}, then {@link #extraJvmOptions()}.
+   * listens. The node gets {@code jvmOptions}, then {@link #extraJvmOptions()}; {@code serveArgs},
+   * then {@code FEEDBUS_BENCH_BROKER_ARGS} (space separated {@code serve} arguments, e.g.
+   * {@code --set ops.vertxMetrics=false} to measure a setting).
    */
   public static ChildBroker start(Path dataDir, List<String> jvmOptions, String... serveArgs) throws Exception {
     List<String> options = new ArrayList<>(jvmOptions);
@@ -48,6 +50,10 @@ public final class ChildBroker implements AutoCloseable {
     jvmOptions = options;
     List<String> args = new ArrayList<>(List.of("serve", "--host", "127.0.0.1", "--port", "0", "--data-dir", dataDir.toString()));
     args.addAll(List.of(serveArgs));
+    String extraArgs = System.getenv("FEEDBUS_BENCH_BROKER_ARGS");
+    if (extraArgs != null && !extraArgs.isBlank()) {
+      args.addAll(List.of(extraArgs.trim().split("\\s+")));
+    }
     return startMain("io.feedbus.cli.Main", jvmOptions, args);
   }
 
