@@ -66,6 +66,7 @@ public final class Feedbus {
   private ConnectionStore connections;
   private HttpVerticle http;
   private FeedVerticle feed;
+  private PublishVerticle publish;
   private ConnectionRegistryVerticle registryVerticle;
   private static final String CLUSTER_MAP = "feedbus.cluster";
   private static final String EMBEDDED_BROKER = "embedded-broker";
@@ -219,7 +220,12 @@ public final class Feedbus {
           return deploy(feed);
         })
         .compose(v -> deploy(new RetentionVerticle(log, options.retention())))
-        .compose(v -> deploy(new PublishVerticle(log, nodeId, options.publish(), metrics)).onSuccess(id -> publishDeployment = id))
+        .compose(v -> {
+          // The publish service, the feed and HTTP on one event loop (see EventLoopPlacement).
+          EventLoopPlacement.nextContextOn(vertx, feed.context());
+          publish = new PublishVerticle(log, nodeId, options.publish(), metrics);
+          return deploy(publish).onSuccess(id -> publishDeployment = id);
+        })
         .compose(v -> openConnectionStore().onSuccess(c -> connections = c))
         .compose(c -> {
           registryVerticle = new ConnectionRegistryVerticle(c, nodeId, options.presence(), presenceObserver());
@@ -240,6 +246,7 @@ public final class Feedbus {
           });
           closeOnShutdown(() -> streams.closeAll("shutting_down", "this node is shutting down; resume after your last id on another node"));
           closeOnShutdown(() -> browserBridge.closeAll(1001, "shutting_down", "this node is shutting down; reconnect to resume"));
+          EventLoopPlacement.nextContextOn(vertx, feed.context());
           return deploy(http);
         })
         .onSuccess(v -> {
@@ -337,6 +344,11 @@ public final class Feedbus {
       default:
         return Future.failedFuture(new ConfigException("store.type = " + options.store().type + ": unknown engine"));
     }
+  }
+
+  /** The contexts of the verticles an event passes through: the feed's, the publish service's, HTTP's (tests). */
+  List<io.vertx.core.Context> eventPathContexts() {
+    return List.of(feed.context(), publish.context(), http.context());
   }
 
   private Future<String> deploy(io.vertx.core.Deployable verticle) {

@@ -140,4 +140,9 @@ public final class FeedVerticle extends VerticleBase {
     return Future.join(closeStream, remotes.close(),
         Future.join(historyConsumers.stream().map(MessageConsumer::unregister).toList()));
   }
+
+  /** The context this verticle runs on, once deployed (where the node places the verticles an event passes through). */
+  public io.vertx.core.Context context() {
+    return context;
+  }
 }

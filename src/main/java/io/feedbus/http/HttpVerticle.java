@@ -81,4 +81,9 @@ public final class HttpVerticle extends VerticleBase {
   public Future<?> stop() {
     return shutdown(0);
   }
+
+  /** The context this verticle runs on, once deployed (where the node places the verticles an event passes through). */
+  public io.vertx.core.Context context() {
+    return context;
+  }
 }

@@ -53,4 +53,9 @@ public final class PublishVerticle extends VerticleBase {
     DirectPublish.unregister(vertx, context);
     return Future.join(consumers.stream().map(MessageConsumer::unregister).toList()).compose(v -> committer.drain());
   }
+
+  /** The context this verticle runs on, once deployed (where the node places the verticles an event passes through). */
+  public io.vertx.core.Context context() {
+    return context;
+  }
 }
