@@ -51,7 +51,6 @@ final class BenchSupport {
     }
   }
 
-  /** A payload string of {@code bytes} ASCII characters. */
   /** The round with the median {@code value} (of an even count, the lower middle one). */
   static <T> T median(java.util.List<T> rounds, java.util.function.ToDoubleFunction<T> value) {
     java.util.List<T> sorted = new java.util.ArrayList<>(rounds);
@@ -59,6 +58,7 @@ final class BenchSupport {
     return sorted.get((sorted.size() - 1) / 2);
   }
 
+  /** A payload string of {@code bytes} ASCII characters. */
   static String payload(int bytes) {
     return "x".repeat(Math.max(0, bytes));
   }

@@ -50,10 +50,7 @@ public final class ChildBroker implements AutoCloseable {
     jvmOptions = options;
     List<String> args = new ArrayList<>(List.of("serve", "--host", "127.0.0.1", "--port", "0", "--data-dir", dataDir.toString()));
     args.addAll(List.of(serveArgs));
-    String extraArgs = System.getenv("FEEDBUS_BENCH_BROKER_ARGS");
-    if (extraArgs != null && !extraArgs.isBlank()) {
-      args.addAll(List.of(extraArgs.trim().split("\\s+")));
-    }
+    args.addAll(words("FEEDBUS_BENCH_BROKER_ARGS"));
     return startMain("io.feedbus.cli.Main", jvmOptions, args);
   }
 
@@ -108,8 +105,13 @@ public final class ChildBroker implements AutoCloseable {
    * to profile the broker under the bench's load.
    */
   public static List<String> extraJvmOptions() {
-    String options = System.getenv("FEEDBUS_BENCH_BROKER_OPTS");
-    return options == null || options.isBlank() ? List.of() : List.of(options.trim().split("\\s+"));
+    return words("FEEDBUS_BENCH_BROKER_OPTS");
+  }
+
+  /** The space-separated words of environment variable {@code name} (none when it is unset or blank). */
+  private static List<String> words(String name) {
+    String value = System.getenv(name);
+    return value == null || value.isBlank() ? List.of() : List.of(value.trim().split("\\s+"));
   }
 
   public int port() {

@@ -475,8 +475,7 @@ final class NodeFrontiers {
     for (Peer peer : peers.values()) {
       clock.observe(peer.frontier);
     }
-    ReqlTerm newest = Reql.db(options.database).table(options.eventsTable)
-        .orderBy().opt("index", Reql.desc(RethinkDbDocuments.CURSOR_INDEX)).limit(1).g("cursor").coerceTo("array");
+    ReqlTerm newest = RethinkDbDocuments.newestCursor(Reql.db(options.database).table(options.eventsTable));
     String id = UUID.randomUUID().toString();
     queries.run("join", newest).compose(found -> {
       JsonArray ids = (JsonArray) found;

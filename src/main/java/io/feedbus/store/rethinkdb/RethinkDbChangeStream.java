@@ -5,7 +5,6 @@ import io.feedbus.event.Event;
 import io.feedbus.store.ChangeListener;
 import io.feedbus.store.ChangeStream;
 import io.feedbus.store.StoreStatus;
-import io.feedbus.store.rethinkdb.wire.Reql;
 import io.feedbus.store.rethinkdb.wire.ReqlStream;
 import io.feedbus.store.rethinkdb.wire.ReqlTerm;
 import io.vertx.core.Context;
@@ -159,12 +158,7 @@ final class RethinkDbChangeStream implements ChangeStream, NodeFrontiers.Listene
         return;
       }
     }
-    ReqlTerm range = Reql.db(log.options().database).table(log.options().eventsTable)
-        .between(next.value(), bound.value())
-        .opt("index", RethinkDbDocuments.CURSOR_INDEX)
-        .opt("left_bound", nextIncluded ? "closed" : "open")
-        .opt("right_bound", "open")
-        .orderBy().opt("index", RethinkDbDocuments.CURSOR_INDEX)
+    ReqlTerm range = log.timelineRange(next, nextIncluded ? "closed" : "open", bound)
         .limit(PAGE)
         .map(RethinkDbDocuments::readable);
     int[] count = {0};

@@ -41,6 +41,11 @@ final class RethinkDbDocuments {
   /** The secondary index on {@code cursor}: the timeline of every topic. */
   static final String CURSOR_INDEX = "cursor";
 
+  /** The cursor of the newest event of {@code events} (an array of one, or empty): on the {@link #CURSOR_INDEX}. */
+  static ReqlTerm newestCursor(ReqlTerm events) {
+    return events.orderBy().opt("index", Reql.desc(CURSOR_INDEX)).limit(1).g("cursor").coerceTo("array");
+  }
+
   /** The first element of the primary key of every event of {@code topic}. */
   static String topicKey(String topic) {
     if (topic.length() <= VERBATIM_TOPIC) {

@@ -359,24 +359,25 @@ public final class RethinkDbEventLog implements EventLog {
         .orderBy().opt("index", "id");
   }
 
+  /** Every topic's events from {@code lower} (null: the first) up to {@code upper} (open), in cursor order: on the {@code cursor} index. */
+  ReqlTerm timelineRange(Cursor lower, String leftBound, Cursor upper) {
+    return events()
+        .between(lower == null ? Reql.minval() : lower.value(), upper.value())
+        .opt("index", RethinkDbDocuments.CURSOR_INDEX)
+        .opt("left_bound", leftBound)
+        .opt("right_bound", "open")
+        .orderBy().opt("index", RethinkDbDocuments.CURSOR_INDEX);
+  }
+
   @Override
   public Future<List<Event>> readAllAfter(Cursor after, int limit) {
     Cursor bound = frontiers.stableBound();
-    ReqlTerm query = events()
-        .between(after == null ? Reql.minval() : after.value(), bound.value())
-        .opt("index", RethinkDbDocuments.CURSOR_INDEX)
-        .opt("left_bound", "open")
-        .opt("right_bound", "open")
-        .orderBy().opt("index", RethinkDbDocuments.CURSOR_INDEX)
-        .limit(limit)
-        .map(RethinkDbDocuments::readable);
-    return list("readAllAfter", query);
+    return list("readAllAfter", timelineRange(after, "open", bound).limit(limit).map(RethinkDbDocuments::readable));
   }
 
   @Override
   public Future<Cursor> latest() {
-    ReqlTerm query = events().orderBy().opt("index", Reql.desc(RethinkDbDocuments.CURSOR_INDEX)).limit(1).g("cursor").coerceTo("array");
-    return queries.run("latest", query).map(ids -> ((JsonArray) ids).isEmpty() ? null : Cursor.parse(((JsonArray) ids).getString(0)));
+    return queries.run("latest", RethinkDbDocuments.newestCursor(events())).map(ids -> ((JsonArray) ids).isEmpty() ? null : Cursor.parse(((JsonArray) ids).getString(0)));
   }
 
   @Override
