@@ -347,19 +347,20 @@ public final class EmbeddedEventLog implements EventLog {
   }
 
   /**
-   * On the indexer thread: closes the journal file (on the writer thread, between appends), puts
-   * every event of the closed files into the index, commits, then drops them from the tail and
-   * deletes the files.
+   * On the indexer thread: rolls the journal to a new file (the writer only switches, between
+   * appends), puts every event of the closed files into the index, commits, then drops them from
+   * the tail and deletes the files. Only this removes events from the tail, so the tail found
+   * non-empty here is non-empty at the roll.
    */
   private void indexTail() throws Exception {
     if (tail.isEmpty()) {
       return;
     }
-    Object[] rolled = writer.call(() -> tail.isEmpty() ? null : new Object[] {journal.roll(), tail.lastKey()});
-    if (rolled == null) {
-      return;
-    }
-    long closedFile = (Long) rolled[0];
+    // The next file is created here, so the writer (which acknowledgements wait for) only switches to it.
+    Journal.Next next = journal.prepareRoll();
+    Object[] rolled = writer.call(() -> new Object[] {journal.roll(next), tail.lastKey()});
+    Journal.Rolled closedFile = (Journal.Rolled) rolled[0];
+    closedFile.channel().close();
     java.util.NavigableMap<String, Recent> batch = tail.headMap((String) rolled[1], true);
     for (Map.Entry<String, Recent> e : batch.entrySet()) {
       if (timeline.putIfAbsent(e.getKey(), e.getValue().topic()) == null) {
@@ -381,7 +382,7 @@ public final class EmbeddedEventLog implements EventLog {
     batch.clear();
     tailSize.addAndGet(-removed);
     tailBytes.addAndGet(-bytes);
-    Journal.deleteThrough(journalDir, closedFile);
+    Journal.deleteThrough(journalDir, closedFile.sequence());
   }
 
   @Override

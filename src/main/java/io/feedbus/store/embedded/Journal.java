@@ -22,8 +22,15 @@ import java.util.zip.CRC32C;
  * checksum: a write torn by a crash was never acknowledged (the ack follows the write, and the
  * fsync when configured), so the torn tail is cut off.
  *
- * <p>Not thread-safe: {@link #append} and {@link #roll} run on the engine's writer thread; {@link
- * #deleteThrough} touches only files closed by a roll.
+ * <p>Rolling to a new file is split so that the writer thread, which every acknowledgement waits
+ * for, does no file-system work in it: {@link #prepareRoll} creates the next file and syncs its
+ * directory entry (on the indexer's thread), {@link #roll} only switches appends to it, and the
+ * caller closes the previous file afterwards. The previous file needs no fsync at the roll: with
+ * fsync on, every append forced its records already; with it off, nothing is forced anywhere.
+ *
+ * <p>Not thread-safe: {@link #append} and {@link #roll} run on the engine's writer thread, one
+ * {@link #prepareRoll} at a time before its roll; {@link #deleteThrough} touches only files closed
+ * by a roll.
  */
 final class Journal implements AutoCloseable {
 
@@ -32,7 +39,8 @@ final class Journal implements AutoCloseable {
   static final int MAX_RECORD = 256 * 1024 * 1024;
 
   private final Path dir;
-  private long sequence;
+  /** The number of the file appends go to: set by the writer thread's roll, read by the next {@link #prepareRoll}. */
+  private volatile long sequence;
   private FileChannel channel;
   private ByteBuffer buffer = ByteBuffer.allocateDirect(64 * 1024);
   private final CRC32C crc = new CRC32C();
@@ -128,14 +136,30 @@ final class Journal implements AutoCloseable {
     forceFailure = failure;
   }
 
-  /** Closes the current file and starts the next; returns the closed file's sequence number. */
-  long roll() throws IOException {
-    channel.force(false);
-    channel.close();
-    long closed = sequence;
-    sequence++;
-    channel = open(sequence);
-    return closed;
+  /** A file created ahead of a roll, its directory entry durable. */
+  record Next(long sequence, FileChannel channel) {
+  }
+
+  /** The file a roll left: nothing is appended to it any more; the caller closes it. */
+  record Rolled(long sequence, FileChannel channel) {
+  }
+
+  /**
+   * Creates the file the next {@link #roll} switches to, off the writer thread. An empty file left by
+   * a crash before the roll is harmless: recovery reads it as no records, and the journal after it
+   * starts past its number.
+   */
+  Next prepareRoll() throws IOException {
+    long next = sequence + 1;
+    return new Next(next, open(next));
+  }
+
+  /** On the writer thread: later appends go to {@code next}; no I/O. */
+  Rolled roll(Next next) {
+    Rolled rolled = new Rolled(sequence, channel);
+    channel = next.channel();
+    sequence = next.sequence();
+    return rolled;
   }
 
   /** Deletes the files of {@code dir} up to and including {@code sequence} (closed by a roll: the writer is past them). */

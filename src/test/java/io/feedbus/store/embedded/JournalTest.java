@@ -29,7 +29,9 @@ class JournalTest {
   void recordsComeBackInWriteOrderAcrossRolledFiles() throws Exception {
     Journal journal = Journal.create(dir, 0);
     journal.append(List.of(bytes("a"), bytes("b")), true);
-    long first = journal.roll();
+    Journal.Rolled rolled = journal.roll(journal.prepareRoll());
+    rolled.channel().close();
+    long first = rolled.sequence();
     journal.append(List.of(bytes("c")), false);
     journal.close();
     Journal.Recovered recovered = Journal.recover(dir);
@@ -39,6 +41,25 @@ class JournalTest {
     assertThat(recovered.tornBytes()).isZero();
     Journal.deleteThrough(dir, first);
     assertThat(strings(Journal.recover(dir))).containsExactly("c");
+  }
+
+  @Test
+  void aFileCreatedForARollThatNeverCameIsRecoveredAsEmptyAndNumbersGoOnPastIt() throws Exception {
+    Journal journal = Journal.create(dir, 0);
+    journal.append(List.of(bytes("a")), true);
+    Journal.Next next = journal.prepareRoll(); // the crash comes before the roll
+    next.channel().close();
+    journal.close();
+    Journal.Recovered recovered = Journal.recover(dir);
+    assertThat(strings(recovered)).containsExactly("a");
+    assertThat(recovered.files()).hasSize(2);
+    assertThat(recovered.lastSequence()).isEqualTo(next.sequence());
+    Journal.delete(recovered.files());
+    Journal after = Journal.create(dir, recovered.lastSequence());
+    after.append(List.of(bytes("b")), true);
+    after.close();
+    assertThat(strings(Journal.recover(dir))).containsExactly("b");
+    assertThat(Journal.recover(dir).lastSequence()).isEqualTo(next.sequence() + 1);
   }
 
   @Test
