@@ -117,7 +117,7 @@ final class TopicFanout {
     final Key key;
     final String address;
     /** The frame of this topic's events up to the body (a topic name needs no escaping in JSON). */
-    final String framePrefix;
+    final byte[] framePrefix;
     final Set<BrowserSocket> members = new LinkedHashSet<>();
     final MessageConsumer<Object> consumer;
     /** The members as they were at the last event; rebuilt after a change, so a delivery may close a socket. */
@@ -126,7 +126,8 @@ final class TopicFanout {
     Listeners(Key key) {
       this.key = key;
       this.address = Topic.address(key.topic);
-      this.framePrefix = "{\"type\":\"rec\",\"address\":\"" + address + "\",\"body\":";
+      this.framePrefix = ("{\"type\":\"rec\",\"address\":\"" + address + "\",\"body\":")
+          .getBytes(java.nio.charset.StandardCharsets.UTF_8);
       // The feed's events by reference: each is encoded once, by the engine, and framed once here.
       this.consumer = vertx.eventBus().localConsumer(Topic.localAddress(key.topic), this::deliver);
     }
@@ -153,7 +154,9 @@ final class TopicFanout {
       }
       Event event = (Event) message.body();
       // The frame Vert.x's bridge would write ({type, address, body}), made once for every socket.
-      Buffer frame = Buffer.buffer(framePrefix + event.encode() + "}");
+      byte[] json = event.encodeUtf8();
+      Buffer frame = Buffer.buffer(framePrefix.length + json.length + 1)
+          .appendBytes(framePrefix).appendBytes(json).appendByte((byte) '}');
       try (SharedWebSocketFrames.Scope shared = SharedWebSocketFrames.share(frame)) {
         for (BrowserSocket browser : snapshot) {
           delivery.deliver(browser, key.topic, event, frame);

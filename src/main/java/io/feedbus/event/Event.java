@@ -18,6 +18,11 @@ public final class Event {
    * computed on first use (the engine's writer encodes, the feed's readers reuse it).
    */
   private volatile String text;
+  /**
+   * {@link #text} as UTF-8, made on first use: by the embedded engine's writer for its journal, and
+   * reused by the writers of SSE and bridge frames, so those copy bytes instead of encoding again.
+   */
+  private volatile byte[] utf8;
   /** Everything but cursor and topic; for a stored event, parsed from {@link #text} on first use. */
   private volatile Fields fields;
   /** The payload's JSON text when the publisher's validation encoded it already, else null. */
@@ -132,6 +137,17 @@ public final class Event {
       text = encoded;
     }
     return encoded;
+  }
+
+  /** {@link #encode} as UTF-8. The array is shared: callers must not change it. */
+  public byte[] encodeUtf8() {
+    byte[] bytes = utf8;
+    if (bytes == null) {
+      // As in encode: threads racing here make equal arrays, and either may be kept.
+      bytes = encode().getBytes(java.nio.charset.StandardCharsets.UTF_8);
+      utf8 = bytes;
+    }
+    return bytes;
   }
 
   private String encodeFields() {

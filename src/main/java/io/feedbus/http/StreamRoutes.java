@@ -11,6 +11,7 @@ import io.feedbus.presence.ClientFields;
 import io.feedbus.presence.PresenceOptions;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
+import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpServerResponse;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.Router;
@@ -35,6 +36,10 @@ import org.slf4j.LoggerFactory;
 public final class StreamRoutes {
 
   private static final Logger LOG = LoggerFactory.getLogger(StreamRoutes.class);
+  // An event's SSE frame around its cursor and JSON: "id: <cursor>\nevent: event\ndata: <json>\n\n".
+  private static final byte[] ID = ascii("id: ");
+  private static final byte[] EVENT_DATA = ascii("\nevent: event\ndata: ");
+  private static final byte[] END = ascii("\n\n");
 
   /** How SSE streams show in the connection registry. */
   public static final String TRANSPORT = "sse";
@@ -167,7 +172,11 @@ public final class StreamRoutes {
         close("slow_consumer", "the client did not keep up; resume after the last id received");
         return;
       }
-      response.write("id: " + event.cursor().value() + "\nevent: event\ndata: " + event.encode() + "\n\n");
+      // One buffer, filled from the event's UTF-8 (which the embedded engine's journal made already).
+      byte[] json = event.encodeUtf8();
+      String cursor = event.cursor().value();
+      response.write(Buffer.buffer(ID.length + cursor.length() + EVENT_DATA.length + json.length + END.length)
+          .appendBytes(ID).appendString(cursor).appendBytes(EVENT_DATA).appendBytes(json).appendBytes(END));
     }
 
     /** A message sent to this stream's connection ({@code /connections/send}): {@code event: direct}. */
@@ -200,5 +209,9 @@ public final class StreamRoutes {
         subscription.cancel();
       }
     }
+  }
+
+  private static byte[] ascii(String text) {
+    return text.getBytes(java.nio.charset.StandardCharsets.US_ASCII);
   }
 }

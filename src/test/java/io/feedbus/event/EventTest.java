@@ -41,6 +41,16 @@ class EventTest {
   }
 
   @Test
+  void anEventsUtf8IsItsTextEncodedOnceWhetherPublishedOrStored() {
+    Event published = new Event(clock.next(), "orders", new JsonObject().put("caf\u00e9", "\ud83d\ude00 \u00fc"), Map.of("h", "\u00e9"), null, true);
+    byte[] bytes = published.encodeUtf8();
+    assertThat(new String(bytes, java.nio.charset.StandardCharsets.UTF_8)).isEqualTo(published.encode());
+    assertThat(published.encodeUtf8()).isSameAs(bytes);
+    Event stored = Event.stored(published.cursor(), published.topic(), published.encode());
+    assertThat(stored.encodeUtf8()).isEqualTo(bytes);
+  }
+
+  @Test
   void theEventCodecPassesTheInstanceLocallyAndItsTextOnTheWire() {
     Event event = new Event(clock.next(), "orders", new JsonObject().put("caf\u00e9", 1), Map.of("h", "v"), "node-1", true);
     EventCodec codec = new EventCodec();

@@ -243,7 +243,7 @@ public final class EmbeddedEventLog implements EventLog {
       for (Event event : events) {
         String id = event.id();
         if (id.compareTo(newestWritten) > 0 || (!tail.containsKey(id) && !timeline.containsKey(id))) {
-          byte[] json = event.encode().getBytes(StandardCharsets.UTF_8);
+          byte[] json = event.encodeUtf8();
           stored.add(event);
           records.add(json);
           bytes += json.length;
