@@ -360,7 +360,13 @@ public final class EmbeddedEventLog implements EventLog {
     }
     // The next file is created here, so the writer (which acknowledgements wait for) only switches to it.
     Journal.Next next = journal.prepareRoll();
-    Object[] rolled = writer.call(() -> new Object[] {journal.roll(next), tail.lastKey()});
+    Object[] rolled;
+    try {
+      rolled = writer.call(() -> new Object[] {journal.roll(next), tail.lastKey()});
+    } catch (Exception e) {
+      next.channel().close(); // no roll (the writer has stopped): the empty file is harmless, see Journal.prepareRoll
+      throw e;
+    }
     Journal.Rolled closedFile = (Journal.Rolled) rolled[0];
     closedFile.channel().close();
     java.util.NavigableMap<String, Recent> batch = tail.headMap((String) rolled[1], true);

@@ -377,7 +377,8 @@ public final class RethinkDbEventLog implements EventLog {
 
   @Override
   public Future<Cursor> latest() {
-    return queries.run("latest", RethinkDbDocuments.newestCursor(events())).map(ids -> ((JsonArray) ids).isEmpty() ? null : Cursor.parse(((JsonArray) ids).getString(0)));
+    return queries.run("latest", RethinkDbDocuments.newestCursor(events()))
+        .map(ids -> ((JsonArray) ids).isEmpty() ? null : Cursor.parse(((JsonArray) ids).getString(0)));
   }
 
   @Override
