@@ -22,6 +22,17 @@ public final class Latencies {
     }
   }
 
+  /** Every sample of {@code parts} in one set (rounds of the same shape, for a percentile over all of them). */
+  public static Latencies pooled(java.util.List<Latencies> parts) {
+    Latencies all = new Latencies(parts.stream().mapToInt(Latencies::count).sum());
+    for (Latencies part : parts) {
+      for (int i = 0, n = part.count(); i < n; i++) {
+        all.record(part.samples[i]);
+      }
+    }
+    return all;
+  }
+
   public int count() {
     return Math.min(count.get(), samples.length);
   }
