@@ -23,11 +23,8 @@ import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
-import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.ConcurrentSkipListMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicBoolean;
-import java.util.concurrent.atomic.AtomicInteger;
 import org.h2.mvstore.MVMap;
 import org.h2.mvstore.MVStore;
 
@@ -36,7 +33,7 @@ import org.h2.mvstore.MVStore;
  *
  * <p>An append is one write of the batch's records to the {@link Journal} (and one fsync, unless
  * configured off) on the writer thread; then the batch joins the <em>tail</em>, the events written
- * but not yet in the index, and is acknowledged and offered to live listeners. An indexer thread
+ * but not yet in the index ({@link Tail}), and is acknowledged and offered to live listeners. An indexer thread
  * moves the tail into the MVStore in large batches ({@value #INDEX_BATCH} events, or
  * {@value #INDEX_DELAY_MILLIS} ms after the first), commits, and deletes the journal files it
  * covers. So an acknowledgement costs a sequential write instead of an MVStore commit (which
@@ -87,12 +84,8 @@ public final class EmbeddedEventLog implements EventLog {
   private String newestWritten = "";
   /** Set once a write or force of the journal failed: no later write is acknowledged (see {@link #journalFailed}). */
   private volatile Exception journalFailure;
-  /** Events written to the journal and not yet in the index: cursor -> topic and JSON. */
-  private final ConcurrentSkipListMap<String, Recent> tail = new ConcurrentSkipListMap<>();
-  /** The tail by topic: cursor -> JSON (the same strings). */
-  private final ConcurrentHashMap<String, ConcurrentSkipListMap<String, byte[]>> tailByTopic = new ConcurrentHashMap<>();
-  private final AtomicInteger tailSize = new AtomicInteger();
-  private final java.util.concurrent.atomic.AtomicLong tailBytes = new java.util.concurrent.atomic.AtomicLong();
+  /** Events written to the journal and not yet in the index, one segment per journal file. */
+  private final Tail tail = new Tail();
   private final AtomicBoolean indexPassDue = new AtomicBoolean();
   private final int indexBatch;
   private final boolean fsync;
@@ -119,10 +112,6 @@ public final class EmbeddedEventLog implements EventLog {
     this.timeline = store.openMap("timeline");
     this.writer = new StoreThread(vertx, "feedbus-embedded-writer");
     this.indexer = new StoreThread(vertx, "feedbus-embedded-indexer");
-  }
-
-  /** An event in the tail. */
-  private record Recent(String topic, byte[] json) {
   }
 
   /**
@@ -204,7 +193,7 @@ public final class EmbeddedEventLog implements EventLog {
     org.slf4j.LoggerFactory.getLogger(EmbeddedEventLog.class).info("embedded store: {} events moved to the byte-valued index map", copied);
   }
 
-  private static String text(byte[] json) {
+  static String text(byte[] json) {
     return new String(json, StandardCharsets.UTF_8);
   }
 
@@ -242,7 +231,7 @@ public final class EmbeddedEventLog implements EventLog {
       long bytes = 0;
       for (Event event : events) {
         String id = event.id();
-        if (id.compareTo(newestWritten) > 0 || (!tail.containsKey(id) && !timeline.containsKey(id))) {
+        if (id.compareTo(newestWritten) > 0 || (!tail.contains(id) && !timeline.containsKey(id))) {
           byte[] json = event.encodeUtf8();
           stored.add(event);
           records.add(json);
@@ -262,14 +251,9 @@ public final class EmbeddedEventLog implements EventLog {
           if (event.id().compareTo(newestWritten) > 0) {
             newestWritten = event.id();
           }
-          tailByTopic.compute(event.topic(), (topic, recent) -> {
-            ConcurrentSkipListMap<String, byte[]> map = recent == null ? new ConcurrentSkipListMap<>() : recent;
-            map.put(event.id(), json);
-            return map;
-          });
-          tail.put(event.id(), new Recent(event.topic(), json));
+          tail.add(event.id(), event.topic(), json);
         }
-        indexSoon(tailSize.addAndGet(stored.size()), tailBytes.addAndGet(bytes));
+        indexSoon(tail.added(stored.size(), bytes), tail.bytes());
         String last = stored.get(stored.size() - 1).id();
         if (last.compareTo(committedThrough) > 0) {
           committedThrough = last;
@@ -331,7 +315,7 @@ public final class EmbeddedEventLog implements EventLog {
 
   /** How many events wait in the tail (tests). */
   int tailSize() {
-    return tailSize.get();
+    return tail.size();
   }
 
   /** On the indexer thread: indexes the tail, logging (not throwing) a failure; the tail stays readable. */
@@ -350,54 +334,43 @@ public final class EmbeddedEventLog implements EventLog {
 
   /**
    * On the indexer thread: rolls the journal to a new file (the writer only switches, between
-   * appends), puts every event of the closed files into the index, commits, then drops them from
-   * the tail and deletes the files. Only this removes events from the tail, so the tail found
-   * non-empty here is non-empty at the roll.
+   * appends, and goes on in a new tail segment), puts every event of the sealed segments into the
+   * index, commits, then drops those segments and deletes the closed files. Only this removes events
+   * from the tail, so the tail found non-empty here is non-empty at the roll.
    */
+  @SuppressWarnings("unchecked")
   private void indexTail() throws Exception {
-    if (tail.isEmpty()) {
+    if (tail.size() == 0) {
       return;
     }
     // The next file is created here, so the writer (which acknowledgements wait for) only switches to it.
     Journal.Next next = journal.prepareRoll();
     Object[] rolled;
     try {
-      rolled = writer.call(() -> new Object[] {journal.roll(next), tail.lastKey()});
+      rolled = writer.call(() -> new Object[] {journal.roll(next), tail.seal()});
     } catch (Exception e) {
       next.channel().close(); // no roll (the writer has stopped): the empty file is harmless, see Journal.prepareRoll
       throw e;
     }
     Journal.Rolled closedFile = (Journal.Rolled) rolled[0];
     closedFile.channel().close();
-    java.util.NavigableMap<String, Recent> batch = tail.headMap((String) rolled[1], true);
+    List<Tail.Segment> sealed = (List<Tail.Segment>) rolled[1];
     int done = 0;
-    for (Map.Entry<String, Recent> e : batch.entrySet()) {
-      giveWay(++done);
-      if (timeline.putIfAbsent(e.getKey(), e.getValue().topic()) == null) {
-        topics.put(e.getValue().topic() + SEPARATOR + e.getKey(), e.getValue().json());
+    for (Tail.Segment segment : sealed) {
+      for (Map.Entry<String, Tail.Recent> e : segment.events.entrySet()) {
+        giveWay(++done);
+        if (timeline.putIfAbsent(e.getKey(), e.getValue().topic()) == null) {
+          topics.put(e.getValue().topic() + SEPARATOR + e.getKey(), e.getValue().json());
+        }
       }
     }
     commit(fsync);
-    int removed = 0;
-    long bytes = 0;
-    for (Map.Entry<String, Recent> e : batch.entrySet()) {
-      giveWay(++done);
-      String cursor = e.getKey();
-      bytes += e.getValue().json().length;
-      tailByTopic.computeIfPresent(e.getValue().topic(), (topic, recent) -> {
-        recent.remove(cursor);
-        return recent.isEmpty() ? null : recent;
-      });
-      removed++;
-    }
-    batch.clear();
-    tailSize.addAndGet(-removed);
-    tailBytes.addAndGet(-bytes);
+    tail.drop(sealed);
     Journal.deleteThrough(journalDir, closedFile.sequence());
   }
 
   /**
-   * Lets a waiting thread have the core every {@value #GIVE_WAY_EVERY} events of an index pass. A
+   * Lets a waiting thread have the core every {@value #GIVE_WAY_EVERY} events an index pass puts. A
    * pass is about 20 ms of CPU in one go; on a machine whose cores the event loops already keep
    * busy, the loops then waited for a core for milliseconds at a time, and the acks in flight
    * during the passes (6 to 8% of them) made up half of the slowest 1%. The pass takes as much
@@ -419,16 +392,7 @@ public final class EmbeddedEventLog implements EventLog {
     return read(() -> {
       String through = committedThrough;
       // The tail first: see the class comment.
-      List<String[]> recent = new ArrayList<>();
-      ConcurrentSkipListMap<String, byte[]> tailOfTopic = tailByTopic.get(topic);
-      if (tailOfTopic != null) {
-        for (Map.Entry<String, byte[]> e : range(tailOfTopic, after, through).entrySet()) {
-          recent.add(new String[] {e.getKey(), text(e.getValue())});
-          if (recent.size() >= limit) {
-            break;
-          }
-        }
-      }
+      List<String[]> recent = tail.topicAfter(topic, after, through, limit);
       String prefix = topic + SEPARATOR;
       String from = after == null ? prefix : topicKey(topic, after);
       List<String[]> indexed = new ArrayList<>(Math.min(limit, 1024));
@@ -445,17 +409,6 @@ public final class EmbeddedEventLog implements EventLog {
       }
       return merge(topic, indexed, recent, limit, maxBytes);
     });
-  }
-
-  /** The entries of {@code map} after {@code after} (null: from the start) up to {@code through}. */
-  private static <V> java.util.NavigableMap<String, V> range(ConcurrentSkipListMap<String, V> map, Cursor after, String through) {
-    if (after == null) {
-      return map.headMap(through, true);
-    }
-    if (after.value().compareTo(through) >= 0) {
-      return java.util.Collections.emptyNavigableMap();
-    }
-    return map.subMap(after.value(), false, through, true);
   }
 
   /**
@@ -500,18 +453,7 @@ public final class EmbeddedEventLog implements EventLog {
       String through = committedThrough;
       boolean belowCommitted = before != null && before.value().compareTo(through) <= 0;
       // The tail first: see the class comment.
-      List<String[]> recent = new ArrayList<>();
-      ConcurrentSkipListMap<String, byte[]> tailOfTopic = tailByTopic.get(topic);
-      if (tailOfTopic != null) {
-        java.util.NavigableMap<String, byte[]> range = belowCommitted ? tailOfTopic.headMap(before.value(), false)
-            : tailOfTopic.headMap(through, true);
-        for (Map.Entry<String, byte[]> e : range.descendingMap().entrySet()) {
-          recent.add(new String[] {e.getKey(), text(e.getValue())});
-          if (recent.size() > limit) {
-            break;
-          }
-        }
-      }
+      List<String[]> recent = tail.topicBefore(topic, belowCommitted ? before.value() : null, through, limit + 1);
       String prefix = topic + SEPARATOR;
       String from = prefix + (belowCommitted ? before.value() : through);
       List<String[]> indexed = new ArrayList<>(Math.min(limit + 1, 1024));
@@ -568,13 +510,7 @@ public final class EmbeddedEventLog implements EventLog {
 
   private List<Event> readAllAfterNow(Cursor after, int limit) {
     String through = committedThrough;
-    List<String[]> recent = new ArrayList<>();
-    for (Map.Entry<String, Recent> e : range(tail, after, through).entrySet()) {
-      recent.add(new String[] {e.getKey(), text(e.getValue().json()), e.getValue().topic()});
-      if (recent.size() >= limit) {
-        break;
-      }
-    }
+    List<String[]> recent = tail.allAfter(after, through, limit);
     List<String[]> indexed = new ArrayList<>(Math.min(limit, 1024));
     String from = after == null ? null : timeline.higherKey(after.value());
     if (after == null || from != null) {
