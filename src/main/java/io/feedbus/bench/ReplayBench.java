@@ -166,8 +166,7 @@ public final class ReplayBench implements BenchSection {
         // MVStore keeps the pages its cache evicts behind weak references: whether G1's marking ran
         // before a catch-up (the pages gone, read again from the file), during it (on the same two
         // cores) or not at all (the pages still in memory) moved the embedded figure between 190,000
-        // and 850,000 events/s. After a full collection both sides read what the cache holds from
-        // memory and the rest from the file.
+        // and 850,000 events/s.
         System.gc();
         Caught baseline = read(vertx, log, TOPIC, pageSize, maxBytes);
         run.progress("replay: %s: a subscriber from the origin", engine.label());
