@@ -49,6 +49,8 @@ public final class BrokerProcess implements AutoCloseable {
   public static BrokerProcess start(Path dataDir, java.util.Map<String, String> environment, String... extraArgs) throws Exception {
     List<String> command = new ArrayList<>(List.of(
         Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+        // Vert.x's file cache in the test's own directory: a broker killed with -9 cannot remove it from /tmp.
+        "-Dvertx.cacheDirBase=" + dataDir.resolve("vertx-cache"),
         "-cp", System.getProperty("java.class.path"),
         "io.feedbus.cli.Main", "serve", "--port", "0", "--data-dir", dataDir.toString()));
     command.addAll(List.of(extraArgs));
