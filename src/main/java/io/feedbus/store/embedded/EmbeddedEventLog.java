@@ -338,25 +338,22 @@ public final class EmbeddedEventLog implements EventLog {
    * index, commits, then drops those segments and deletes the closed files. Only this removes events
    * from the tail, so the tail found non-empty here is non-empty at the roll.
    */
-  @SuppressWarnings("unchecked")
   private void indexTail() throws Exception {
     if (tail.size() == 0) {
       return;
     }
     // The next file is created here, so the writer (which acknowledgements wait for) only switches to it.
     Journal.Next next = journal.prepareRoll();
-    Object[] rolled;
+    Roll roll;
     try {
-      rolled = writer.call(() -> new Object[] {journal.roll(next), tail.seal()});
+      roll = writer.call(() -> new Roll(journal.roll(next), tail.seal()));
     } catch (Exception e) {
       next.channel().close(); // no roll (the writer has stopped): the empty file is harmless, see Journal.prepareRoll
       throw e;
     }
-    Journal.Rolled closedFile = (Journal.Rolled) rolled[0];
-    closedFile.channel().close();
-    List<Tail.Segment> sealed = (List<Tail.Segment>) rolled[1];
+    roll.closedFile().channel().close();
     int done = 0;
-    for (Tail.Segment segment : sealed) {
+    for (Tail.Segment segment : roll.sealed()) {
       for (Map.Entry<String, Tail.Recent> e : segment.events.entrySet()) {
         giveWay(++done);
         if (timeline.putIfAbsent(e.getKey(), e.getValue().topic()) == null) {
@@ -365,8 +362,12 @@ public final class EmbeddedEventLog implements EventLog {
       }
     }
     commit(fsync);
-    tail.drop(sealed);
-    Journal.deleteThrough(journalDir, closedFile.sequence());
+    tail.drop(roll.sealed());
+    Journal.deleteThrough(journalDir, roll.closedFile().sequence());
+  }
+
+  /** What the writer did at a roll: the journal file it closed, and the tail segments (its events) to index. */
+  private record Roll(Journal.Rolled closedFile, List<Tail.Segment> sealed) {
   }
 
   /**
